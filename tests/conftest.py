@@ -1,0 +1,145 @@
+"""Fixtures: a webfig server on a free port, and websocket clients closed at teardown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import matplotlib
+import pytest
+
+matplotlib.use("webfig")
+
+import matplotlib.pyplot as plt
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+from webfig.config import Settings
+from webfig.figures import FigureRegistry
+from webfig.server import FigureServer
+
+TIMEOUT = 10.0
+
+
+@pytest.fixture(autouse=True)
+def _no_browser_tabs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test opens a browser tab or leaves a figure behind."""
+    monkeypatch.setenv("WEBFIG_OPEN_BROWSER", "0")
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., FigureServer]]:
+    """A factory of running figure servers on free loopback ports, stopped at teardown."""
+    servers: list[FigureServer] = []
+
+    def make(prefix: str = "", figures: FigureRegistry | None = None) -> FigureServer:
+        settings = Settings(port=0, address="127.0.0.1", open_browser=False, url_prefix=prefix)
+        server = FigureServer(settings, figures)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server: Callable[..., FigureServer]) -> FigureServer:
+    return make_server()
+
+
+class WsClient:
+    """A blocking websocket client for tests, on an event loop of its own."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._loop = asyncio.new_event_loop()
+        self._connection: WebSocketClientConnection = self._run(self._connect())
+        # Messages read while waiting for another one, in order.
+        self.received: list[str | bytes] = []
+
+    async def _connect(self) -> WebSocketClientConnection:
+        return await websocket_connect(self.url)
+
+    def _run(self, awaitable: Any, timeout: float = TIMEOUT) -> Any:
+        return self._loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
+
+    def send(self, type: str, **fields: Any) -> None:
+        self.send_raw(json.dumps({"type": type, "figure_id": 1, **fields}))
+
+    def send_raw(self, text: str | bytes) -> None:
+        async def write() -> None:
+            await self._connection.write_message(text, binary=isinstance(text, bytes))
+
+        self._run(write())
+
+    def receive(self, timeout: float = TIMEOUT) -> str | bytes:
+        async def read() -> str | bytes | None:
+            return await self._connection.read_message()
+
+        message = self._run(read(), timeout)
+        if message is None:
+            raise ConnectionError(f"the server closed {self.url}")
+        self.received.append(message)
+        return message
+
+    def receive_until(
+        self, predicate: Callable[[str | bytes], bool], timeout: float = TIMEOUT
+    ) -> str | bytes:
+        """Read until a message matches ``predicate``; the messages before stay in ``received``."""
+        deadline = self._loop.time() + timeout
+        while True:
+            remaining = deadline - self._loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching message within {timeout} s: {self.received!r}")
+            message = self.receive(remaining)
+            if predicate(message):
+                return message
+
+    def receive_json(self, type: str, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """Read until a JSON message of ``type`` arrives, and return it."""
+        message = self.receive_until(
+            lambda m: isinstance(m, str) and json.loads(m).get("type") == type, timeout
+        )
+        assert isinstance(message, str)
+        result: dict[str, Any] = json.loads(message)
+        return result
+
+    def receive_frame(self, timeout: float = TIMEOUT) -> bytes:
+        """Read until a binary frame arrives, and return it."""
+        frame = self.receive_until(lambda m: isinstance(m, bytes), timeout)
+        assert isinstance(frame, bytes)
+        return frame
+
+    def json_messages(self) -> list[dict[str, Any]]:
+        return [json.loads(m) for m in self.received if isinstance(m, str)]
+
+    def close(self) -> None:
+        self._connection.close()
+        # Let the close handshake finish before the loop goes away.
+        self._loop.run_until_complete(asyncio.sleep(0))
+        self._loop.close()
+
+
+@pytest.fixture
+def connect() -> Iterator[Callable[..., WsClient]]:
+    """A factory of websocket clients to a server's figure, closed at teardown."""
+    clients: list[WsClient] = []
+
+    def open_client(server: FigureServer, num: int, *, handshake: bool = True) -> WsClient:
+        client = WsClient(f"ws://127.0.0.1:{server.port}{server.settings.url_prefix}/{num}/ws")
+        clients.append(client)
+        if handshake:
+            client.send("supports_binary", value=True)
+            client.send("send_image_mode")
+            client.send("set_device_pixel_ratio", device_pixel_ratio=1)
+            client.send("refresh")
+        return client
+
+    yield open_client
+    for client in clients:
+        client.close()

@@ -1,0 +1,13 @@
+"""webfig: live, interactive matplotlib figures in the browser, over websockets.
+
+Use it as a matplotlib backend (``matplotlib.use("webfig")``) and call ``plt.show()``; the
+figures are served at the URL it prints. See the README for the whole story.
+"""
+
+from __future__ import annotations
+
+from .config import ConfigError, Settings, configure, current_settings
+
+__version__ = "0.1.0"
+
+__all__ = ["ConfigError", "Settings", "__version__", "configure", "current_settings"]

@@ -1,0 +1,160 @@
+"""The canvas: Agg rendering, and viewers' input turned into matplotlib events."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import numpy as np
+from matplotlib.backend_bases import (
+    KeyEvent,
+    LocationEvent,
+    MouseButton,
+    MouseEvent,
+    ResizeEvent,
+)
+from matplotlib.backend_tools import Cursors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from .frames import Pixels
+from .manager import FigureManagerWebfig
+from .protocol import Key, Mouse
+from .timer import TimerWebfig
+
+# Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
+MIN_PIXEL_RATIO: Final = 0.5
+MAX_PIXEL_RATIO: Final = 4.0
+MIN_CANVAS_SIDE: Final = 16
+MAX_CANVAS_SIDE: Final = 8192
+
+# DOM ``MouseEvent.button`` numbers.
+_BUTTONS: Final = {
+    0: MouseButton.LEFT,
+    1: MouseButton.MIDDLE,
+    2: MouseButton.RIGHT,
+    3: MouseButton.BACK,
+    4: MouseButton.FORWARD,
+}
+# DOM ``MouseEvent.buttons`` bits.
+_BUTTON_BITS: Final = (
+    (1, MouseButton.LEFT),
+    (2, MouseButton.RIGHT),
+    (4, MouseButton.MIDDLE),
+    (8, MouseButton.BACK),
+    (16, MouseButton.FORWARD),
+)
+_CSS_CURSORS: Final = {
+    Cursors.HAND: "pointer",
+    Cursors.POINTER: "default",
+    Cursors.SELECT_REGION: "crosshair",
+    Cursors.MOVE: "move",
+    Cursors.WAIT: "wait",
+    Cursors.RESIZE_HORIZONTAL: "ew-resize",
+    Cursors.RESIZE_VERTICAL: "ns-resize",
+}
+
+
+def held_buttons(bits: int) -> frozenset[MouseButton]:
+    """The buttons a DOM ``buttons`` bitmask says are held."""
+    return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
+
+
+class FigureCanvasWebfig(FigureCanvasAgg):
+    """An Agg canvas whose pictures and events travel to and from browser viewers."""
+
+    manager_class = FigureManagerWebfig
+    manager: FigureManagerWebfig | None
+    _timer_cls = TimerWebfig
+    # Blitting needs region frames; until then FuncAnimation(blit=True) redraws in full.
+    supports_blit = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Key events carry the last pointer position, as in other backends.
+        self._last_pointer: tuple[Any, Any] = (None, None)
+        self.capture_scroll = False
+
+    # Drawing
+
+    def render_agg(self) -> None:
+        """Draw the figure with Agg, without publishing the result."""
+        super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
+
+    def pixels(self) -> Pixels:
+        """A copy of the image Agg last drew (Agg reuses its buffer)."""
+        return np.asarray(self.buffer_rgba()).copy()  # type: ignore[no-untyped-call]
+
+    def draw(self) -> None:
+        """Draw the figure now and send the result to the viewers."""
+        self.render_agg()
+        if self.manager is not None:
+            self.manager.schedule_render(draw=False)
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Draw and send a frame soon; many calls before then make one render."""
+        if self.manager is not None:
+            self.manager.schedule_render()
+
+    def set_cursor(self, cursor: Cursors) -> None:
+        if self.manager is not None:
+            self.manager.broadcast({"type": "cursor", "cursor": _CSS_CURSORS[cursor]})
+
+    def set_capture_scroll(self, capture: bool) -> None:
+        """Whether wheel events over the canvas stop scrolling the page."""
+        if capture != self.capture_scroll:
+            self.capture_scroll = capture
+            if self.manager is not None:
+                self.manager.broadcast({"type": "capture_scroll", "capture_scroll": capture})
+
+    # Size
+
+    def set_pixel_ratio(self, ratio: float) -> bool:
+        """Render at ``ratio`` device pixels per CSS pixel (bounded); True if it changed."""
+        bounded = min(max(ratio, MIN_PIXEL_RATIO), MAX_PIXEL_RATIO)
+        # The hook every HiDPI backend uses; not in the stubs.
+        return bool(self._set_device_pixel_ratio(bounded))  # type: ignore[attr-defined]
+
+    def resize_to(self, width: float, height: float) -> None:
+        """Resize the figure to ``width`` × ``height`` CSS pixels (bounded)."""
+        ratio = self.device_pixel_ratio
+        figure = self.figure
+        device_width, device_height = (
+            min(max(math.floor(side * ratio), MIN_CANVAS_SIDE), MAX_CANVAS_SIDE)
+            for side in (width, height)
+        )
+        figure.set_size_inches(device_width / figure.dpi, device_height / figure.dpi, forward=False)
+        event = ResizeEvent("resize_event", self)
+        self.callbacks.process(event.name, event)
+
+    # Input
+
+    def dispatch_mouse(self, message: Mouse) -> None:
+        """Turn a viewer's pointer message into the matplotlib event(s) it stands for."""
+        # Viewers measure from the top; matplotlib from the bottom.
+        # (Any: the stubs say int, but matplotlib takes the sub-pixel positions browsers give.)
+        x: Any = message.x
+        y: Any = self.figure.bbox.height - message.y
+        self._last_pointer = (x, y)
+        common: dict[str, Any] = {"modifiers": message.modifiers, "guiEvent": message.gui_event}
+        button = _BUTTONS.get(message.button)
+        event: LocationEvent
+        match message.type:
+            case "button_press" | "button_release":
+                event = MouseEvent(f"{message.type}_event", self, x, y, button, **common)
+            case "dblclick":
+                event = MouseEvent(
+                    "button_press_event", self, x, y, button, dblclick=True, **common
+                )
+            case "scroll":
+                event = MouseEvent("scroll_event", self, x, y, step=message.step, **common)
+            case "motion_notify":
+                held = held_buttons(message.buttons)
+                event = MouseEvent("motion_notify_event", self, x, y, buttons=held, **common)
+            case "figure_enter" | "figure_leave":
+                event = LocationEvent(f"{message.type}_event", self, x, y, **common)
+        self.callbacks.process(event.name, event)
+
+    def dispatch_key(self, message: Key) -> None:
+        x, y = self._last_pointer
+        event = KeyEvent(f"{message.type}_event", self, message.key, x, y, message.gui_event)
+        self.callbacks.process(event.name, event)

@@ -1,0 +1,117 @@
+"""Server settings, from ``WEBFIG_*`` environment variables and :func:`configure`.
+
+Python settings given to :func:`configure` win over the environment; both are read when the
+server starts, so configure before the first ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_PORT = 8988
+
+
+class ConfigError(ValueError):
+    """A setting has a value webfig cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the figure server listens.
+
+    ``port`` is the first port tried; when it is busy the following ones are tried.
+    Port 0 lets the operating system pick a free port.
+    """
+
+    port: int = DEFAULT_PORT
+    address: str = "127.0.0.1"
+    open_browser: bool = True
+    url_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"port must be between 0 and 65535, not {self.port}")
+        if not self.address:
+            raise ConfigError("address must not be empty")
+        if self.url_prefix and (
+            not self.url_prefix.startswith("/") or self.url_prefix.endswith("/")
+        ):
+            raise ConfigError(
+                f"url_prefix must start with '/' and not end with one, not {self.url_prefix!r}"
+            )
+
+
+_ENVIRONMENT_NAMES = {
+    "port": "WEBFIG_PORT",
+    "address": "WEBFIG_ADDRESS",
+    "open_browser": "WEBFIG_OPEN_BROWSER",
+}
+
+_overrides: dict[str, object] = {}
+
+
+def _parse_bool(name: str, text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, not {text!r}")
+
+
+def _parse_port(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a port number, not {text!r}") from None
+
+
+def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
+    """The settings that ``environ`` sets, parsed and checked."""
+    found: dict[str, object] = {}
+    if (port := environ.get(_ENVIRONMENT_NAMES["port"])) is not None:
+        found["port"] = _parse_port(_ENVIRONMENT_NAMES["port"], port)
+    if (address := environ.get(_ENVIRONMENT_NAMES["address"])) is not None:
+        found["address"] = address.strip()
+    if (open_browser := environ.get(_ENVIRONMENT_NAMES["open_browser"])) is not None:
+        found["open_browser"] = _parse_bool(_ENVIRONMENT_NAMES["open_browser"], open_browser)
+    return found
+
+
+def configure(
+    *,
+    port: int | None = None,
+    address: str | None = None,
+    open_browser: bool | None = None,
+    url_prefix: str | None = None,
+) -> Settings:
+    """Set server settings from Python; they override the environment.
+
+    Returns the settings now in force. Raises :class:`ConfigError` for a bad value, leaving
+    the previous settings in place.
+    """
+    given = {
+        "port": port,
+        "address": address,
+        "open_browser": open_browser,
+        "url_prefix": url_prefix,
+    }
+    candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
+    settings = _build(os.environ, candidate)
+    _overrides.clear()
+    _overrides.update(candidate)
+    return settings
+
+
+def current_settings() -> Settings:
+    """The settings in force: defaults, then the environment, then :func:`configure`."""
+    return _build(os.environ, _overrides)
+
+
+def _build(environ: Mapping[str, str], overrides: Mapping[str, object]) -> Settings:
+    merged = {**settings_from_environment(environ), **overrides}
+    fields = {field.name for field in dataclasses.fields(Settings)}
+    return Settings(**{k: v for k, v in merged.items() if k in fields})  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""The event loop that serves figures, on a daemon thread of its own.
+
+Everything that touches a figure on behalf of a viewer (events, renders, timers) runs on this
+loop, so a script's main thread stays free: ``plt.show(block=False)`` returns at once and the
+figures stay live. One loop serves every figure server in the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ServerThread(threading.Thread):
+    """A daemon thread running an asyncio loop until :meth:`stop`."""
+
+    def __init__(self) -> None:
+        super().__init__(name="webfig-server", daemon=True)
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._ready.set)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.close()
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait()
+
+    def stop(self) -> None:
+        """Stop the loop and wait for the thread to end."""
+        if self.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.join()
+
+    def in_loop_thread(self) -> bool:
+        return threading.get_ident() == self.ident
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` on the loop, soon; safe from any thread."""
+        if self.in_loop_thread():
+            self.loop.call_soon(callback)
+        else:
+            self.loop.call_soon_threadsafe(callback)
+
+    def run_sync(self, function: Callable[[], T], timeout: float = 30.0) -> T:
+        """Run ``function`` on the loop and return its result; from another thread only."""
+        if self.in_loop_thread():
+            return function()
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                future.set_result(function())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(call)
+        return future.result(timeout)
+
+
+_lock = threading.Lock()
+_thread: ServerThread | None = None
+
+
+def server_thread() -> ServerThread:
+    """The process' server thread, started on first use."""
+    global _thread  # noqa: PLW0603 - one loop per process, created lazily
+    with _lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = ServerThread()
+            _thread.start()
+            _log.debug("started the webfig event loop thread")
+        return _thread

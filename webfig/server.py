@@ -1,0 +1,156 @@
+"""The figure server: webfig's routes in a Tornado application, listening on the server thread."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+import threading
+import webbrowser
+from typing import Any, Final
+
+import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from .config import Settings, current_settings
+from .eventloop import server_thread
+from .figures import FigureRegistry, PyplotFigures
+from .handlers import STATIC_DIR, AllFigures, Download, MplJs, SingleFigure, WebSocket
+
+_log = logging.getLogger(__name__)
+
+# How many ports after the configured one are tried when it is busy.
+PORT_ATTEMPTS: Final = 50
+# Viewers send small JSON messages; anything larger is refused by Tornado.
+MAX_MESSAGE_SIZE: Final = 64 * 1024
+
+
+def figure_routes(prefix: str = "", figures: FigureRegistry | None = None) -> list[Any]:
+    """webfig's routes under ``prefix``, to add to any Tornado application.
+
+    ``prefix`` is ``""`` or a path like ``"/plots"`` (starting with ``/``, not ending with
+    one). ``figures`` defaults to pyplot's figures.
+    """
+    options = {"figures": figures or PyplotFigures(), "prefix": prefix}
+    return [
+        (rf"{prefix}/?", AllFigures, options),
+        (rf"{prefix}/([0-9]+)", SingleFigure, options),
+        (rf"{prefix}/([0-9]+)/ws", WebSocket, options),
+        (rf"{prefix}/([0-9]+)/download\.([A-Za-z0-9]+)", Download, options),
+        (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js")}),
+        (rf"{prefix}/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
+    ]
+
+
+def make_app(
+    prefix: str = "", figures: FigureRegistry | None = None, **settings: Any
+) -> tornado.web.Application:
+    """A Tornado application serving only webfig's routes."""
+    settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
+    return tornado.web.Application(figure_routes(prefix, figures), **settings)
+
+
+def _url_host(address: str) -> str:
+    if address in {"", "0.0.0.0", "::"}:
+        return socket.gethostname()
+    return f"[{address}]" if ":" in address else address
+
+
+class FigureServer:
+    """An HTTP server for webfig's application, on the shared server thread."""
+
+    def __init__(self, settings: Settings | None = None, figures: FigureRegistry | None = None):
+        self.settings = settings or current_settings()
+        self._figures = figures
+        self._http: HTTPServer | None = None
+        self._lock = threading.Lock()
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the server is not running")
+        host = _url_host(self.settings.address)
+        return f"http://{host}:{self.port}{self.settings.url_prefix}/"
+
+    @property
+    def running(self) -> bool:
+        return self._http is not None
+
+    def start(self) -> str:
+        """Listen on the first free port from the configured one; returns the URL."""
+        with self._lock:
+            if self._http is None:
+                server_thread().run_sync(self._listen)
+                # The one line webfig always prints: where to look.
+                print(f"webfig: serving figures at {self.url}", flush=True)
+        return self.url
+
+    def _listen(self) -> None:
+        sockets = self._bind()
+        http = HTTPServer(make_app(self.settings.url_prefix, self._figures))
+        http.add_sockets(sockets)
+        self._http = http
+        self.port = sockets[0].getsockname()[1]
+
+    def _bind(self) -> list[socket.socket]:
+        first = self.settings.port
+        candidates = [0] if first == 0 else range(first, min(first + PORT_ATTEMPTS, 65536))
+        for port in candidates:
+            try:
+                return bind_sockets(port, self.settings.address)
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                _log.info("port %d is busy, trying the next one", port)
+        raise OSError(
+            errno.EADDRINUSE,
+            f"ports {first} to {first + PORT_ATTEMPTS - 1} are all busy; set WEBFIG_PORT",
+        )
+
+    def stop(self) -> None:
+        """Stop listening and close every open connection."""
+        with self._lock:
+            http, self._http = self._http, None
+            if http is not None:
+                thread = server_thread()
+                thread.run_sync(http.stop)
+                asyncio.run_coroutine_threadsafe(http.close_all_connections(), thread.loop).result(
+                    timeout=10
+                )
+                _log.info("webfig: stopped serving on port %s", self.port)
+                self.port = None
+
+    def ensure_started(self) -> None:
+        """Start the server (and open a browser tab, if configured) unless it runs already."""
+        if self.running:
+            return
+        url = self.start()
+        if self.settings.open_browser:
+            # webbrowser.open can take a while (or block) on some systems.
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+
+    def serve_until_interrupted(self) -> None:
+        """Serve until Ctrl+C, then stop cleanly."""
+        self.ensure_started()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            _log.info("webfig: interrupted, shutting down")
+        finally:
+            self.stop()
+
+
+_default_lock = threading.Lock()
+_default: FigureServer | None = None
+
+
+def default_server() -> FigureServer:
+    """The server ``plt.show()`` uses, made from the settings in force on first use."""
+    global _default  # noqa: PLW0603 - one pyplot server per process, created lazily
+    with _default_lock:
+        if _default is None:
+            _default = FigureServer()
+        return _default

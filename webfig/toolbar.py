@@ -1,0 +1,108 @@
+"""The navigation toolbar: matplotlib's pan/zoom/history logic, reported to viewers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from matplotlib.backend_bases import NavigationToolbar2
+
+from .protocol import ToolName
+
+if TYPE_CHECKING:
+    from matplotlib.backend_bases import Event, FigureCanvasBase
+
+Send = Callable[[Mapping[str, object]], None]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A toolbar button as the page shows it."""
+
+    name: ToolName
+    tooltip: str
+    icon: str
+
+
+# ``None`` separates button groups.
+TOOLS: Final[tuple[Tool | None, ...]] = (
+    Tool("home", "Reset original view", "home.svg"),
+    Tool("back", "Back to previous view", "back.svg"),
+    Tool("forward", "Forward to next view", "forward.svg"),
+    None,
+    Tool(
+        "pan",
+        "Left button pans, right button zooms (x/y fixes axis, ctrl keeps aspect)",
+        "move.svg",
+    ),
+    Tool("zoom", "Zoom to rectangle (x/y fixes axis)", "zoom.svg"),
+    None,
+    Tool("download", "Download the figure", "download.svg"),
+)
+
+
+class NavigationToolbarWebfig(NavigationToolbar2):
+    """Reports toolbar state to viewers through ``broadcast`` and ``reply``.
+
+    ``broadcast`` reaches every viewer of the figure; ``reply`` reaches the viewer whose
+    input is being handled (every viewer when the change comes from the script).
+    """
+
+    toolitems = tuple(
+        (tool.name.capitalize(), tool.tooltip, tool.icon, tool.name) if tool else (None,) * 4
+        for tool in TOOLS
+    )
+
+    def __init__(self, canvas: FigureCanvasBase, broadcast: Send, reply: Send) -> None:
+        self._broadcast = broadcast
+        self._reply = reply
+        self.message = ""
+        super().__init__(canvas)
+
+    def set_message(self, s: str) -> None:
+        if s != self.message:
+            self.message = s
+            self._broadcast({"type": "message", "message": s})
+
+    def draw_rubberband(self, event: Event, x0: float, y0: float, x1: float, y1: float) -> None:
+        self._broadcast({"type": "rubberband", "x0": x0, "y0": y0, "x1": x1, "y1": y1})
+
+    def remove_rubberband(self) -> None:
+        self._broadcast({"type": "rubberband", "x0": -1, "y0": -1, "x1": -1, "y1": -1})
+
+    def save_figure(self, *args: Any) -> Any:
+        """Ask the viewer that pressed the key (or the button) to download the figure."""
+        self._reply({"type": "save"})
+        return self.UNKNOWN_SAVED_STATUS
+
+    def pan(self, *args: Any) -> None:
+        super().pan(*args)
+        self._broadcast(self.navigate_mode_message())
+
+    def zoom(self, *args: Any) -> None:
+        super().zoom(*args)
+        self._broadcast(self.navigate_mode_message())
+
+    def set_history_buttons(self) -> None:
+        self._broadcast(self.history_message())
+
+    def navigate_mode_message(self) -> dict[str, object]:
+        return {"type": "navigate_mode", "mode": self.mode.name}
+
+    def history_message(self) -> dict[str, object]:
+        # The view history has no public API; every toolbar reads it like this.
+        history = self._nav_stack  # type: ignore[attr-defined]
+        return {
+            "type": "history_buttons",
+            "Back": history._pos > 0,
+            "Forward": history._pos < len(history) - 1,
+        }
+
+    def state_messages(self) -> list[dict[str, object]]:
+        """What a new viewer needs to show the toolbar as it is."""
+        return [
+            self.history_message(),
+            self.navigate_mode_message(),
+            {"type": "message", "message": self.message},
+        ]
