@@ -1,0 +1,170 @@
+"""Parsing of viewers' messages: every type, and every way a message can be wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from webfig.protocol import (
+    Command,
+    Hello,
+    Key,
+    Mouse,
+    ProtocolError,
+    Resize,
+    SetPixelRatio,
+    SupportsBinary,
+    ToolbarButton,
+    normalize_key,
+    parse_message,
+)
+
+
+def parse(**content: object):
+    return parse_message(json.dumps(content))
+
+
+@pytest.mark.parametrize("kind", ["send_image_mode", "refresh", "draw", "ack"])
+def test_commands(kind):
+    assert parse(type=kind, figure_id=1) == Command(kind)
+
+
+def test_supports_binary_and_hello():
+    assert parse(type="supports_binary", value=False) == SupportsBinary(False)
+    assert parse(type="webfig_hello", protocol=1, extensions=["x"]) == Hello(1, ("x",))
+
+
+def test_pixel_ratio_in_both_spellings():
+    assert parse(type="set_device_pixel_ratio", device_pixel_ratio=2) == SetPixelRatio(2.0)
+    assert parse(type="set_dpi_ratio", dpi_ratio=1.5) == SetPixelRatio(1.5)
+
+
+def test_resize():
+    assert parse(type="resize", width=640, height=480.5) == Resize(640.0, 480.5)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "button_press",
+        "button_release",
+        "dblclick",
+        "motion_notify",
+        "scroll",
+        "figure_enter",
+        "figure_leave",
+    ],
+)
+def test_mouse_events(kind):
+    message = parse(
+        type=kind,
+        x=10.5,
+        y=20,
+        button=2,
+        buttons=3,
+        step=-1,
+        modifiers=["ctrl", "meta"],
+        guiEvent={"type": "pointerdown", "clientX": 3, "nested": {"dropped": True}},
+    )
+    assert message == Mouse(
+        type=kind,
+        x=10.5,
+        y=20.0,
+        button=2,
+        buttons=3,
+        step=-1.0,
+        modifiers=frozenset({"ctrl", "super"}),
+        gui_event={"type": "pointerdown", "clientX": 3},
+    )
+
+
+def test_key_events_are_normalised():
+    assert parse(type="key_press", key="ctrl+alt+kx") == Key("key_press", "ctrl+alt+x", None)
+    assert parse(type="key_release", key="kArrowLeft").key == "left"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ka", "a"),
+        ("shift+kA", "A"),
+        ("ctrl+shift+kA", "ctrl+A"),
+        ("ctrl+alt+kx", "ctrl+alt+x"),
+        ("alt+ctrl+kx", "ctrl+alt+x"),  # matplotlib's order, whatever the client's
+        ("super+shift+kArrowUp", "super+shift+up"),
+        ("meta+kz", "super+z"),
+        ("kEscape", "escape"),
+        ("kF5", "f5"),
+        ("kk", "k"),
+        ("ctrl+kControl", "control"),
+        ("shift+kShift", "shift"),
+        ("k ", " "),
+    ],
+)
+def test_key_names(raw, expected):
+    assert normalize_key(raw) == expected
+
+
+def test_toolbar_buttons_are_limited_to_the_toolbar():
+    assert parse(type="toolbar_button", name="pan") == ToolbarButton("pan")
+    for name in ["__init__", "save_figure", "configure_subplots", "drag_pan", ""]:
+        with pytest.raises(ProtocolError, match="toolbar_button name"):
+            parse(type="toolbar_button", name=name)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not json", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"figure_id": 1}', "no string field 'type'"),
+        ('{"type": 5}', "no string field 'type'"),
+        ('{"type": "explode"}', "unknown message type"),
+        ('{"type": "resize", "width": 10}', "missing number field 'height'"),
+        ('{"type": "resize", "width": -5, "height": 10}', "must be positive"),
+        ('{"type": "resize", "width": "wide", "height": 10}', "must be a number"),
+        ('{"type": "resize", "width": true, "height": 10}', "must be a number"),
+        ('{"type": "resize", "width": NaN, "height": 10}', "must be finite"),
+        ('{"type": "resize", "width": Infinity, "height": 10}', "must be finite"),
+        ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": 0}', "must be positive"),
+        ('{"type": "button_press", "x": 1}', "missing number field 'y'"),
+        ('{"type": "button_press", "x": 1, "y": 2, "button": 1.5}', "must be an integer"),
+        ('{"type": "motion_notify", "x": 1, "y": 2, "buttons": -1}', "must not be negative"),
+        ('{"type": "scroll", "x": 1, "y": 2, "modifiers": "ctrl"}', "list of strings"),
+        ('{"type": "scroll", "x": 1, "y": 2, "modifiers": ["hyper"]}', "unknown modifier"),
+        ('{"type": "scroll", "x": 1, "y": 2, "guiEvent": [1]}', "'guiEvent' must be an object"),
+        ('{"type": "key_press"}', "'key' must be a string"),
+        ('{"type": "key_press", "key": "ctrl+"}', "not of the form"),
+        ('{"type": "key_press", "key": "k"}', "not of the form"),
+        ('{"type": "supports_binary", "value": 1}', "must be true or false"),
+        ('{"type": "webfig_hello"}', "integer 'protocol'"),
+        ('{"type": "webfig_hello", "protocol": 1, "extensions": [1]}', "list of strings"),
+    ],
+)
+def test_bad_messages_are_rejected_with_a_reason(text, problem):
+    with pytest.raises(ProtocolError, match=problem):
+        parse_message(text)
+
+
+def test_overlong_fields_are_rejected():
+    with pytest.raises(ProtocolError, match="longer than"):
+        parse(type="key_press", key="k" + "x" * 100)
+    with pytest.raises(ProtocolError, match="at most 32 fields"):
+        parse(type="scroll", x=1, y=1, guiEvent={str(i): i for i in range(33)})
+
+
+@given(st.text(max_size=200) | st.binary(max_size=200))
+def test_any_text_parses_or_raises_protocol_error(text):
+    try:
+        message = parse_message(text)
+    except ProtocolError as error:
+        assert str(error)
+    else:
+        assert isinstance(
+            message,
+            Command | Hello | Key | Mouse | Resize | SetPixelRatio | SupportsBinary | ToolbarButton,
+        )

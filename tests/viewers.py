@@ -1,0 +1,87 @@
+"""A viewer that records what the figure manager sends it, for tests without a browser."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from webfig.frames import Pixels
+
+from .imaging import paint
+
+TIMEOUT = 10.0
+
+
+class RecordingViewer:
+    """Implements the Viewer interface by keeping every message, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any] | bytes] = []
+        self._changed = threading.Condition()
+
+    def send_json(self, content: Mapping[str, object]) -> None:
+        self._add(dict(content))
+
+    def send_binary(self, blob: bytes) -> None:
+        self._add(blob)
+
+    def _add(self, message: dict[str, Any] | bytes) -> None:
+        with self._changed:
+            self.messages.append(message)
+            self._changed.notify_all()
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any] | bytes], bool], *, after: int = 0
+    ) -> dict[str, Any] | bytes:
+        """The first message from index ``after`` on that matches, waiting for it."""
+        with self._changed:
+            found: list[dict[str, Any] | bytes] = []
+
+            def match() -> bool:
+                found[:] = [m for m in self.messages[after:] if predicate(m)][:1]
+                return bool(found)
+
+            if not self._changed.wait_for(match, TIMEOUT):
+                raise TimeoutError(f"no matching message; got {self.summary()}")
+            return found[0]
+
+    def wait_for_json(self, type: str, *, after: int = 0) -> dict[str, Any]:
+        message = self.wait_for(lambda m: isinstance(m, dict) and m["type"] == type, after=after)
+        assert isinstance(message, dict)
+        return message
+
+    def wait_for_frame(self, *, after: int = 0) -> bytes:
+        frame = self.wait_for(lambda m: isinstance(m, bytes), after=after)
+        assert isinstance(frame, bytes)
+        return frame
+
+    def summary(self) -> list[object]:
+        """The messages, with frames shortened to their size."""
+        return [f"<frame of {len(m)} bytes>" if isinstance(m, bytes) else m for m in self.messages]
+
+    def of_type(self, type: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if isinstance(m, dict) and m["type"] == type]
+
+    def frames(self) -> list[bytes]:
+        return [m for m in self.messages if isinstance(m, bytes)]
+
+    def picture(self) -> Pixels:
+        """What the viewer's canvas shows after painting every frame it got, in order."""
+        canvas: Pixels | None = None
+        mode = "full"
+        for message in list(self.messages):
+            if isinstance(message, bytes):
+                canvas = paint(canvas, mode, message)
+            elif message["type"] == "image_mode":
+                mode = message["mode"]
+        assert canvas is not None, "no frame yet"
+        return canvas
+
+    def image_mode_of(self, frame: bytes) -> str:
+        """The image mode in force when ``frame`` arrived."""
+        index = next(i for i, m in enumerate(self.messages) if m is frame)
+        modes = [
+            m for m in self.messages[:index] if isinstance(m, dict) and m["type"] == "image_mode"
+        ]
+        return modes[-1]["mode"]

@@ -1,0 +1,170 @@
+import { Connection } from "./connection.js"
+import { FramePainter } from "./frame-painter.js"
+import { PixelRatioWatcher } from "./pixel-ratio.js"
+import { PointerInput } from "./pointer-input.js"
+import { ResizeHandle } from "./resize-handle.js"
+import { Rubberband } from "./rubberband.js"
+import { Toolbar } from "./toolbar.js"
+
+const PROTOCOL_VERSION = 1
+
+// One figure on the page: its socket, and the canvas, toolbar and input that use it.
+export class FigureView {
+  #root
+  #num
+  #title
+  #frame
+  #size
+  #extensions = []
+  #connection
+  #painter
+  #toolbar
+  #input
+  #rubberband
+  #resizeHandle
+  #pixelRatio
+
+  constructor(root) {
+    const { figureNum, socketPath, downloadPath, width, height } = root.dataset
+    const canvas = root.querySelector("canvas.webfig-canvas")
+    this.#root = root
+    this.#num = Number(figureNum)
+    this.#title = root.querySelector(".webfig-title")
+    this.#frame = root.querySelector(".webfig-canvas-frame")
+    this.#size = { width: Number(width), height: Number(height) }
+    this.#connection = new Connection(root, socketPath, {
+      onOpen: this.#opened,
+      onMessage: this.#received,
+      onFrame: this.#frameReceived,
+      onClose: this.#closed,
+    })
+    this.#painter = new FramePainter(canvas, {
+      onPainted: this.#painted,
+      onFailed: () => this.#send("refresh"),
+    })
+    this.#toolbar = new Toolbar(root.querySelector(".webfig-toolbar"), {
+      send: this.#send,
+      downloadPath,
+    })
+    this.#input = new PointerInput(this.#frame, canvas, this.#send)
+    this.#rubberband = new Rubberband(root.querySelector(".webfig-rubberband"), canvas)
+    this.#resizeHandle = new ResizeHandle(root.querySelector(".webfig-resize-handle"), {
+      root,
+      canvas,
+      onPreview: ({ width, height }) => this.#applySize(width, height),
+      onCancel: () => this.#applySize(this.#size.width, this.#size.height),
+      onResize: (size) => this.#send("resize", size),
+    })
+    this.#pixelRatio = new PixelRatioWatcher(this.#pixelRatioChanged)
+  }
+
+  // The protocol extensions the server accepted.
+  get extensions() {
+    return this.#extensions
+  }
+
+  connect() {
+    this.#applySize(this.#size.width, this.#size.height)
+    this.#toolbar.connect()
+    this.#input.connect()
+    this.#resizeHandle.connect()
+    this.#painter.connect()
+    this.#pixelRatio.connect()
+    this.#connection.connect()
+  }
+
+  disconnect() {
+    this.#connection.disconnect()
+    this.#pixelRatio.disconnect()
+    this.#painter.disconnect()
+    this.#resizeHandle.disconnect()
+    this.#input.disconnect()
+    this.#toolbar.disconnect()
+    this.#toolbar.connected = false
+  }
+
+  #send = (type, fields = {}) => {
+    this.#connection.send({ type, figure_id: this.#num, ...fields })
+  }
+
+  #opened = () => {
+    this.#send("webfig_hello", { protocol: PROTOCOL_VERSION, extensions: [] })
+    this.#send("supports_binary", { value: true })
+    this.#send("send_image_mode")
+    this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
+    this.#send("refresh")
+    this.#toolbar.connected = true
+  }
+
+  #closed = () => {
+    this.#toolbar.connected = false
+    this.#toolbar.message = "Disconnected"
+    this.#rubberband.hide()
+  }
+
+  #frameReceived = (blob) => {
+    this.#painter.paint(blob)
+  }
+
+  #painted = () => {
+    // Lets the page style the figure before its first frame (and tests wait for one).
+    if (!("painted" in this.#root.dataset)) this.#root.dataset.painted = ""
+    this.#send("ack")
+  }
+
+  #pixelRatioChanged = (ratio) => {
+    this.#send("set_device_pixel_ratio", { device_pixel_ratio: ratio })
+  }
+
+  #received = (message) => {
+    switch (message.type) {
+      case "figure_label":
+        this.#title.textContent = message.label
+        break
+      case "resize":
+        this.#resized(message.size)
+        break
+      case "image_mode":
+        this.#painter.imageMode = message.mode
+        break
+      case "draw":
+        this.#send("draw")
+        break
+      case "cursor":
+        this.#frame.dataset.cursor = message.cursor
+        break
+      case "message":
+        this.#toolbar.message = message.message
+        break
+      case "rubberband":
+        this.#rubberband.show(message)
+        break
+      case "history_buttons":
+        this.#toolbar.history = message
+        break
+      case "navigate_mode":
+        this.#toolbar.navigateMode = message.mode
+        break
+      case "capture_scroll":
+        this.#input.captureScroll = Boolean(message.capture_scroll)
+        break
+      case "save":
+        this.#toolbar.download()
+        break
+      case "webfig_welcome":
+        this.#extensions = Array.isArray(message.extensions) ? message.extensions : []
+        break
+    }
+  }
+
+  #resized([width, height]) {
+    this.#size = { width, height }
+    this.#applySize(width, height)
+  }
+
+  // The canvas' CSS size follows these properties; its backing size follows the frames.
+  #applySize(width, height) {
+    this.#root.style.setProperty("--webfig-width", String(width))
+    this.#root.style.setProperty("--webfig-height", String(height))
+  }
+}

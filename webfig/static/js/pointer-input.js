@@ -1,0 +1,136 @@
+import { devicePoint } from "./geometry.js"
+import { chordType, guiEvent, keyName, modifiers } from "./keys.js"
+
+// Turns pointer, wheel and key events on the canvas frame into protocol messages.
+export class PointerInput {
+  #frame
+  #canvas
+  #send
+  #captureScroll = false
+  #pendingMove = null
+  #moveRequest = 0
+
+  constructor(frame, canvas, send) {
+    this.#frame = frame
+    this.#canvas = canvas
+    this.#send = send
+  }
+
+  set captureScroll(value) {
+    this.#captureScroll = value
+  }
+
+  connect() {
+    this.#frame.addEventListener("pointerdown", this.#pressed)
+    this.#frame.addEventListener("pointerup", this.#released)
+    this.#frame.addEventListener("pointermove", this.#moved)
+    this.#frame.addEventListener("pointerenter", this.#entered)
+    this.#frame.addEventListener("pointerleave", this.#left)
+    this.#frame.addEventListener("dblclick", this.#doubleClicked)
+    this.#frame.addEventListener("wheel", this.#wheeled, { passive: false })
+    this.#frame.addEventListener("contextmenu", this.#contextMenu)
+    this.#frame.addEventListener("keydown", this.#keyPressed)
+    this.#frame.addEventListener("keyup", this.#keyReleased)
+  }
+
+  disconnect() {
+    this.#frame.removeEventListener("pointerdown", this.#pressed)
+    this.#frame.removeEventListener("pointerup", this.#released)
+    this.#frame.removeEventListener("pointermove", this.#moved)
+    this.#frame.removeEventListener("pointerenter", this.#entered)
+    this.#frame.removeEventListener("pointerleave", this.#left)
+    this.#frame.removeEventListener("dblclick", this.#doubleClicked)
+    this.#frame.removeEventListener("wheel", this.#wheeled, { passive: false })
+    this.#frame.removeEventListener("contextmenu", this.#contextMenu)
+    this.#frame.removeEventListener("keydown", this.#keyPressed)
+    this.#frame.removeEventListener("keyup", this.#keyReleased)
+    cancelAnimationFrame(this.#moveRequest)
+    this.#pendingMove = null
+  }
+
+  #pressed = (event) => {
+    this.#frame.focus({ preventScroll: true })
+    // Captured, a drag keeps reporting motion and its release outside the canvas.
+    this.#frame.setPointerCapture(event.pointerId)
+    this.#sendButton("button_press", event)
+  }
+
+  #released = (event) => {
+    this.#sendButton("button_release", event)
+  }
+
+  #moved = (event) => {
+    const chord = chordType(event.button, event.buttons)
+    if (chord) {
+      this.#sendButton(chord, event)
+      return
+    }
+    // At most one motion_notify per animation frame, with the latest position.
+    if (!this.#pendingMove) this.#moveRequest = requestAnimationFrame(this.#flushMove)
+    this.#pendingMove = event
+  }
+
+  #entered = (event) => {
+    this.#sendPointer("figure_enter", event)
+  }
+
+  #left = (event) => {
+    this.#sendPointer("figure_leave", event)
+  }
+
+  #doubleClicked = (event) => {
+    this.#sendButton("dblclick", event)
+  }
+
+  #wheeled = (event) => {
+    if (this.#captureScroll) event.preventDefault()
+    if (event.deltaY === 0) return
+    this.#sendPointer("scroll", event, { step: event.deltaY < 0 ? 1 : -1 })
+  }
+
+  #contextMenu = (event) => {
+    event.preventDefault()
+  }
+
+  #keyPressed = (event) => {
+    this.#sendKey("key_press", event)
+  }
+
+  #keyReleased = (event) => {
+    this.#sendKey("key_release", event)
+  }
+
+  #flushMove = () => {
+    const event = this.#pendingMove
+    if (!event) return
+    cancelAnimationFrame(this.#moveRequest)
+    this.#pendingMove = null
+    this.#sendPointer("motion_notify", event, { buttons: event.buttons })
+  }
+
+  #sendButton(type, event) {
+    this.#sendPointer(type, event, { button: event.button, buttons: event.buttons })
+  }
+
+  #sendPointer(type, event, fields = {}) {
+    // A pending motion happened before this event, so the server must see it first.
+    this.#flushMove()
+    const rect = this.#canvas.getBoundingClientRect()
+    const { x, y } = devicePoint(
+      event.clientX,
+      event.clientY,
+      rect,
+      this.#canvas.width,
+      this.#canvas.height,
+    )
+    this.#send(type, { x, y, ...fields, modifiers: modifiers(event), guiEvent: guiEvent(event) })
+  }
+
+  #sendKey(type, event) {
+    // Input methods deliver composed text, not keys.
+    if (event.isComposing) return
+    // Tab keeps moving the focus out of the figure.
+    if (event.key !== "Tab") event.preventDefault()
+    this.#send(type, { key: keyName(event), guiEvent: guiEvent(event) })
+  }
+}
