@@ -115,6 +115,11 @@ class WsClient:
         assert isinstance(frame, bytes)
         return frame
 
+    def sync(self) -> None:
+        """Wait until the server has handled everything sent so far (messages keep order)."""
+        self.send("send_image_mode")
+        self.receive_json("image_mode")
+
     def json_messages(self) -> list[dict[str, Any]]:
         return [json.loads(m) for m in self.received if isinstance(m, str)]
 
@@ -130,8 +135,11 @@ def connect() -> Iterator[Callable[..., WsClient]]:
     """A factory of websocket clients to a server's figure, closed at teardown."""
     clients: list[WsClient] = []
 
-    def open_client(server: FigureServer, num: int, *, handshake: bool = True) -> WsClient:
-        client = WsClient(f"ws://127.0.0.1:{server.port}{server.settings.url_prefix}/{num}/ws")
+    def open_client(
+        server: FigureServer, num: int, *, handshake: bool = True, prefix: str | None = None
+    ) -> WsClient:
+        prefix = server.settings.url_prefix if prefix is None else prefix
+        client = WsClient(f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws")
         clients.append(client)
         if handshake:
             client.send("supports_binary", value=True)

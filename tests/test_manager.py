@@ -82,7 +82,7 @@ def test_a_press_reaches_callbacks_at_the_right_data_point(figure):
     send(manager, viewer, "dblclick", x=x, y=y, button=0, buttons=0, modifiers=[])
     (button, xdata, ydata, dblclick, modifiers), (button2, *_, dblclick2, _) = seen
     assert (button.name, dblclick, modifiers) == ("RIGHT", False, frozenset({"shift"}))
-    assert xdata == pytest.approx(1.5) and ydata == pytest.approx(0.25)
+    assert (xdata, ydata) == pytest.approx((1.5, 0.25))
     assert (button2.name, dblclick2) == ("LEFT", True)
 
 

@@ -161,10 +161,9 @@ def test_overlong_fields_are_rejected():
 def test_any_text_parses_or_raises_protocol_error(text):
     try:
         message = parse_message(text)
-    except ProtocolError as error:
-        assert str(error)
-    else:
-        assert isinstance(
-            message,
-            Command | Hello | Key | Mouse | Resize | SetPixelRatio | SupportsBinary | ToolbarButton,
-        )
+    except ProtocolError:
+        return
+    assert isinstance(
+        message,
+        Command | Hello | Key | Mouse | Resize | SetPixelRatio | SupportsBinary | ToolbarButton,
+    )

@@ -136,8 +136,9 @@ class FigureManagerWebfig(FigureManagerBase):
             self._dispatch(viewer, state, message)
         finally:
             self._replying_to = None
-        # A callback may have changed the figure without asking for a draw.
-        if self.canvas.figure.stale:
+        # A callback may have changed the figure without asking for a draw. (Before the first
+        # frame the figure is stale anyway, and the viewer's refresh will render it.)
+        if self._last_pixels is not None and self.canvas.figure.stale:
             self.schedule_render()
 
     def _dispatch(self, viewer: Viewer, state: _ViewerState, message: ClientMessage) -> None:

@@ -232,7 +232,7 @@ def normalize_key(raw: str) -> str:
     if len(value) == 1:
         modifiers.discard("shift")
     # A modifier key pressed alone is reported by its own name only.
-    modifiers.discard(value)
+    modifiers.discard(_MODIFIER_NAMES.get(value, value))
     ordered = [name for name in _MODIFIER_ORDER if name in modifiers]
     return "+".join([*ordered, value])
 

@@ -58,12 +58,43 @@ def _url_host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
-class FigureServer:
-    """An HTTP server for webfig's application, on the shared server thread."""
+def _port_is_free(address: str, port: int) -> bool:
+    """Whether ``port`` can be bound on every address ``address`` stands for.
 
-    def __init__(self, settings: Settings | None = None, figures: FigureRegistry | None = None):
+    Probed with sockets of our own: Tornado's ``bind_sockets`` leaks its socket when the
+    bind fails.
+    """
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(
+        address or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(sockaddr)
+            except OSError as error:
+                if error.errno == errno.EADDRINUSE:
+                    return False
+                raise
+    return True
+
+
+class FigureServer:
+    """An HTTP server on the shared server thread.
+
+    It serves :func:`make_app` for ``figures`` unless given an ``application`` of its own,
+    such as a host application with :func:`figure_routes` mounted in it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        figures: FigureRegistry | None = None,
+        *,
+        application: tornado.web.Application | None = None,
+    ) -> None:
         self.settings = settings or current_settings()
         self._figures = figures
+        self._application = application
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()
         self.port: int | None = None
@@ -90,7 +121,8 @@ class FigureServer:
 
     def _listen(self) -> None:
         sockets = self._bind()
-        http = HTTPServer(make_app(self.settings.url_prefix, self._figures))
+        application = self._application or make_app(self.settings.url_prefix, self._figures)
+        http = HTTPServer(application)
         http.add_sockets(sockets)
         self._http = http
         self.port = sockets[0].getsockname()[1]
@@ -99,12 +131,9 @@ class FigureServer:
         first = self.settings.port
         candidates = [0] if first == 0 else range(first, min(first + PORT_ATTEMPTS, 65536))
         for port in candidates:
-            try:
+            if port == 0 or _port_is_free(self.settings.address, port):
                 return bind_sockets(port, self.settings.address)
-            except OSError as error:
-                if error.errno != errno.EADDRINUSE:
-                    raise
-                _log.info("port %d is busy, trying the next one", port)
+            _log.info("port %d is busy, trying the next one", port)
         raise OSError(
             errno.EADDRINUSE,
             f"ports {first} to {first + PORT_ATTEMPTS - 1} are all busy; set WEBFIG_PORT",

@@ -1,0 +1,87 @@
+"""Running Python scripts that use webfig in processes of their own."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+from typing import IO
+
+TIMEOUT = 30.0
+URL_LINE = re.compile(r"^webfig: serving figures at (http://\S+)$")
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    env = {**os.environ, "WEBFIG_PORT": "0", "WEBFIG_OPEN_BROWSER": "0", **overrides}
+    env.pop("MPLBACKEND", None)
+    return env | overrides
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment(**env),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+class Script:
+    """A running Python process whose output lines can be waited for."""
+
+    def __init__(self, *args: str, **env: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, *args],
+            env=environment(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._new_line = threading.Condition()
+        self._stderr: list[str] = []
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
+        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
+        threading.Thread(
+            target=self._stderr.extend,
+            args=(self.process.stderr,),
+            daemon=True,
+        ).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            with self._new_line:
+                self.lines.append(line.rstrip("\n"))
+                self._new_line.notify_all()
+
+    def wait_for_line(self, pattern: re.Pattern[str]) -> re.Match[str]:
+        found: list[re.Match[str]] = []
+
+        def match() -> bool:
+            found[:] = [m for line in self.lines if (m := pattern.match(line))][:1]
+            return bool(found) or self.process.poll() is not None
+
+        with self._new_line:
+            self._new_line.wait_for(match, TIMEOUT)
+        assert found, f"no line matching {pattern.pattern}; output {self.lines}, {self.stderr}"
+        return found[0]
+
+    def url(self) -> str:
+        return self.wait_for_line(URL_LINE).group(1)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(TIMEOUT)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()

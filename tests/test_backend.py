@@ -1,0 +1,193 @@
+"""The backend as matplotlib users meet it: selecting it, plt.show, timers, the demo."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import signal
+import threading
+import urllib.request
+from textwrap import dedent
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.animation import FuncAnimation
+
+from webfig.canvas import FigureCanvasWebfig
+from webfig.config import Settings
+from webfig.eventloop import server_thread
+from webfig.server import FigureServer
+from webfig.timer import TimerWebfig
+
+from .processes import Script, run_python
+from .test_manager import join
+from .viewers import TIMEOUT
+
+SHOW_BACKEND = (
+    "import matplotlib.pyplot as plt; plt.figure(); "
+    "print(plt.get_backend(), type(plt.gcf().canvas).__name__)"
+)
+
+
+def test_the_entry_point_is_registered():
+    entry_points = importlib.metadata.entry_points(group="matplotlib.backend")
+    assert {(e.name, e.value) for e in entry_points} >= {("webfig", "webfig.backend")}
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ({"code": "import matplotlib; matplotlib.use('webfig'); "}, "webfig"),
+        ({"MPLBACKEND": "webfig"}, "webfig"),
+        ({"MPLBACKEND": "module://webfig.backend"}, "module://webfig.backend"),
+    ],
+)
+def test_every_way_of_choosing_the_backend(selection, expected):
+    code = selection.pop("code", "") + SHOW_BACKEND
+    result = run_python(code, **selection)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected, "FigureCanvasWebfig"]
+
+
+def test_show_without_blocking_returns_and_keeps_serving():
+    result = run_python(
+        dedent(
+            """
+            import urllib.request
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            from webfig.server import default_server
+            plt.plot([1, 2, 3])
+            plt.show(block=False)
+            print("returned")
+            with urllib.request.urlopen(default_server().url + "1", timeout=10) as page:
+                print(page.status, b"webfig-figure" in page.read())
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"webfig: serving figures at http://127\.0\.0\.1:\d+/", lines[0])
+    assert lines[1:] == ["returned", "200 True"]
+
+
+def test_a_blocking_show_ends_cleanly_on_ctrl_c(tmp_path):
+    script = tmp_path / "plot.py"
+    script.write_text(
+        dedent(
+            """
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            plt.plot([1, 2, 3])
+            plt.show()
+            print("show returned", flush=True)
+            """
+        )
+    )
+    process = Script(str(script))
+    try:
+        with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
+            assert page.status == 200
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(TIMEOUT) == 0
+        process.wait_for_line(re.compile("show returned"))
+        assert "Traceback" not in process.stderr
+    finally:
+        process.stop()
+
+
+def test_the_server_opens_a_browser_tab_when_asked(monkeypatch):
+    opened: list[str] = []
+    done = threading.Event()
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        done.set()
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    server = FigureServer(Settings(port=0, open_browser=True))
+    server.ensure_started()
+    try:
+        assert done.wait(TIMEOUT)
+        assert opened == [server.url]
+        server.ensure_started()  # already running: no second tab
+        assert opened == [server.url]
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def canvas() -> FigureCanvasWebfig:
+    return plt.figure().canvas
+
+
+def test_timers_fire_on_the_server_loop(canvas):
+    ticks: list[int] = []
+    three = threading.Event()
+
+    def tick() -> None:
+        ticks.append(threading.get_ident())
+        if len(ticks) == 3:
+            three.set()
+
+    timer = canvas.new_timer(interval=5, callbacks=[(tick, (), {})])
+    assert isinstance(timer, TimerWebfig)
+    timer.start()
+    assert three.wait(TIMEOUT)
+    timer.stop()
+    count = len(ticks)
+    server_thread().run_sync(lambda: None)
+    stopped_at = len(ticks)
+    assert stopped_at in (count, count + 1)  # a tick already running may finish
+    assert set(ticks) == {server_thread().ident}
+    # After a stop, nothing more fires, even after several intervals.
+    fired_late = threading.Event()
+    late = canvas.new_timer(interval=30, callbacks=[(fired_late.set, (), {})])
+    late.start()
+    assert fired_late.wait(TIMEOUT)
+    assert len(ticks) == stopped_at
+
+
+def test_a_single_shot_timer_fires_once(canvas):
+    fired: list[int] = []
+    timer = canvas.new_timer(interval=1, callbacks=[(lambda: fired.append(1), (), {})])
+    timer.single_shot = True
+    timer.start()
+    done = threading.Event()
+    after = canvas.new_timer(interval=50, callbacks=[(done.set, (), {})])
+    after.single_shot = True
+    after.start()
+    assert done.wait(TIMEOUT)
+    assert fired == [1]
+
+
+def test_func_animation_sends_frames_to_viewers():
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 0])
+
+    def step(frame: int) -> tuple[object, ...]:
+        line.set_ydata([0, (frame % 10) / 10])
+        return (line,)
+
+    animation = FuncAnimation(fig, step, interval=10, cache_frame_data=False)
+    viewer = join(fig.canvas.manager)
+    viewer.wait_for(lambda _: len(viewer.frames()) >= 4)
+    animation.pause()
+    assert all(viewer.image_mode_of(f) == "diff" for f in viewer.frames()[1:4])
+
+
+def test_the_demo_serves_live_figures():
+    demo = Script("-m", "webfig", "demo")
+    try:
+        url = demo.url()
+        with urllib.request.urlopen(url, timeout=10) as page:
+            body = page.read()
+        assert body.count(b'class="webfig-figure"') == 4
+        for label in [b"Lines", b"Image", b"Animation", b"Click to add points"]:
+            assert label in body
+        demo.process.send_signal(signal.SIGINT)
+        assert demo.process.wait(TIMEOUT) == 0
+        assert "Traceback" not in demo.stderr
+    finally:
+        demo.stop()

@@ -1,0 +1,60 @@
+"""Settings from the environment and from webfig.configure()."""
+
+from __future__ import annotations
+
+import pytest
+
+import webfig
+from webfig.config import ConfigError, Settings, current_settings, settings_from_environment
+
+
+@pytest.fixture(autouse=True)
+def _fresh_overrides(monkeypatch):
+    monkeypatch.setattr("webfig.config._overrides", {})
+    for name in ["WEBFIG_PORT", "WEBFIG_ADDRESS", "WEBFIG_OPEN_BROWSER"]:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults():
+    assert current_settings() == Settings(port=8988, address="127.0.0.1", open_browser=True)
+
+
+def test_environment_variables(monkeypatch):
+    monkeypatch.setenv("WEBFIG_PORT", "9000")
+    monkeypatch.setenv("WEBFIG_ADDRESS", "0.0.0.0")
+    monkeypatch.setenv("WEBFIG_OPEN_BROWSER", "0")
+    assert current_settings() == Settings(port=9000, address="0.0.0.0", open_browser=False)
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        ({"WEBFIG_PORT": "eighty"}, "WEBFIG_PORT must be a port number, not 'eighty'"),
+        ({"WEBFIG_PORT": "70000"}, "port must be between 0 and 65535, not 70000"),
+        ({"WEBFIG_OPEN_BROWSER": "maybe"}, "WEBFIG_OPEN_BROWSER must be 0 or 1, not 'maybe'"),
+    ],
+)
+def test_bad_environment_values_say_what_is_wrong(monkeypatch, environ, problem):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        current_settings()
+    assert str(error.value) == problem
+
+
+def test_configure_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("WEBFIG_PORT", "9000")
+    settings = webfig.configure(port=9100, open_browser=False)
+    assert settings.port == 9100
+    assert current_settings() == Settings(port=9100, open_browser=False)
+
+
+def test_a_bad_configure_keeps_the_previous_settings():
+    webfig.configure(port=9100)
+    with pytest.raises(ConfigError, match="url_prefix must start with '/'"):
+        webfig.configure(url_prefix="plots/")
+    assert current_settings().port == 9100
+
+
+def test_settings_from_environment_reads_only_webfig_names():
+    assert settings_from_environment({"PORT": "1", "WEBFIG_PORT": "2"}) == {"port": 2}

@@ -1,0 +1,332 @@
+"""The wire protocol against a real server on a free port: every message type, both ways."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import urllib.error
+import urllib.request
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tornado.web
+
+from webfig.config import Settings
+from webfig.eventloop import server_thread
+from webfig.server import FigureServer, figure_routes
+
+from .imaging import decode_png, paint
+
+
+@pytest.fixture
+def figure():
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([0, 1, 2], [0, 1, 0], lw=3)
+    ax.set(xlim=(0, 2), ylim=(0, 1))
+    return fig
+
+
+def fetch(server: FigureServer, path: str) -> tuple[int, dict[str, str], bytes]:
+    url = f"http://127.0.0.1:{server.port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+def picture(client) -> np.ndarray:
+    """What a WebAgg client's canvas shows after the frames it has received so far."""
+    canvas, mode = None, "full"
+    for message in client.received:
+        if isinstance(message, bytes):
+            canvas = paint(canvas, mode, message)
+        elif json.loads(message)["type"] == "image_mode":
+            mode = json.loads(message)["mode"]
+    return canvas
+
+
+def test_the_connection_sequence(server, connect, figure):
+    client = connect(server, 1)
+    frame = client.receive_frame()
+    types = [m["type"] for m in client.json_messages()]
+    assert types[:3] == ["figure_label", "resize", "image_mode"]
+    assert client.json_messages()[1] == {"type": "resize", "size": [400, 300], "forward": True}
+    assert client.json_messages()[2] == {"type": "image_mode", "mode": "full"}
+    assert {"history_buttons", "navigate_mode", "capture_scroll", "message"} <= set(types)
+    np.testing.assert_array_equal(decode_png(frame), figure.canvas.pixels())
+
+
+def test_frames_as_text_for_clients_without_binary(server, connect, figure):
+    client = connect(server, 1, handshake=False)
+    client.send("supports_binary", value=False)
+    client.send("refresh")
+    text = client.receive_until(lambda m: isinstance(m, str) and m.startswith("data:image/png"))
+    png = base64.b64decode(text.removeprefix("data:image/png;base64,"))
+    np.testing.assert_array_equal(decode_png(png), figure.canvas.pixels())
+
+
+def test_diff_frames_bring_every_client_to_the_new_picture(server, connect, figure):
+    first, second = connect(server, 1), connect(server, 1)
+    first.receive_frame()
+    second.receive_frame()
+    figure.axes[0].lines[0].set_color("tab:red")
+    figure.canvas.draw_idle()
+    for client in (first, second):
+        client.receive_frame()
+        assert client.json_messages()[-1] == {"type": "image_mode", "mode": "diff"}
+    server_thread().run_sync(lambda: None)
+    np.testing.assert_array_equal(picture(first), figure.canvas.pixels())
+    np.testing.assert_array_equal(picture(second), figure.canvas.pixels())
+
+
+def test_resize_and_pixel_ratio(server, connect, figure):
+    client = connect(server, 1)
+    client.receive_frame()
+    client.send("resize", width=300, height=200)
+    assert client.receive_json("resize") == {
+        "type": "resize",
+        "size": [300.0, 200.0],
+        "forward": False,
+    }
+    assert decode_png(client.receive_frame()).shape == (200, 300, 4)
+    client.send("set_device_pixel_ratio", device_pixel_ratio=2)
+    assert client.receive_json("resize")["size"] == [300.0, 200.0]
+    assert decode_png(client.receive_frame()).shape == (400, 600, 4)
+    client.send("set_dpi_ratio", dpi_ratio=1)
+    assert decode_png(client.receive_frame()).shape == (200, 300, 4)
+
+
+def test_pointer_and_key_events_reach_callbacks(server, connect, figure):
+    events: list[str] = []
+    for name in [
+        "button_press_event",
+        "button_release_event",
+        "motion_notify_event",
+        "scroll_event",
+        "figure_enter_event",
+        "figure_leave_event",
+        "key_press_event",
+        "key_release_event",
+    ]:
+        figure.canvas.mpl_connect(
+            name, lambda e: events.append(f"{e.name}:{getattr(e, 'key', None) or ''}")
+        )
+    client = connect(server, 1)
+    client.receive_frame()
+    pointer = {"x": 200, "y": 150, "modifiers": [], "guiEvent": {"type": "x"}}
+    client.send("figure_enter", **pointer)
+    client.send("motion_notify", buttons=0, **pointer)
+    client.send("button_press", button=0, buttons=1, **pointer)
+    client.send("button_release", button=0, buttons=0, **pointer)
+    client.send("dblclick", button=0, buttons=0, **pointer)
+    client.send("scroll", step=1, **pointer)
+    client.send("key_press", key="ctrl+alt+kx")
+    client.send("key_release", key="ctrl+alt+kx")
+    client.send("figure_leave", **pointer)
+    client.sync()
+    assert events == [
+        "figure_enter_event:",
+        "motion_notify_event:",
+        "button_press_event:",
+        "button_release_event:",
+        "button_press_event:",
+        "scroll_event:",
+        "key_press_event:ctrl+alt+x",
+        "key_release_event:ctrl+alt+x",
+        "figure_leave_event:",
+    ]
+
+
+def test_toolbar_state_messages(server, connect, figure):
+    client, other = connect(server, 1), connect(server, 1)
+    client.receive_frame()
+    other.receive_frame()
+    client.send("toolbar_button", name="zoom")
+    assert other.receive_json("navigate_mode")["mode"] == "ZOOM"
+    client.send("motion_notify", x=100, y=100, buttons=0)
+    assert other.receive_json("cursor")["cursor"] == "crosshair"
+    assert "(" in other.receive_until(
+        lambda m: isinstance(m, str) and '"message"' in m and '"message": ""' not in m
+    )
+    client.send("button_press", x=100, y=100, button=0, buttons=1)
+    client.send("motion_notify", x=200, y=200, buttons=1)
+    assert other.receive_json("rubberband") == {
+        "type": "rubberband",
+        "x0": 100,
+        "y0": 200,
+        "x1": 200,
+        "y1": 100,
+    }
+    client.send("button_release", x=200, y=200, button=0, buttons=0)
+    assert other.receive_json("rubberband")["x0"] == -1
+    assert other.receive_json("history_buttons") == {
+        "type": "history_buttons",
+        "Back": True,
+        "Forward": False,
+    }
+    client.send("key_press", key="ctrl+ks")
+    assert client.receive_json("save") == {"type": "save"}
+    client.send("toolbar_button", name="back")
+    other.receive_until(lambda m: isinstance(m, str) and '"Forward": true' in m)
+    assert figure.axes[0].get_xlim() == pytest.approx((0, 2))
+
+
+def test_label_and_capture_scroll_from_the_script(server, connect, figure):
+    client = connect(server, 1)
+    client.receive_frame()
+    figure.canvas.manager.set_window_title("<b>Pressure</b>")
+    figure.canvas.set_capture_scroll(True)
+    assert client.receive_json("figure_label")["label"] == "<b>Pressure</b>"
+    assert client.receive_json("capture_scroll")["capture_scroll"] is True
+
+
+def test_ack_and_hello(server, connect, figure):
+    client = connect(server, 1, handshake=False)
+    client.send("webfig_hello", protocol=1, extensions=[])
+    assert client.receive_json("webfig_welcome") == {
+        "type": "webfig_welcome",
+        "protocol": 1,
+        "extensions": [],
+    }
+    client.send("ack")
+    client.send("refresh")
+    client.receive_frame()
+
+
+def test_bad_messages_are_logged_once_and_harm_nothing(server, connect, figure, caplog):
+    client = connect(server, 1)
+    client.receive_frame()
+    caplog.set_level(logging.DEBUG, logger="webfig")
+    for _ in range(3):
+        client.send_raw("{not json")
+    client.send("resize", width=float("nan"), height=5)
+    client.send("explode")
+    client.send("toolbar_button", name="__init__")
+    client.send_raw(b"\x00\x01binary")
+    client.send("refresh")
+    frame = client.receive_frame()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert sum("not valid JSON" in w for w in warnings) == 1  # once, though sent four times
+    assert any("must be finite" in w for w in warnings)
+    assert any("unknown message type 'explode'" in w for w in warnings)
+    assert any("toolbar_button name" in w for w in warnings)
+    assert tuple(figure.get_size_inches()) == (4, 3)
+    np.testing.assert_array_equal(decode_png(frame), figure.canvas.pixels())
+
+
+def test_pages(server, figure):
+    plt.figure(num="Second figure")
+    status, _headers, body = fetch(server, "/")
+    assert status == 200
+    assert body.count(b'class="webfig-figure"') == 2
+    assert b"Second figure" in body
+    status, _, body = fetch(server, "/1")
+    assert status == 200
+    assert b'data-socket-path="/1/ws"' in body
+    assert b"/js/mpl.js" in body
+
+
+def test_labels_are_escaped_in_pages(server):
+    plt.figure(num="<script>alert(1)</script>")
+    _, _, body = fetch(server, "/1")
+    assert b"<script>alert(1)" not in body
+    assert b"&lt;script&gt;alert(1)" in body
+
+
+@pytest.mark.parametrize("path", ["/99", "/99/download.png", "/99/ws"])
+def test_unknown_figures_are_404_with_a_message(server, figure, path):
+    status, _, body = fetch(server, path)
+    assert status == 404
+    assert b"There is no figure 99." in body
+
+
+def test_client_script_is_served_as_a_module(server):
+    status, headers, body = fetch(server, "/js/mpl.js")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/javascript")
+    assert b"import" in body
+    status, _, _ = fetch(server, "/js/../handlers.py")
+    assert status in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "magic"),
+    [
+        ("png", "image/png", b"\x89PNG"),
+        ("svg", "image/svg+xml", b"<?xml"),
+        ("pdf", "application/pdf", b"%PDF"),
+        ("eps", "application/postscript", b"%!PS"),
+        ("jpg", "image/jpeg", b"\xff\xd8\xff"),
+    ],
+)
+def test_downloads(server, figure, fmt, content_type, magic):
+    figure.canvas.manager.set_window_title("Run 7: pressure/time")
+    status, headers, body = fetch(server, f"/1/download.{fmt}")
+    assert status == 200
+    assert headers["Content-Type"] == content_type
+    assert headers["Content-Disposition"] == f'attachment; filename="Run_7_pressure_time.{fmt}"'
+    assert body.startswith(magic)
+
+
+def test_a_png_download_has_the_figure_size_whatever_the_pixel_ratio(server, connect, figure):
+    client = connect(server, 1)
+    client.send("set_device_pixel_ratio", device_pixel_ratio=2)
+    client.receive_frame()
+    _, _, body = fetch(server, "/1/download.png")
+    assert decode_png(body).shape[:2] == (300, 400)
+    # Viewers still get frames at their own ratio afterwards.
+    figure.axes[0].set_title("after download")
+    figure.canvas.draw_idle()
+    assert decode_png(client.receive_frame()).shape[:2] == (600, 800)
+
+
+def test_unknown_download_format_is_404_listing_the_formats(server, figure):
+    status, headers, body = fetch(server, "/1/download.exe")
+    assert status == 404
+    assert headers["Content-Type"].startswith("text/plain")
+    assert b"Unknown format 'exe'" in body
+    assert b"png" in body
+    assert b"svg" in body
+
+
+def test_a_url_prefix(make_server, connect, figure):
+    server = make_server(prefix="/plots")
+    assert server.url.endswith("/plots/")
+    status, _, body = fetch(server, "/plots/1")
+    assert status == 200
+    assert b'data-socket-path="/plots/1/ws"' in body
+    assert b'src="/plots/js/mpl.js"' in body
+    assert fetch(server, "/plots/static/webfig.css")[0] == 200
+    client = connect(server, 1)
+    np.testing.assert_array_equal(decode_png(client.receive_frame()), figure.canvas.pixels())
+
+
+def test_mounted_in_another_tornado_application(connect, figure):
+    class Home(tornado.web.RequestHandler):
+        def get(self) -> None:
+            self.write("the host app")
+
+    app = tornado.web.Application([(r"/", Home), *figure_routes("/figures")])
+    server = FigureServer(Settings(port=0, open_browser=False), application=app)
+    server.start()
+    try:
+        assert fetch(server, "/")[2] == b"the host app"
+        assert fetch(server, "/figures/1")[0] == 200
+        client = connect(server, 1, prefix="/figures")
+        assert client.receive_frame().startswith(b"\x89PNG")
+    finally:
+        server.stop()
+
+
+def test_a_busy_port_moves_to_the_next(make_server):
+    first = make_server()
+    busy = FigureServer(Settings(port=first.port, open_browser=False))
+    busy.start()
+    try:
+        assert busy.port == first.port + 1
+    finally:
+        busy.stop()
