@@ -12,6 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="serve a few demo figures until Ctrl+C")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # One line per request would drown what matters.
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)
     if arguments.command == "demo":
         from .demo import main as demo
 

@@ -15,7 +15,7 @@ from matplotlib.backend_bases import MouseButton, MouseEvent
 
 
 def lines() -> None:
-    _, ax = plt.subplots(num="Lines", figsize=(6.4, 4.0))
+    _, ax = plt.subplots(num="Lines", figsize=(6.4, 4.0), layout="constrained")
     x = np.linspace(0, 4 * np.pi, 2000)
     for phase in range(4):
         ax.plot(x, np.sin(x + phase * np.pi / 4), label=f"phase {phase}π/4")
@@ -25,7 +25,7 @@ def lines() -> None:
 
 
 def image() -> None:
-    fig, ax = plt.subplots(num="Image", figsize=(5.0, 4.0))
+    fig, ax = plt.subplots(num="Image", figsize=(5.0, 4.0), layout="constrained")
     y, x = np.mgrid[-2:2:400j, -3:3:600j]
     z = np.sin(x**2 + y) * np.cos(y * 2 - x)
     shown = ax.imshow(z, extent=(-3, 3, -2, 2), origin="lower", cmap="viridis")

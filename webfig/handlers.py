@@ -89,7 +89,7 @@ class _PageHandler(_FigureRequestHandler):
     def webfig_static_url(self, path: str) -> str:
         """The URL of a static file with a content hash, so browsers may cache it."""
         version = tornado.web.StaticFileHandler.get_version({"static_path": STATIC_DIR}, path)
-        return f"{self.prefix}/static/{path}?v={version}"
+        return f"{self.prefix}/static/{path}?v={(version or '')[:16]}"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         error = kwargs.get("exc_info", (None, None, None))[1]
