@@ -13,6 +13,7 @@ import pytest
 matplotlib.use("webfig")
 
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from webfig.config import Settings
@@ -28,6 +29,15 @@ def _no_browser_tabs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("WEBFIG_OPEN_BROWSER", "0")
     yield
     plt.close("all")
+
+
+@pytest.fixture
+def figure() -> Figure:
+    """A 400 × 300 px figure with a thick line and fixed limits: figure 1 of pyplot."""
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.plot([0, 1, 2], [0, 1, 0], lw=3)
+    ax.set(xlim=(0, 2), ylim=(0, 1))
+    return fig
 
 
 @pytest.fixture
@@ -61,6 +71,7 @@ class WsClient:
         self._connection: WebSocketClientConnection = self._run(self._connect())
         # Messages read while waiting for another one, in order.
         self.received: list[str | bytes] = []
+        self._syncs = 0
 
     async def _connect(self) -> WebSocketClientConnection:
         return await websocket_connect(self.url)
@@ -95,10 +106,21 @@ class WsClient:
         while True:
             remaining = deadline - self._loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"no matching message within {timeout} s: {self.received!r}")
+                raise TimeoutError(f"no matching message within {timeout} s: {self.summary()}")
             message = self.receive(remaining)
             if predicate(message):
                 return message
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
+        """Read messages until ``condition`` holds (it may hold already)."""
+        if not condition():
+            self.receive_until(lambda _: condition(), timeout)
+
+    def frames(self) -> list[bytes]:
+        return [m for m in self.received if isinstance(m, bytes)]
+
+    def summary(self) -> list[object]:
+        return [f"<frame of {len(m)} bytes>" if isinstance(m, bytes) else m for m in self.received]
 
     def receive_json(self, type: str, timeout: float = TIMEOUT) -> dict[str, Any]:
         """Read until a JSON message of ``type`` arrives, and return it."""
@@ -116,9 +138,19 @@ class WsClient:
         return frame
 
     def sync(self) -> None:
-        """Wait until the server has handled everything sent so far (messages keep order)."""
-        self.send("send_image_mode")
-        self.receive_json("image_mode")
+        """Wait until the server has handled everything sent so far (messages keep order).
+
+        Only ``webfig_hello`` gets an answer of its own kind, so the n-th sync waits for the
+        n-th ``webfig_welcome``.
+        """
+        self._syncs += 1
+        self.send("webfig_hello", protocol=1, extensions=[])
+        self.wait_until(
+            lambda: (
+                sum('"webfig_welcome"' in m for m in self.received if isinstance(m, str))
+                == self._syncs
+            )
+        )
 
     def json_messages(self) -> list[dict[str, Any]]:
         return [json.loads(m) for m in self.received if isinstance(m, str)]

@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -38,14 +37,6 @@ def join(manager: Any) -> RecordingViewer:
     send(manager, viewer, "refresh")
     viewer.wait_for_frame()
     return viewer
-
-
-@pytest.fixture
-def figure():
-    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
-    ax.plot([0, 1, 2], [0, 1, 0], lw=3)
-    ax.set(xlim=(0, 2), ylim=(0, 1))
-    return fig
 
 
 def data_to_top_left(ax, x: float, y: float) -> tuple[float, float]:
@@ -324,3 +315,20 @@ def test_a_removed_viewer_gets_nothing_more(figure):
     on_loop(lambda: None)
     on_loop(lambda: None)
     assert len(viewer.messages) == count
+
+
+def test_a_connecting_viewer_gets_frames_only_once_it_asks(figure):
+    manager = figure.canvas.manager
+    first = join(manager)
+    second = RecordingViewer()
+    on_loop(lambda: manager.add_viewer(second))
+    mark = len(first.messages)
+    figure.axes[0].set_title("changed while the second viewer connects")
+    figure.canvas.draw_idle()
+    first.wait_for_frame(after=mark)
+    assert second.frames() == []
+    send(manager, second, "refresh")
+    second.wait_for_frame()
+    on_loop(lambda: None)  # anything scheduled has run
+    assert len(second.frames()) == 1
+    np.testing.assert_array_equal(second.picture(), figure.canvas.pixels())

@@ -20,14 +20,6 @@ from webfig.server import FigureServer, figure_routes
 from .imaging import decode_png, paint
 
 
-@pytest.fixture
-def figure():
-    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
-    ax.plot([0, 1, 2], [0, 1, 0], lw=3)
-    ax.set(xlim=(0, 2), ylim=(0, 1))
-    return fig
-
-
 def fetch(server: FigureServer, path: str) -> tuple[int, dict[str, str], bytes]:
     url = f"http://127.0.0.1:{server.port}{path}"
     try:
@@ -71,8 +63,10 @@ def test_frames_as_text_for_clients_without_binary(server, connect, figure):
 
 def test_diff_frames_bring_every_client_to_the_new_picture(server, connect, figure):
     first, second = connect(server, 1), connect(server, 1)
-    first.receive_frame()
-    second.receive_frame()
+    # A viewer may get a frame before its own refresh has been handled; wait for both.
+    for client in (first, second):
+        client.sync()
+        client.wait_until(client.frames)
     figure.axes[0].lines[0].set_color("tab:red")
     figure.canvas.draw_idle()
     for client in (first, second):
@@ -143,8 +137,8 @@ def test_pointer_and_key_events_reach_callbacks(server, connect, figure):
 
 def test_toolbar_state_messages(server, connect, figure):
     client, other = connect(server, 1), connect(server, 1)
-    client.receive_frame()
-    other.receive_frame()
+    client.sync()
+    other.sync()
     client.send("toolbar_button", name="zoom")
     assert other.receive_json("navigate_mode")["mode"] == "ZOOM"
     client.send("motion_notify", x=100, y=100, buttons=0)

@@ -28,6 +28,9 @@ _log = logging.getLogger(__name__)
 class _ViewerState:
     """What the manager remembers of one viewer."""
 
+    # The viewer asked for frames (with its first refresh or draw); until then it gets none,
+    # so the full frame it asks for is the only one it gets on connecting.
+    ready: bool = False
     # The viewer does not show the last published frame and must get a full one.
     needs_full: bool = True
     # The image mode last announced to the viewer with an ``image_mode`` message.
@@ -150,6 +153,7 @@ class FigureManagerWebfig(FigureManagerBase):
             case Command(type="ack"):
                 pass
             case Command(type="draw"):
+                state.ready = True
                 self.schedule_render(draw=False)
             case Command(type="refresh"):
                 self._refresh(viewer, state)
@@ -181,6 +185,7 @@ class FigureManagerWebfig(FigureManagerBase):
             for content in self.toolbar.state_messages():
                 viewer.send_json(content)
         viewer.send_json({"type": "capture_scroll", "capture_scroll": self.canvas.capture_scroll})
+        state.ready = True
         state.needs_full = True
         self.schedule_render(draw=False)
 
@@ -223,8 +228,8 @@ class FigureManagerWebfig(FigureManagerBase):
 
     def _publish(self, current: Pixels) -> None:
         """Send each viewer the frame that brings it to ``current``, encoding each once."""
-        in_step = [v for v, s in self._viewers.items() if not s.needs_full]
-        behind = [v for v, s in self._viewers.items() if s.needs_full]
+        in_step = [v for v, s in self._viewers.items() if s.ready and not s.needs_full]
+        behind = [v for v, s in self._viewers.items() if s.ready and s.needs_full]
         frame = encode_frame(self._last_pixels, current) if in_step else None
         if frame is not None:
             self._send_frame(in_step, frame)
