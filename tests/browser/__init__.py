@@ -1,0 +1,1 @@
+"""End-to-end tests of webfig's pages in headless Chromium (Playwright)."""

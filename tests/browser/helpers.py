@@ -1,0 +1,286 @@
+"""Helpers for the browser tests: waiting, canvas pixels, and figure ↔ page geometry."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from PIL import Image
+from playwright.sync_api import Locator, Page
+
+from webfig.canvas import FigureCanvasWebfig
+from webfig.eventloop import server_thread
+
+T = TypeVar("T")
+Pixels = npt.NDArray[np.uint8]
+
+TIMEOUT = 10.0
+# Playwright's timeouts are in milliseconds.
+TIMEOUT_MS = TIMEOUT * 1000
+
+
+def wait_until(
+    condition: Callable[[], T],
+    *,
+    timeout: float = TIMEOUT,
+    interval: float = 0.05,
+    message: str | Callable[[], str] = "condition",
+    page: Page | None = None,
+) -> T:
+    """Poll ``condition`` until it returns something truthy, and return that; fail at the deadline.
+
+    With ``page``, the pauses between polls let Playwright dispatch the page's events.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            text = message() if callable(message) else message
+            raise AssertionError(f"timed out after {timeout} s waiting for {text}")
+        if page is not None:
+            page.wait_for_timeout(interval * 1000)
+        else:
+            time.sleep(interval)
+
+
+def on_server(function: Callable[[], T]) -> T:
+    """Run ``function`` on webfig's server thread, where figures are drawn; its result."""
+    return server_thread().run_sync(function)
+
+
+def decode_data_url(url: str) -> Pixels:
+    header, _, data = url.partition(",")
+    assert header == "data:image/png;base64", header
+    with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+        return np.asarray(image.convert("RGBA")).copy()
+
+
+def canvas_pixels(canvas: Locator) -> Pixels:
+    """The canvas' backing store, as a (height, width, 4) RGBA array."""
+    return decode_data_url(canvas.evaluate("canvas => canvas.toDataURL('image/png')"))
+
+
+def colour_count(pixels: Pixels, rgb: tuple[int, int, int], tolerance: int = 0) -> int:
+    """How many opaque pixels are within ``tolerance`` of ``rgb`` in every channel."""
+    difference = np.abs(pixels[..., :3].astype(np.int16) - np.array(rgb, dtype=np.int16))
+    return int(((difference <= tolerance).all(axis=-1) & (pixels[..., 3] == 255)).sum())
+
+
+def distinct_colours(pixels: Pixels) -> int:
+    return len(np.unique(pixels.reshape(-1, 4), axis=0))
+
+
+def is_painted(pixels: Pixels) -> bool:
+    """Not blank: opaque, and more than a handful of colours (text, lines, antialiasing)."""
+    return bool((pixels[..., 3] == 255).mean() > 0.99 and distinct_colours(pixels) > 20)
+
+
+def webfig_canvas(figure: Figure) -> FigureCanvasWebfig:
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasWebfig), canvas
+    return canvas
+
+
+def agg_pixels(figure: Figure) -> Pixels:
+    """What Agg last drew for ``figure``, read on the server thread."""
+    return on_server(webfig_canvas(figure).pixels)
+
+
+def css_size(figure: Figure) -> tuple[float, float]:
+    """The figure's size in CSS pixels: its device pixels over its device pixel ratio."""
+
+    def size() -> tuple[float, float]:
+        ratio = figure.canvas.device_pixel_ratio
+        width, height = figure.get_size_inches() * figure.dpi / ratio
+        return float(width), float(height)
+
+    return on_server(size)
+
+
+def xlim(ax: Axes) -> tuple[float, float]:
+    low, high = on_server(ax.get_xlim)
+    return float(low), float(high)
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+
+
+class FigureOnPage:
+    """One webfig figure widget on a page, found by the DOM contract."""
+
+    def __init__(self, page: Page, num: int | str) -> None:
+        self.page = page
+        self.num = int(num)
+        self.root = page.locator(f'section.webfig-figure[data-figure-num="{num}"]')
+        self.canvas = self.root.locator("canvas.webfig-canvas")
+        self.frame = self.root.locator(".webfig-canvas-frame")
+        self.title = self.root.locator(".webfig-title")
+        self.rubberband = self.root.locator(".webfig-rubberband")
+        self.resize_handle = self.root.locator(".webfig-resize-handle")
+        self.status = self.root.locator(".webfig-status")
+        self.format = self.root.locator("select.webfig-format")
+
+    def tool(self, name: str) -> Locator:
+        return self.root.locator(f'button[data-tool="{name}"]')
+
+    def backing_and_css(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.canvas.evaluate(
+            """canvas => {
+                const rect = canvas.getBoundingClientRect()
+                return {
+                    width: canvas.width, height: canvas.height,
+                    cssWidth: rect.width, cssHeight: rect.height,
+                    ratio: window.devicePixelRatio,
+                }
+            }"""
+        )
+        return result
+
+    def wait_ready(self, timeout: float = TIMEOUT) -> None:
+        """Wait until the socket is open and a frame at the page's pixel ratio is painted."""
+
+        def ready() -> bool:
+            state = self.root.get_attribute("data-state")
+            painted = self.root.get_attribute("data-painted") is not None
+            sizes = self.backing_and_css()
+            sharp = (
+                abs(sizes["width"] - sizes["cssWidth"] * sizes["ratio"]) <= 1
+                and abs(sizes["height"] - sizes["cssHeight"] * sizes["ratio"]) <= 1
+            )
+            return state == "open" and painted and sharp
+
+        wait_until(
+            ready,
+            timeout=timeout,
+            page=self.page,
+            message=lambda: (
+                f"figure {self.num} to be open and painted: "
+                f"state={self.root.get_attribute('data-state')!r}, "
+                f"painted={self.root.get_attribute('data-painted') is not None}, "
+                f"sizes={self.backing_and_css()}"
+            ),
+        )
+
+    def pixels(self) -> Pixels:
+        return canvas_pixels(self.canvas)
+
+    def wait_pixels(
+        self, condition: Callable[[Pixels], bool], message: str, timeout: float = TIMEOUT
+    ) -> Pixels:
+        """Wait until the canvas' pixels satisfy ``condition``; returns them."""
+        found: list[Pixels] = []
+
+        def check() -> bool:
+            pixels = self.pixels()
+            found[:] = [pixels]
+            return condition(pixels)
+
+        wait_until(check, timeout=timeout, page=self.page, message=message)
+        return found[0]
+
+    def wait_pixels_change(self, before: Pixels, timeout: float = TIMEOUT) -> Pixels:
+        return self.wait_pixels(
+            lambda pixels: pixels.shape != before.shape or not np.array_equal(pixels, before),
+            f"figure {self.num}'s canvas to change",
+            timeout,
+        )
+
+    def data_to_page(self, figure: Figure, ax: Axes, x: float, y: float) -> Point:
+        """Where data point (``x``, ``y``) of ``ax`` is on the page, in viewport CSS px."""
+        return data_to_page(self.canvas, figure, ax, x, y)
+
+    def axes_point(self, figure: Figure, ax: Axes, fx: float, fy: float) -> Point:
+        """Where the point at fractions (``fx``, ``fy``) of ``ax`` (from its bottom-left) is."""
+        return axes_point(self.canvas, figure, ax, fx, fy)
+
+
+def data_to_page(canvas: Locator, figure: Figure, ax: Axes, x: float, y: float) -> Point:
+    """Where data point (``x``, ``y``) of ``ax`` is on the page, in viewport CSS px."""
+
+    def figure_css() -> tuple[float, float, float]:
+        ratio = figure.canvas.device_pixel_ratio
+        dx, dy = ax.transData.transform((x, y))
+        # Display coordinates are device px from the bottom-left; the page's from the top-left.
+        css_x = dx / ratio
+        css_y = (figure.bbox.height - dy) / ratio
+        return float(css_x), float(css_y), float(figure.bbox.width / ratio)
+
+    css_x, css_y, figure_width = on_server(figure_css)
+    box = canvas.bounding_box()
+    assert box is not None, "the canvas is not displayed"
+    scale = box["width"] / figure_width  # 1 unless the page scales the canvas down
+    return Point(box["x"] + css_x * scale, box["y"] + css_y * scale)
+
+
+def axes_point(canvas: Locator, figure: Figure, ax: Axes, fx: float, fy: float) -> Point:
+    """Where the point at fractions (``fx``, ``fy``) of ``ax`` (from its bottom-left) is."""
+    low_x, high_x = on_server(ax.get_xlim)
+    low_y, high_y = on_server(ax.get_ylim)
+    return data_to_page(
+        canvas, figure, ax, low_x + fx * (high_x - low_x), low_y + fy * (high_y - low_y)
+    )
+
+
+def data_per_css_px(figure: Figure, ax: Axes) -> tuple[float, float]:
+    """How much data one CSS pixel spans in ``ax``, along x and y."""
+
+    def compute() -> tuple[float, float]:
+        ratio = figure.canvas.device_pixel_ratio
+        low_x, high_x = ax.get_xlim()
+        low_y, high_y = ax.get_ylim()
+        return (
+            float((high_x - low_x) / (ax.bbox.width / ratio)),
+            float((high_y - low_y) / (ax.bbox.height / ratio)),
+        )
+
+    return on_server(compute)
+
+
+RED = (255, 0, 0)
+BLUE = (0, 0, 255)
+
+
+def line_figure(
+    label: str = "", colour: str = "#ff0000", figsize: tuple[float, float] = (6.4, 4.8)
+) -> tuple[Figure, Axes, Any]:
+    """A pyplot figure with one thick line from (0, 0) over (1, 1) to (2, 0)."""
+    import matplotlib.pyplot as plt
+
+    options: dict[str, Any] = {"num": label} if label else {}
+    figure, ax = plt.subplots(figsize=figsize, dpi=100, **options)
+    (line,) = ax.plot([0, 1, 2], [0, 1, 0], color=colour, linewidth=10)
+    ax.set_xlim(-0.5, 2.5)
+    ax.set_ylim(-0.5, 1.5)
+    return figure, ax, line
+
+
+def drag(page: Page, start: Point, end: Point, steps: int = 12, hold: bool = False) -> None:
+    """Press the left button at ``start``, move to ``end`` in ``steps`` moves, release.
+
+    With ``hold``, the button stays down; release it with ``page.mouse.up()``.
+    """
+    page.mouse.move(start.x, start.y)
+    page.mouse.down()
+    for step in range(1, steps + 1):
+        fraction = step / steps
+        page.mouse.move(
+            start.x + (end.x - start.x) * fraction, start.y + (end.y - start.y) * fraction
+        )
+        # One animation frame per move, so the client (which sends at most one motion per
+        # frame) reports the path rather than only its end.
+        page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve()))")
+    if not hold:
+        page.mouse.up()
