@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +23,15 @@ from webfig.figures import FigureRegistry
 from webfig.server import FigureServer
 
 TIMEOUT = 10.0
+
+
+def wait_until(condition: Callable[[], object], timeout: float = TIMEOUT) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        pause.wait(0.01)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from webfig.config import Settings
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer, figure_routes
 
+from .conftest import wait_until
 from .imaging import decode_png, paint
 
 
@@ -324,3 +325,13 @@ def test_a_busy_port_moves_to_the_next(make_server):
         assert busy.port == first.port + 1
     finally:
         busy.stop()
+
+
+def test_stopping_the_server_closes_its_websockets(make_server, connect, figure):
+    server = make_server()
+    client = connect(server, 1)
+    client.receive_frame()
+    server.stop()
+    with pytest.raises(ConnectionError, match="closed"):
+        client.receive_until(lambda _: False)
+    wait_until(lambda: figure.canvas.manager.viewer_count == 0)

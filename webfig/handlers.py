@@ -8,12 +8,12 @@ application. Rejected requests are answered with a 4xx status and a message sayi
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import json
 import logging
 import mimetypes
 import re
+from asyncio import Future
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -59,6 +59,29 @@ def download_name(label: str, num: int, fmt: str) -> str:
     """A safe file name for a download: the label with anything unusual replaced."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._")[:100] or f"figure_{num}"
     return f"{stem}.{fmt}"
+
+
+class OpenSockets:
+    """The websockets open through one set of figure routes, so their server can close them.
+
+    (Tornado's HTTPServer forgets a connection once it is upgraded to a websocket.)
+    """
+
+    def __init__(self) -> None:
+        self._sockets: set[WebSocket] = set()
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def add(self, socket: WebSocket) -> None:
+        self._sockets.add(socket)
+
+    def discard(self, socket: WebSocket) -> None:
+        self._sockets.discard(socket)
+
+    def close_all(self, reason: str) -> None:
+        for socket in list(self._sockets):
+            socket.close(1001, reason)
 
 
 class _FigureRequestHandler(tornado.web.RequestHandler):
@@ -166,6 +189,12 @@ class Download(_FigureRequestHandler):
             self.finish(f"{status_code} {self._reason}\n")
 
 
+def _ignore_closed(written: Future[None]) -> None:
+    """Collect a failed write's error: a viewer that left is not a problem to report."""
+    if not written.cancelled() and written.exception() is not None:
+        _log.debug("a frame for a viewer that left was dropped: %r", written.exception())
+
+
 class WebSocket(tornado.websocket.WebSocketHandler):
     """``/<num>/ws``: one viewer's connection to one figure.
 
@@ -174,8 +203,11 @@ class WebSocket(tornado.websocket.WebSocketHandler):
     manager's ``send_json``/``send_binary`` calls into websocket messages.
     """
 
-    def initialize(self, figures: FigureRegistry, prefix: str = "") -> None:
+    def initialize(
+        self, figures: FigureRegistry, prefix: str = "", sockets: OpenSockets | None = None
+    ) -> None:
         self.figures = figures
+        self.sockets = sockets
         self.manager: FigureManagerWebfig | None = None
         self.supports_binary = True
         self._loop = IOLoop.current()
@@ -196,9 +228,13 @@ class WebSocket(tornado.websocket.WebSocketHandler):
             self.close(1011, "figure closed")
             return
         self.set_nodelay(True)
+        if self.sockets is not None:
+            self.sockets.add(self)
         self.manager.add_viewer(self)
 
     def on_close(self) -> None:
+        if self.sockets is not None:
+            self.sockets.discard(self)
         if self.manager is not None:
             self.manager.remove_viewer(self)
 
@@ -234,6 +270,9 @@ class WebSocket(tornado.websocket.WebSocketHandler):
         self._loop.add_callback(self._write, message, binary)
 
     def _write(self, message: str | bytes, binary: bool) -> None:
-        # A viewer that left is removed by on_close; until then its frames go nowhere.
-        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
-            self.write_message(message, binary=binary)
+        try:
+            written = self.write_message(message, binary=binary)
+        except tornado.websocket.WebSocketClosedError:
+            return  # the viewer left; on_close removes it
+        # The write may also fail later, when the viewer leaves while it is under way.
+        written.add_done_callback(_ignore_closed)

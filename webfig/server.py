@@ -17,7 +17,15 @@ from tornado.netutil import bind_sockets
 from .config import Settings, current_settings
 from .eventloop import server_thread
 from .figures import FigureRegistry, PyplotFigures
-from .handlers import STATIC_DIR, AllFigures, Download, MplJs, SingleFigure, WebSocket
+from .handlers import (
+    STATIC_DIR,
+    AllFigures,
+    Download,
+    MplJs,
+    OpenSockets,
+    SingleFigure,
+    WebSocket,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -27,17 +35,20 @@ PORT_ATTEMPTS: Final = 50
 MAX_MESSAGE_SIZE: Final = 64 * 1024
 
 
-def figure_routes(prefix: str = "", figures: FigureRegistry | None = None) -> list[Any]:
+def figure_routes(
+    prefix: str = "", figures: FigureRegistry | None = None, sockets: OpenSockets | None = None
+) -> list[Any]:
     """webfig's routes under ``prefix``, to add to any Tornado application.
 
     ``prefix`` is ``""`` or a path like ``"/plots"`` (starting with ``/``, not ending with
-    one). ``figures`` defaults to pyplot's figures.
+    one). ``figures`` defaults to pyplot's figures. ``sockets``, if given, keeps the open
+    websockets, so that whoever stops the server can close them.
     """
     options = {"figures": figures or PyplotFigures(), "prefix": prefix}
     return [
         (rf"{prefix}/?", AllFigures, options),
         (rf"{prefix}/([0-9]+)", SingleFigure, options),
-        (rf"{prefix}/([0-9]+)/ws", WebSocket, options),
+        (rf"{prefix}/([0-9]+)/ws", WebSocket, {**options, "sockets": sockets}),
         (rf"{prefix}/([0-9]+)/download\.([A-Za-z0-9]+)", Download, options),
         (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js")}),
         (rf"{prefix}/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
@@ -45,11 +56,14 @@ def figure_routes(prefix: str = "", figures: FigureRegistry | None = None) -> li
 
 
 def make_app(
-    prefix: str = "", figures: FigureRegistry | None = None, **settings: Any
+    prefix: str = "",
+    figures: FigureRegistry | None = None,
+    sockets: OpenSockets | None = None,
+    **settings: Any,
 ) -> tornado.web.Application:
     """A Tornado application serving only webfig's routes."""
     settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
-    return tornado.web.Application(figure_routes(prefix, figures), **settings)
+    return tornado.web.Application(figure_routes(prefix, figures, sockets), **settings)
 
 
 def _url_host(address: str) -> str:
@@ -95,6 +109,7 @@ class FigureServer:
         self.settings = settings or current_settings()
         self._figures = figures
         self._application = application
+        self._sockets = OpenSockets()
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()
         self.port: int | None = None
@@ -121,7 +136,9 @@ class FigureServer:
 
     def _listen(self) -> None:
         sockets = self._bind()
-        application = self._application or make_app(self.settings.url_prefix, self._figures)
+        application = self._application or make_app(
+            self.settings.url_prefix, self._figures, self._sockets
+        )
         http = HTTPServer(application)
         http.add_sockets(sockets)
         self._http = http
@@ -140,12 +157,16 @@ class FigureServer:
         )
 
     def stop(self) -> None:
-        """Stop listening and close every open connection."""
+        """Stop listening and close every open connection, websockets included.
+
+        (Websockets of an ``application`` given to the constructor are its own to close.)
+        """
         with self._lock:
             http, self._http = self._http, None
             if http is not None:
                 thread = server_thread()
                 thread.run_sync(http.stop)
+                thread.run_sync(lambda: self._sockets.close_all("the server is stopping"))
                 asyncio.run_coroutine_threadsafe(http.close_all_connections(), thread.loop).result(
                     timeout=10
                 )

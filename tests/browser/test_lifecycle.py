@@ -17,10 +17,6 @@ from .helpers import FigureOnPage, line_figure, on_server, wait_until
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: FigureServer.stop() leaves open websockets open; the page keeps working",
-)
 def test_stopping_the_server_closes_the_page(open_page: Any, server: Any) -> None:
     figure, _, _ = line_figure()
     page = open_page(f"/{figure.number}")
@@ -31,13 +27,6 @@ def test_stopping_the_server_closes_the_page(open_page: Any, server: Any) -> Non
     expect(view.root).to_have_attribute("data-state", "closed", timeout=3000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: WebSocket._write drops write_message's future; a tab closing during a frame "
-        "write logs 'Task exception was never retrieved' (WebSocketClosedError)"
-    ),
-)
 def test_closing_a_tab_during_frames_logs_no_error(
     browser: Any, server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
