@@ -12,7 +12,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-"$python" -m pip install --quiet --disable-pip-version-check --editable ".[test]"
+"$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --editable ".[test]"
 
 "$python" -m ruff check .
 "$python" -m ruff format --check .
