@@ -149,6 +149,16 @@ class FigureOnPage:
         )
         return result
 
+    @classmethod
+    def shown(
+        cls, open_page: Callable[..., Page], figure: Figure, device_scale_factor: float = 1
+    ) -> FigureOnPage:
+        """``figure`` on its own page, connected and painted."""
+        page = open_page(f"/{figure.number}", device_scale_factor=device_scale_factor)
+        view = cls(page, figure.number)
+        view.wait_ready()
+        return view
+
     def wait_ready(self, timeout: float = TIMEOUT) -> None:
         """Wait until the socket is open and a frame at the page's pixel ratio is painted."""
 

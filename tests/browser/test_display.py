@@ -53,9 +53,7 @@ def test_single_figure_page_shows_the_figure(open_page: Any, ratio: int) -> None
 def test_canvas_shows_exactly_what_agg_drew(open_page: Any, ratio: int) -> None:
     """Frames arrive losslessly: the canvas' pixels are Agg's, byte for byte."""
     figure, _, _ = line_figure("Exact")
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
 
     agg = agg_pixels(figure)
     view.wait_pixels(lambda p: np.array_equal(p, agg), "the canvas to equal Agg's buffer")
@@ -85,9 +83,8 @@ def test_all_figures_page_shows_every_figure(open_page: Any) -> None:
 
 def test_status_line_shows_pointer_coordinates(open_page: Any) -> None:
     figure, ax, _ = line_figure()
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
 
     point = view.data_to_page(figure, ax, 1.5, 0.25)
     page.mouse.move(point.x - 20, point.y - 20)
@@ -126,9 +123,7 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
 
 def test_title_follows_the_window_title(open_page: Any) -> None:
     figure, _, _ = line_figure("Before")
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
     expect(view.title).to_have_text("Before")
 
     manager = figure.canvas.manager
@@ -141,9 +136,8 @@ def test_title_follows_the_window_title(open_page: Any) -> None:
 def test_moving_to_a_hidpi_screen_renders_sharp(open_page: Any) -> None:
     """When devicePixelRatio changes (another screen, page zoom), frames follow it."""
     figure, _, _ = line_figure()
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
     assert view.backing_and_css()["width"] == 640
 
     session = page.context.new_cdp_session(page)
@@ -170,9 +164,8 @@ def test_translucent_figure_stays_right_across_changes(open_page: Any) -> None:
     figure.patch.set_alpha(0)
     ax.patch.set_alpha(0.3)
     line.set_alpha(0.6)
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
 
     def matches_agg() -> bool:
         agg = agg_pixels(figure).astype(int)

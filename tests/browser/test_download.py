@@ -34,9 +34,7 @@ def download(view: FigureOnPage, fmt: str) -> tuple[str, bytes]:
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_download_in_each_format(open_page: Any, fmt: str) -> None:
     figure, _, _ = line_figure("Sales 2024")
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
 
     name, data = download(view, fmt)
     assert name == f"Sales_2024.{fmt}"
@@ -46,9 +44,8 @@ def test_download_in_each_format(open_page: Any, fmt: str) -> None:
 def test_downloaded_png_has_the_figures_size_on_a_hidpi_screen(open_page: Any) -> None:
     """The file is the figure at its own dpi, not at the screen's pixel ratio."""
     figure, _, _ = line_figure("HiDPI", figsize=(5, 4))
-    page = open_page(f"/{figure.number}", device_scale_factor=2)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, 2)
+    page = view.page
 
     _, data = download(view, "png")
     with Image.open(io.BytesIO(data)) as image:

@@ -28,9 +28,8 @@ def test_key_presses_reach_key_press_callbacks(open_page: Any) -> None:
         keys.append(str(event.key))
 
     figure.canvas.mpl_connect("key_press_event", record)
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
 
     view.frame.focus()
     page.keyboard.press("Control+Alt+x")
@@ -51,9 +50,8 @@ def test_key_presses_reach_key_press_callbacks(open_page: Any) -> None:
 
 def test_matplotlib_key_bindings_work(open_page: Any) -> None:
     figure, ax, _ = line_figure()
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
     assert not any(line.get_visible() for line in ax.get_xgridlines())
 
     # "g" toggles the grid of the axes under the pointer.
@@ -82,9 +80,8 @@ def test_clicks_reach_button_press_callbacks_at_the_right_point(open_page: Any, 
     figure, ax, _ = line_figure()
     presses: list[MouseEvent] = []
     figure.canvas.mpl_connect("button_press_event", presses.append)
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
+    page = view.page
     step_x, step_y = data_per_css_px(figure, ax)
 
     for (x, y), button, expected_button in (
@@ -110,9 +107,8 @@ def test_double_clicks_and_wheel_reach_callbacks(open_page: Any) -> None:
     scrolls: list[MouseEvent] = []
     figure.canvas.mpl_connect("button_press_event", presses.append)
     figure.canvas.mpl_connect("scroll_event", scrolls.append)
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
     step_x, step_y = data_per_css_px(figure, ax)
 
     point = view.data_to_page(figure, ax, 1.0, 0.5)
@@ -139,9 +135,8 @@ def test_double_clicks_and_wheel_reach_callbacks(open_page: Any) -> None:
 
 def test_save_key_downloads_the_figure(open_page: Any) -> None:
     figure, _, _ = line_figure("Saved by key")
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
 
     view.format.select_option("svg")
     view.frame.focus()

@@ -19,9 +19,7 @@ pytestmark = pytest.mark.browser
 
 def test_stopping_the_server_closes_the_page(open_page: Any, server: Any) -> None:
     figure, _, _ = line_figure()
-    page = open_page(f"/{figure.number}")
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure)
 
     server.stop()
     expect(view.root).to_have_attribute("data-state", "closed", timeout=3000)

@@ -35,9 +35,8 @@ def choose_tool(view: FigureOnPage, name: str) -> None:
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_pan_drag_moves_the_view(open_page: Any, ratio: int) -> None:
     figure, ax, _ = line_figure()
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
+    page = view.page
     pixels_before = view.pixels()
     low, high = xlim(ax)
     step_x, step_y = data_per_css_px(figure, ax)
@@ -64,9 +63,8 @@ def test_pan_drag_moves_the_view(open_page: Any, ratio: int) -> None:
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_zoom_rubberband_zooms_in(open_page: Any, ratio: int) -> None:
     figure, ax, _ = line_figure()
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
+    page = view.page
     pixels_before = view.pixels()
     expect(view.rubberband).to_be_hidden()
 

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_opening_a_page_keeps_the_figure_size(open_page: Any, ratio: int) -> None:
     figure, _, _ = line_figure(figsize=(5, 4))
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
 
     assert css_size(figure) == pytest.approx((500, 400))
     assert on_server(figure.get_size_inches).tolist() == pytest.approx([5, 4])
@@ -27,9 +25,8 @@ def test_opening_a_page_keeps_the_figure_size(open_page: Any, ratio: int) -> Non
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_resize_handle_resizes_the_figure(open_page: Any, ratio: int) -> None:
     figure, _, _ = line_figure(figsize=(5, 4))
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
+    page = view.page
     assert css_size(figure) == pytest.approx((500, 400))
 
     box = view.resize_handle.bounding_box()
@@ -78,9 +75,8 @@ def test_resize_in_one_tab_resizes_the_other(open_page: Any) -> None:
 @pytest.mark.parametrize("ratio", [1, 2])
 def test_page_follows_a_resize_made_by_the_script(open_page: Any, ratio: int) -> None:
     figure, _, _ = line_figure(figsize=(5, 4))
-    page = open_page(f"/{figure.number}", device_scale_factor=ratio)
-    view = FigureOnPage(page, figure.number)
-    view.wait_ready()
+    view = FigureOnPage.shown(open_page, figure, ratio)
+    page = view.page
 
     def grow() -> None:
         figure.set_size_inches(6, 3, forward=True)
