@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from webfig.frames import Pixels
+from webfig.frames import Pixels, unpack_rect_frame
 
 
 def decode_png(png: bytes) -> Pixels:
@@ -26,3 +26,19 @@ def paint(canvas: Pixels | None, mode: str, png: bytes) -> Pixels:
     # Source-over is exact only for fully transparent and fully opaque source pixels.
     assert np.isin(alpha, (0, 255)).all(), "a diff frame holds a translucent pixel"
     return np.where((alpha == 255)[..., np.newaxis], image, canvas)
+
+
+def paint_rect_frame(canvas: Pixels | None, message: bytes) -> Pixels:
+    """What a canvas shows after painting a rect frame: each tile replaces what is under it."""
+    frame = unpack_rect_frame(message)
+    if frame.full or canvas is None:
+        assert frame.full, "the first rect frame must be full"
+        canvas = np.zeros((frame.height, frame.width, 4), np.uint8)
+    else:
+        canvas = canvas.copy()
+    assert canvas.shape[:2] == (frame.height, frame.width)
+    for rect, png in frame.tiles:
+        tile = decode_png(png)
+        assert tile.shape[:2] == (rect.height, rect.width)
+        canvas[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width] = tile
+    return canvas

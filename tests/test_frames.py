@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from webfig.frames import encode_frame, frame_pixels
+from webfig.frames import (
+    MAX_TILE_ROWS,
+    changed_rects,
+    encode_frame,
+    encode_png,
+    frame_pixels,
+    pack_rect_frame,
+    unpack_rect_frame,
+)
 
-from .imaging import decode_png, paint
+from .imaging import decode_png, paint, paint_rect_frame
 
 
 def opaque(height: int, width: int, seed: int) -> np.ndarray:
@@ -83,3 +92,75 @@ def test_translucent_pixels_that_did_not_change_allow_a_diff():
     frame = encode_frame(previous, current)
     assert frame.kind == "diff"
     np.testing.assert_array_equal(paint(previous, "diff", frame.png), current)
+
+
+def encode_rect_frame(previous, current) -> bytes:
+    rects = changed_rects(previous, current)
+    size = (current.shape[1], current.shape[0])
+    full = previous is None or previous.shape != current.shape
+    return pack_rect_frame(size, [(r, encode_png(r.of(current))) for r in rects], full=full)
+
+
+changes = st.tuples(
+    st.integers(1, 300), st.integers(1, 300), st.integers(0, 2**32 - 1), st.integers(0, 40)
+)
+
+
+@given(changes)
+def test_rect_frames_painted_over_the_previous_reproduce_the_new_image(change):
+    height, width, seed, spots = change
+    rng = np.random.default_rng(seed)
+    previous = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    current = previous.copy()
+    for _ in range(spots):
+        y, x = rng.integers(0, height), rng.integers(0, width)
+        current[y : y + rng.integers(1, 20), x : x + rng.integers(1, 20)] = rng.integers(0, 256, 4)
+    rects = changed_rects(previous, current)
+    for rect in rects:
+        assert 0 <= rect.x < rect.x + rect.width <= width
+        assert 0 <= rect.y < rect.y + rect.height <= height
+    painted = paint_rect_frame(previous, encode_rect_frame(previous, current))
+    np.testing.assert_array_equal(painted, current)
+    if spots == 0:
+        assert rects == []
+
+
+def test_a_first_rect_frame_is_full_and_tiled():
+    current = opaque(500, 300, seed=6)
+    message = encode_rect_frame(None, current)
+    frame = unpack_rect_frame(message)
+    assert frame.full
+    assert (frame.width, frame.height) == (300, 500)
+    assert [r.height for r, _ in frame.tiles] == [
+        MAX_TILE_ROWS,
+        MAX_TILE_ROWS,
+        500 - 2 * MAX_TILE_ROWS,
+    ]
+    np.testing.assert_array_equal(paint_rect_frame(None, message), current)
+
+
+def test_a_moving_crosshair_makes_thin_rects_not_its_bounding_box():
+    previous = np.full((480, 640, 4), 255, np.uint8)
+    current = previous.copy()
+    current[:, 300:302] = [0, 0, 0, 255]  # a vertical line
+    current[200, :] = [0, 0, 0, 255]  # a horizontal one
+    rects = changed_rects(previous, current)
+    covered = sum(r.width * r.height for r in rects)
+    assert covered < 640 * 480 // 10
+    np.testing.assert_array_equal(
+        paint_rect_frame(previous, encode_rect_frame(previous, current)), current
+    )
+
+
+def test_translucent_pixels_are_exact_in_rect_frames():
+    previous = opaque(20, 20, seed=7)
+    current = previous.copy()
+    current[5:8, 5:8] = [10, 20, 30, 77]
+    np.testing.assert_array_equal(
+        paint_rect_frame(previous, encode_rect_frame(previous, current)), current
+    )
+
+
+def test_unpacking_rejects_other_messages():
+    with pytest.raises(ValueError, match="not a version 1 rect frame"):
+        unpack_rect_frame(b"\x89PNG\r\n\x1a\n" + bytes(20))
