@@ -73,11 +73,17 @@ def server(make_server: Callable[..., FigureServer]) -> FigureServer:
     return make_server()
 
 
+def _is_frame(message: str | bytes) -> bool:
+    return isinstance(message, bytes) or message.startswith("data:image/png;base64,")
+
+
 class WsClient:
     """A blocking websocket client for tests, on an event loop of its own."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, acknowledge: bool = True) -> None:
         self.url = url
+        # Acknowledge each frame on receipt, as WebAgg's client does; False models a stall.
+        self.acknowledge = acknowledge
         self._loop = asyncio.new_event_loop()
         self._connection: WebSocketClientConnection = self._run(self._connect())
         # Messages read while waiting for another one, in order.
@@ -107,6 +113,8 @@ class WsClient:
         if message is None:
             raise ConnectionError(f"the server closed {self.url}")
         self.received.append(message)
+        if self.acknowledge and _is_frame(message):
+            self.send("ack")
         return message
 
     def receive_until(
@@ -179,10 +187,16 @@ def connect() -> Iterator[Callable[..., WsClient]]:
     clients: list[WsClient] = []
 
     def open_client(
-        server: FigureServer, num: int, *, handshake: bool = True, prefix: str | None = None
+        server: FigureServer,
+        num: int,
+        *,
+        handshake: bool = True,
+        prefix: str | None = None,
+        acknowledge: bool = True,
     ) -> WsClient:
         prefix = server.settings.url_prefix if prefix is None else prefix
-        client = WsClient(f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws")
+        url = f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws"
+        client = WsClient(url, acknowledge=acknowledge)
         clients.append(client)
         if handshake:
             client.send("supports_binary", value=True)

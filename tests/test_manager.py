@@ -28,9 +28,21 @@ def send(manager: Any, viewer: RecordingViewer, type: str, **fields: Any) -> Non
     on_loop(lambda: manager.handle_message(viewer, message))
 
 
-def join(manager: Any) -> RecordingViewer:
-    """A new viewer that went through the usual connection sequence and got its frame."""
-    viewer = RecordingViewer()
+def acknowledging_viewer(manager: Any) -> RecordingViewer:
+    """A viewer that acknowledges each frame, as browsers do, once the loop is free."""
+    ack = parse_message('{"type": "ack"}')
+
+    def acknowledge() -> None:
+        server_thread().loop.call_soon(manager.handle_message, viewer, ack)
+
+    viewer = RecordingViewer(on_frame=acknowledge)
+    return viewer
+
+
+def join(manager: Any, viewer: RecordingViewer | None = None) -> RecordingViewer:
+    """A viewer that went through the usual connection sequence and got its first frame;
+    by default one that acknowledges its frames."""
+    viewer = viewer or acknowledging_viewer(manager)
     on_loop(lambda: manager.add_viewer(viewer))
     send(manager, viewer, "send_image_mode")
     send(manager, viewer, "set_device_pixel_ratio", device_pixel_ratio=1)

@@ -14,11 +14,12 @@ import pytest
 import tornado.web
 
 from webfig.config import Settings
+from webfig.delivery import WINDOW
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer, figure_routes
 
 from .conftest import wait_until
-from .imaging import decode_png, paint
+from .imaging import decode_png, paint, paint_rect_frame
 
 
 def fetch(server: FigureServer, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -335,3 +336,30 @@ def test_stopping_the_server_closes_its_websockets(make_server, connect, figure)
     with pytest.raises(ConnectionError, match="closed"):
         client.receive_until(lambda _: False)
     wait_until(lambda: figure.canvas.manager.viewer_count == 0)
+
+
+def test_rect_frames_over_the_socket(server, connect, figure):
+    client = connect(server, 1, handshake=False)
+    client.send("webfig_hello", protocol=1, extensions=["rect_frames"])
+    client.send("refresh")
+    picture = paint_rect_frame(None, client.receive_frame())
+    np.testing.assert_array_equal(picture, figure.canvas.pixels())
+    figure.axes[0].set_title("rect frames")
+    figure.canvas.draw_idle()
+    picture = paint_rect_frame(picture, client.receive_frame())
+    server_thread().run_sync(lambda: None)
+    np.testing.assert_array_equal(picture, figure.canvas.pixels())
+
+
+def test_a_client_that_stops_acknowledging_gets_no_backlog(server, connect, figure):
+    stalled = connect(server, 1, acknowledge=False)
+    lively = connect(server, 1)
+    lively.sync()
+    for value in np.linspace(0.1, 0.9, 10):
+        count = len(lively.frames())
+        figure.axes[0].lines[0].set_ydata([0, value, 0])
+        figure.canvas.draw_idle()
+        lively.wait_until(lambda c=count: len(lively.frames()) > c)
+    stalled.sync()
+    assert 1 <= len(stalled.frames()) <= WINDOW
+    assert len(lively.frames()) >= 10

@@ -6,9 +6,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webfig.frames import Pixels
+from webfig.frames import RECT_FRAME_MAGIC, Pixels
 
-from .imaging import paint
+from .imaging import paint, paint_rect_frame
 
 TIMEOUT = 10.0
 
@@ -16,15 +16,19 @@ TIMEOUT = 10.0
 class RecordingViewer:
     """Implements the Viewer interface by keeping every message, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_frame: Callable[[], object] | None = None) -> None:
         self.messages: list[dict[str, Any] | bytes] = []
         self._changed = threading.Condition()
+        # Called after each frame, like a browser that acknowledges what it painted.
+        self._on_frame = on_frame
 
     def send_json(self, content: Mapping[str, object]) -> None:
         self._add(dict(content))
 
     def send_binary(self, blob: bytes) -> None:
         self._add(blob)
+        if self._on_frame is not None:
+            self._on_frame()
 
     def _add(self, message: dict[str, Any] | bytes) -> None:
         with self._changed:
@@ -71,7 +75,9 @@ class RecordingViewer:
         canvas: Pixels | None = None
         mode = "full"
         for message in list(self.messages):
-            if isinstance(message, bytes):
+            if isinstance(message, bytes) and message.startswith(RECT_FRAME_MAGIC):
+                canvas = paint_rect_frame(canvas, message)
+            elif isinstance(message, bytes):
                 canvas = paint(canvas, mode, message)
             elif message["type"] == "image_mode":
                 mode = message["mode"]

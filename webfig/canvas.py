@@ -65,8 +65,6 @@ class FigureCanvasWebfig(FigureCanvasAgg):
     manager_class = FigureManagerWebfig
     manager: FigureManagerWebfig | None
     _timer_cls = TimerWebfig
-    # Blitting needs region frames; until then FuncAnimation(blit=True) redraws in full.
-    supports_blit = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +85,11 @@ class FigureCanvasWebfig(FigureCanvasAgg):
     def draw(self) -> None:
         """Draw the figure now and send the result to the viewers."""
         self.render_agg()
+        if self.manager is not None:
+            self.manager.schedule_render(draw=False)
+
+    def blit(self, bbox: Any = None) -> None:
+        """Send what was blitted into Agg's buffer (only the changed pixels travel)."""
         if self.manager is not None:
             self.manager.schedule_render(draw=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -84,3 +85,21 @@ def server_thread() -> ServerThread:
             _thread.start()
             _log.debug("started the webfig event loop thread")
         return _thread
+
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def encoder_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that encode frames, one per core (at most four), created on first use.
+
+    numpy and Pillow release the GIL while comparing and compressing, so encodes on these
+    threads run in parallel with each other and with the event loop.
+    """
+    global _pool  # noqa: PLW0603 - one pool per process, created lazily
+    with _lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="webfig-encode"
+            )
+        return _pool

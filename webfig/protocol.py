@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, get_args
 
 PROTOCOL_VERSION: Final = 1
-SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset()
+# Frames that carry only the changed rectangles (see webfig.frames).
+RECT_FRAMES: Final = "rect_frames"
+# The server answers each motion_notify, so a client keeps at most one in flight.
+MOTION_ACK: Final = "motion_ack"
+SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset({RECT_FRAMES, MOTION_ACK})
 
 MouseType = Literal[
     "button_press",

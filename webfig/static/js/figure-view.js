@@ -7,6 +7,7 @@ import { Rubberband } from "./rubberband.js"
 import { Toolbar } from "./toolbar.js"
 
 const PROTOCOL_VERSION = 1
+const EXTENSIONS = ["rect_frames", "motion_ack"]
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
 export class FigureView {
@@ -88,7 +89,7 @@ export class FigureView {
   }
 
   #opened = () => {
-    this.#send("webfig_hello", { protocol: PROTOCOL_VERSION, extensions: [] })
+    this.#send("webfig_hello", { protocol: PROTOCOL_VERSION, extensions: EXTENSIONS })
     this.#send("supports_binary", { value: true })
     this.#send("send_image_mode")
     this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
@@ -152,9 +153,18 @@ export class FigureView {
         this.#toolbar.download()
         break
       case "webfig_welcome":
-        this.#extensions = Array.isArray(message.extensions) ? message.extensions : []
+        this.#welcomed(message)
+        break
+      case "motion_ack":
+        this.#input.motionAcknowledged()
         break
     }
+  }
+
+  #welcomed({ extensions }) {
+    this.#extensions = Array.isArray(extensions) ? extensions : []
+    this.#painter.format = this.#extensions.includes("rect_frames") ? "rect" : "png"
+    this.#input.pacedByServer = this.#extensions.includes("motion_ack")
   }
 
   #resized([width, height]) {

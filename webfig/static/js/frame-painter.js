@@ -1,9 +1,13 @@
-// Paints PNG frames on the canvas in the order they arrived, though decoding is async.
+import { parseRectFrame } from "./rect-frame.js"
+
+// Paints frames on the canvas in the order they arrived, though decoding is async. A frame is
+// decoded whole (every tile) before any of it is painted, so no frame shows half-painted.
 export class FramePainter {
   #canvas
   #context
   #callbacks
   #mode = "full"
+  #format = "png"
   #queue = Promise.resolve()
   // Frames still decoding when the painter disconnects belong to an old generation.
   #generation = 0
@@ -17,6 +21,7 @@ export class FramePainter {
   connect() {
     this.#generation += 1
     this.#mode = "full"
+    this.#format = "png"
   }
 
   disconnect() {
@@ -27,20 +32,25 @@ export class FramePainter {
     this.#mode = mode
   }
 
+  // "png" (WebAgg's whole-canvas frames) or "rect" (the rect_frames extension).
+  set format(format) {
+    this.#format = format
+  }
+
   paint(blob) {
     // The mode in force when the frame arrived, not when its decode finishes.
-    const mode = this.#mode
+    const decoding = this.#format === "rect" ? this.#decodeRects(blob) : this.#decodePng(blob)
+    const draw = decoding.catch(() => null)
     const generation = this.#generation
-    const decoding = createImageBitmap(blob).catch(() => null)
     this.#queue = this.#queue.then(async () => {
-      const bitmap = await decoding
+      const paint = await draw
       if (generation !== this.#generation) {
-        bitmap?.close()
+        paint?.release()
         return
       }
-      if (bitmap) {
-        this.#draw(bitmap, mode)
-        bitmap.close()
+      if (paint) {
+        paint.run()
+        paint.release()
       } else {
         this.#callbacks.onFailed()
       }
@@ -48,14 +58,48 @@ export class FramePainter {
     })
   }
 
-  #draw(bitmap, mode) {
-    if (mode === "full") {
-      if (this.#canvas.width !== bitmap.width || this.#canvas.height !== bitmap.height) {
-        this.#canvas.width = bitmap.width
-        this.#canvas.height = bitmap.height
-      }
-      this.#context.clearRect(0, 0, this.#canvas.width, this.#canvas.height)
+  // A decoded frame: `run` paints it, `release` frees its bitmaps.
+  async #decodePng(blob) {
+    const mode = this.#mode
+    const bitmap = await createImageBitmap(blob).catch(() => null)
+    if (!bitmap) return null
+    return {
+      run: () => {
+        if (mode === "full") this.#resetCanvas(bitmap.width, bitmap.height)
+        this.#context.drawImage(bitmap, 0, 0)
+      },
+      release: () => bitmap.close(),
     }
-    this.#context.drawImage(bitmap, 0, 0)
+  }
+
+  async #decodeRects(blob) {
+    const frame = parseRectFrame(await blob.arrayBuffer())
+    if (!frame) return null
+    const tiles = frame.tiles.map((tile) =>
+      createImageBitmap(blob.slice(tile.offset, tile.offset + tile.length, "image/png")),
+    )
+    const bitmaps = await Promise.all(tiles).catch(() => null)
+    if (!bitmaps) return null
+    return {
+      run: () => {
+        if (frame.full) this.#resetCanvas(frame.width, frame.height)
+        frame.tiles.forEach((tile, index) => {
+          // Each tile replaces what is under it, translucent pixels included.
+          this.#context.clearRect(tile.x, tile.y, tile.width, tile.height)
+          this.#context.drawImage(bitmaps[index], tile.x, tile.y)
+        })
+      },
+      release: () => bitmaps.forEach((bitmap) => bitmap.close()),
+    }
+  }
+
+  #resetCanvas(width, height) {
+    if (this.#canvas.width !== width || this.#canvas.height !== height) {
+      // Setting the size clears the canvas too.
+      this.#canvas.width = width
+      this.#canvas.height = height
+    } else {
+      this.#context.clearRect(0, 0, width, height)
+    }
   }
 }

@@ -1,7 +1,14 @@
 import { devicePoint } from "./geometry.js"
 import { chordType, guiEvent, keyName, modifiers } from "./keys.js"
 
+// How long to wait for a motion_ack before sending the next move anyway.
+const MOTION_ACK_TIMEOUT_MS = 250
+
 // Turns pointer, wheel and key events on the canvas frame into protocol messages.
+//
+// Moves are coalesced: at most one motion_notify per animation frame, with the latest
+// position. When the server acknowledges moves (the motion_ack extension), at most one is in
+// flight too, so a drag never builds a backlog on a slow link.
 export class PointerInput {
   #frame
   #canvas
@@ -9,6 +16,9 @@ export class PointerInput {
   #captureScroll = false
   #pendingMove = null
   #moveRequest = 0
+  #pacedByServer = false
+  #awaitingAck = false
+  #ackTimeout = 0
 
   constructor(frame, canvas, send) {
     this.#frame = frame
@@ -18,6 +28,18 @@ export class PointerInput {
 
   set captureScroll(value) {
     this.#captureScroll = value
+  }
+
+  // Whether the server answers each motion_notify with motion_ack.
+  set pacedByServer(value) {
+    this.#pacedByServer = value
+    if (!value) this.motionAcknowledged()
+  }
+
+  motionAcknowledged() {
+    clearTimeout(this.#ackTimeout)
+    this.#awaitingAck = false
+    if (this.#pendingMove) this.#requestFlush()
   }
 
   connect() {
@@ -45,7 +67,9 @@ export class PointerInput {
     this.#frame.removeEventListener("keydown", this.#keyPressed)
     this.#frame.removeEventListener("keyup", this.#keyReleased)
     cancelAnimationFrame(this.#moveRequest)
+    clearTimeout(this.#ackTimeout)
     this.#pendingMove = null
+    this.#awaitingAck = false
   }
 
   #pressed = (event) => {
@@ -65,9 +89,17 @@ export class PointerInput {
       this.#sendButton(chord, event)
       return
     }
-    // At most one motion_notify per animation frame, with the latest position.
-    if (!this.#pendingMove) this.#moveRequest = requestAnimationFrame(this.#flushMove)
+    if (!this.#pendingMove && !this.#awaitingAck) this.#requestFlush()
     this.#pendingMove = event
+  }
+
+  #requestFlush() {
+    cancelAnimationFrame(this.#moveRequest)
+    this.#moveRequest = requestAnimationFrame(this.#pacedFlush)
+  }
+
+  #pacedFlush = () => {
+    if (!this.#awaitingAck) this.#flushMove()
   }
 
   #entered = (event) => {
@@ -100,12 +132,17 @@ export class PointerInput {
     this.#sendKey("key_release", event)
   }
 
-  #flushMove = () => {
+  #flushMove() {
     const event = this.#pendingMove
     if (!event) return
     cancelAnimationFrame(this.#moveRequest)
     this.#pendingMove = null
     this.#sendPointer("motion_notify", event, { buttons: event.buttons })
+    if (this.#pacedByServer) {
+      this.#awaitingAck = true
+      clearTimeout(this.#ackTimeout)
+      this.#ackTimeout = setTimeout(() => this.motionAcknowledged(), MOTION_ACK_TIMEOUT_MS)
+    }
   }
 
   #sendButton(type, event) {

@@ -1,0 +1,159 @@
+"""Frame delivery: rect frames, flow control per viewer, one render per change, blitting."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation
+
+from webfig.delivery import WINDOW
+from webfig.frames import RECT_FRAME_MAGIC, unpack_rect_frame
+
+from .test_manager import acknowledging_viewer, join, on_loop, send
+from .viewers import RecordingViewer
+
+
+def rect_viewer(manager: Any, *, acknowledging: bool = True) -> RecordingViewer:
+    """A viewer that negotiated rect frames, connected and painted once."""
+    viewer = acknowledging_viewer(manager) if acknowledging else RecordingViewer()
+    on_loop(lambda: manager.add_viewer(viewer))
+    send(manager, viewer, "webfig_hello", protocol=1, extensions=["rect_frames", "motion_ack"])
+    send(manager, viewer, "refresh")
+    viewer.wait_for_frame()
+    return viewer
+
+
+def change_and_wait(figure, viewers: list[RecordingViewer], value: float) -> None:
+    """Change the line, and wait until every viewer shows exactly the new picture."""
+    figure.axes[0].lines[0].set_ydata([0, value, 0])
+    figure.canvas.draw_idle()
+    for viewer in viewers:
+        viewer.wait_for(lambda _, v=viewer: np.array_equal(v.picture(), figure.canvas.pixels()))
+
+
+def test_rect_frames_carry_only_the_change_and_rebuild_the_figure(figure):
+    manager = figure.canvas.manager
+    viewer = rect_viewer(manager)
+    first = viewer.frames()[0]
+    assert first.startswith(RECT_FRAME_MAGIC)
+    assert unpack_rect_frame(first).full
+    mark = len(viewer.messages)
+    figure.axes[0].set_title("a new title")
+    figure.canvas.draw_idle()
+    frame = unpack_rect_frame(viewer.wait_for_frame(after=mark))
+    assert not frame.full
+    covered = sum(rect.width * rect.height for rect, _ in frame.tiles)
+    assert covered < 400 * 300 / 4  # the title's rows, not the canvas
+    assert all(rect.y < 40 for rect, _ in frame.tiles)
+    on_loop(lambda: None)
+    np.testing.assert_array_equal(viewer.picture(), figure.canvas.pixels())
+    assert viewer.of_type("image_mode") == []  # rect viewers need no image modes
+
+
+def test_each_change_is_rendered_once_and_encoded_once_for_many_viewers(figure):
+    manager = figure.canvas.manager
+    viewers = [rect_viewer(manager) for _ in range(4)]
+    draws: list[object] = []
+    figure.canvas.mpl_connect("draw_event", draws.append)
+    marks = [len(v.frames()) for v in viewers]
+    for value in np.linspace(0.2, 0.8, 5):
+        change_and_wait(figure, viewers, value)
+    assert len(draws) == 5
+    new_frames = [v.frames()[mark:] for v, mark in zip(viewers, marks, strict=True)]
+    assert [len(frames) for frames in new_frames] == [5] * 4
+    for frames in zip(*new_frames, strict=True):
+        assert all(frame is frames[0] for frame in frames)  # one encode, sent four times
+
+
+def test_a_stalled_viewer_gets_no_backlog_and_then_the_newest_state(figure):
+    manager = figure.canvas.manager
+    stalled = rect_viewer(manager, acknowledging=False)
+    lively = rect_viewer(manager)
+    for value in np.linspace(0.1, 0.9, 12):
+        change_and_wait(figure, [lively], value)
+    on_loop(lambda: None)
+    # One frame unacknowledged from connecting, plus at most WINDOW - 1 more: no backlog.
+    assert len(stalled.frames()) <= WINDOW
+    assert len(lively.frames()) == 13
+    state = on_loop(lambda: manager._delivery.state(stalled))
+    assert state.in_flight == WINDOW
+    # The stalled viewer acknowledges: one frame brings it to the newest picture.
+    count = len(stalled.frames())
+    for _ in range(WINDOW):
+        send(manager, stalled, "ack")
+    stalled.wait_for(lambda _: np.array_equal(stalled.picture(), figure.canvas.pixels()))
+    on_loop(lambda: None)
+    assert len(stalled.frames()) == count + 1
+
+
+def test_standard_and_rect_viewers_side_by_side(figure):
+    manager = figure.canvas.manager
+    standard, rects = join(manager), rect_viewer(manager)
+    change_and_wait(figure, [standard, rects], 0.4)
+    assert not standard.frames()[-1].startswith(RECT_FRAME_MAGIC)
+    assert standard.image_mode_of(standard.frames()[-1]) == "diff"
+    assert rects.frames()[-1].startswith(RECT_FRAME_MAGIC)
+
+
+def test_motion_is_acknowledged_for_viewers_that_asked(figure):
+    manager = figure.canvas.manager
+    paced, plain = rect_viewer(manager), join(manager)
+    for viewer in (paced, plain):
+        send(manager, viewer, "motion_notify", x=10, y=10, buttons=0)
+    assert paced.of_type("motion_ack") == [{"type": "motion_ack"}]
+    assert plain.of_type("motion_ack") == []
+
+
+def blitting_animation(color: str) -> tuple[Any, FuncAnimation, list[int]]:
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.set(xlim=(-0.5, 10.5), ylim=(-1.2, 1.2))  # the wave stays clear of the spines
+    x = np.linspace(0, 10, 200)
+    (wave,) = ax.plot(x, np.sin(x), color=color, lw=3, animated=True)
+    shown: list[int] = []
+
+    def step(frame: int) -> tuple[Any, ...]:
+        wave.set_ydata(np.sin(x + frame / 5))
+        shown.append(frame)
+        return (wave,)
+
+    animation = FuncAnimation(fig, step, interval=10, blit=True, cache_frame_data=False)
+    return fig, animation, shown
+
+
+def test_a_blitted_animation_shows_exactly_what_a_full_draw_would(figure):
+    plt.close(figure)
+    fig, animation, shown = blitting_animation("tab:red")
+    assert fig.canvas.supports_blit
+    draws: list[object] = []
+    fig.canvas.mpl_connect("draw_event", draws.append)
+    viewer = rect_viewer(fig.canvas.manager)
+    viewer.wait_for(lambda _: len(viewer.frames()) >= 6)
+    on_loop(animation.pause)
+    on_loop(lambda: None)
+    viewer.wait_for(lambda _: np.array_equal(viewer.picture(), fig.canvas.pixels()))
+    # Blitting: one full draw at the start, then only the axes travel.
+    assert len(draws) == 1
+    ax_box = fig.axes[0].bbox
+    for message in viewer.frames()[2:]:
+        for rect, _ in unpack_rect_frame(message).tiles:
+            assert ax_box.x0 - 2 <= rect.x
+            assert rect.x + rect.width <= ax_box.x1 + 2
+    # The animated artist is there, and the picture equals a full draw of the same state.
+    reference, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.set(xlim=(-0.5, 10.5), ylim=(-1.2, 1.2))  # the wave stays clear of the spines
+    x = np.linspace(0, 10, 200)
+    ax.plot(x, np.sin(x + shown[-1] / 5), color="tab:red", lw=3)
+    reference.canvas.draw()
+    expected = np.asarray(reference.canvas.buffer_rgba())
+    np.testing.assert_array_equal(viewer.picture(), expected)
+
+
+def test_hello_lists_the_extensions_it_accepted(figure):
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    send(manager, viewer, "webfig_hello", protocol=1, extensions=["motion_ack", "teleport"])
+    assert viewer.of_type("webfig_welcome")[-1]["extensions"] == ["motion_ack"]
+    assert json.dumps(viewer.of_type("webfig_welcome")[-1])

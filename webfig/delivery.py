@@ -1,0 +1,227 @@
+"""Frame delivery: which viewer gets which frame, when, encoded where.
+
+Each render is published as a :class:`Snapshot`. Every viewer remembers the snapshot it was
+last sent and has at most :data:`WINDOW` frames unacknowledged; a viewer that lags behind gets
+one frame from what it has to the newest snapshot, never a backlog. Viewers that have the same
+snapshot and speak the same frame format share one encode, so with viewers that keep up each
+change is encoded once. Encoding runs on a small thread pool, off the event loop; everything
+else here runs on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Final, Literal, TypeVar
+
+from .frames import (
+    Frame,
+    FrameKind,
+    Pixels,
+    changed_rects,
+    encode_frame,
+    encode_png,
+    pack_rect_frame,
+)
+from .viewer import Viewer
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
+WINDOW: Final = 2
+
+Format = Literal["png", "rect"]
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One rendered image of the figure; shared, never modified."""
+
+    version: int
+    pixels: Pixels
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+@dataclass(eq=False)
+class ViewerState:
+    """What delivery knows of one viewer."""
+
+    format: Format = "png"
+    # The viewer asked for frames (its first refresh or draw); until then it gets none.
+    ready: bool = False
+    # The next frame must be full (new viewer, refresh, new size or pixel ratio).
+    needs_full: bool = True
+    # The snapshot the viewer has (or will have, once its frames in flight arrive).
+    shown: Snapshot | None = None
+    in_flight: int = 0
+    encoding: bool = False
+    # The image mode last announced with ``image_mode`` (png viewers only).
+    image_mode: FrameKind | None = None
+    extensions: frozenset[str] = field(default_factory=frozenset)
+
+    def wants_frame(self, current: Snapshot | None) -> bool:
+        return (
+            current is not None
+            and self.ready
+            and not self.encoding
+            and self.in_flight < WINDOW
+            and (self.needs_full or self.shown is not current)
+        )
+
+
+class FrameDelivery:
+    """Delivers one figure's snapshots to its viewers; call it on the event loop only."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, pool: Executor) -> None:
+        self._loop = loop
+        self._pool = pool
+        self._viewers: dict[Viewer, ViewerState] = {}
+        self._current: Snapshot | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.frames_sent = 0
+
+    @property
+    def current(self) -> Snapshot | None:
+        return self._current
+
+    def __contains__(self, viewer: Viewer) -> bool:
+        return viewer in self._viewers
+
+    def __len__(self) -> int:
+        return len(self._viewers)
+
+    def viewers(self) -> list[Viewer]:
+        return list(self._viewers)
+
+    def has_ready_viewers(self) -> bool:
+        return any(state.ready for state in self._viewers.values())
+
+    def state(self, viewer: Viewer) -> ViewerState | None:
+        return self._viewers.get(viewer)
+
+    def add(self, viewer: Viewer) -> ViewerState:
+        state = self._viewers[viewer] = ViewerState()
+        return state
+
+    def remove(self, viewer: Viewer) -> None:
+        self._viewers.pop(viewer, None)
+
+    def clear(self) -> None:
+        self._viewers.clear()
+
+    def request_full(self, viewer: Viewer) -> None:
+        """``viewer`` wants a full frame (and frames at all, from now on)."""
+        state = self._viewers[viewer]
+        state.ready = True
+        state.needs_full = True
+        self.pump()
+
+    def invalidate_all(self) -> None:
+        """Every viewer needs a full frame (the size or pixel ratio changed)."""
+        for state in self._viewers.values():
+            state.needs_full = True
+
+    def acknowledge(self, viewer: Viewer) -> None:
+        state = self._viewers.get(viewer)
+        if state is not None and state.in_flight > 0:
+            state.in_flight -= 1
+            self.pump()
+
+    def publish(self, pixels: Pixels) -> None:
+        """A new render; viewers that can take a frame get one."""
+        version = self._current.version + 1 if self._current else 1
+        self._current = Snapshot(version, pixels)
+        self.pump()
+
+    def pump(self) -> None:
+        """Start an encode for every group of viewers that can take a frame now."""
+        current = self._current
+        groups: dict[tuple[int | None, Format], list[Viewer]] = {}
+        for viewer, state in self._viewers.items():
+            if state.wants_frame(current):
+                shown = None if state.needs_full or state.shown is None else state.shown.version
+                groups.setdefault((shown, state.format), []).append(viewer)
+        for viewers in groups.values():
+            for viewer in viewers:
+                self._viewers[viewer].encoding = True
+            task = self._loop.create_task(self._deliver(viewers, current))  # type: ignore[arg-type]
+            self._tasks.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("encoding a frame failed", exc_info=task.exception())
+
+    async def _deliver(self, viewers: list[Viewer], current: Snapshot) -> None:
+        """Encode one frame for a group of viewers that have the same snapshot, and send it."""
+        first = self._viewers[viewers[0]]
+        previous = None if first.needs_full else first.shown
+        try:
+            if first.format == "rect":
+                message = await self._encode_rects(previous, current)
+                self._send(viewers, current, lambda viewer, _: self._send_rect(viewer, message))
+            else:
+                before = previous.pixels if previous else None
+                frame = await self._run(encode_frame, before, current.pixels)
+                self._send(viewers, current, lambda viewer, state: _send_png(viewer, state, frame))
+        finally:
+            for viewer in viewers:
+                if (state := self._viewers.get(viewer)) is not None:
+                    state.encoding = False
+            self.pump()
+
+    def _send(
+        self,
+        viewers: list[Viewer],
+        current: Snapshot,
+        send: Callable[[Viewer, ViewerState], bool],
+    ) -> None:
+        for viewer in viewers:
+            state = self._viewers.get(viewer)
+            if state is None:
+                continue  # it left while its frame was encoding
+            if send(viewer, state):
+                state.in_flight += 1
+                self.frames_sent += 1
+            state.shown = current
+            state.needs_full = False
+
+    @staticmethod
+    def _send_rect(viewer: Viewer, message: bytes | None) -> bool:
+        if message is None:
+            return False
+        viewer.send_binary(message)
+        return True
+
+    async def _encode_rects(self, previous: Snapshot | None, current: Snapshot) -> bytes | None:
+        full = previous is None or previous.size != current.size
+        rects = await self._run(changed_rects, None if full else previous.pixels, current.pixels)  # type: ignore[union-attr]
+        if not rects:
+            return None
+        pngs = await asyncio.gather(
+            *(self._run(encode_png, rect.of(current.pixels)) for rect in rects)
+        )
+        return pack_rect_frame(current.size, list(zip(rects, pngs, strict=True)), full=full)
+
+    async def _run(self, function: Callable[..., T], *args: object) -> T:
+        return await self._loop.run_in_executor(self._pool, function, *args)
+
+
+def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bool:
+    """Send a standard frame, announcing its image mode first when it changes."""
+    if frame is None:
+        return False
+    if state.image_mode != frame.kind:
+        state.image_mode = frame.kind
+        viewer.send_json({"type": "image_mode", "mode": frame.kind})
+    viewer.send_binary(frame.png)
+    return True
