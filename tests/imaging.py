@@ -37,8 +37,10 @@ def paint_rect_frame(canvas: Pixels | None, message: bytes) -> Pixels:
     else:
         canvas = canvas.copy()
     assert canvas.shape[:2] == (frame.height, frame.width)
-    for rect, png in frame.tiles:
-        tile = decode_png(png)
-        assert tile.shape[:2] == (rect.height, rect.width)
-        canvas[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width] = tile
+    for tile in frame.tiles:
+        rect = tile.rect
+        pixels = decode_png(tile.png)
+        assert pixels.shape[:2] == (rect.height, rect.width)
+        under = canvas[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
+        under[...] = paint(under, "diff" if tile.overlay else "full", tile.png)
     return canvas

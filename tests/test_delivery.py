@@ -45,9 +45,9 @@ def test_rect_frames_carry_only_the_change_and_rebuild_the_figure(figure):
     figure.canvas.draw_idle()
     frame = unpack_rect_frame(viewer.wait_for_frame(after=mark))
     assert not frame.full
-    covered = sum(rect.width * rect.height for rect, _ in frame.tiles)
+    covered = sum(tile.rect.width * tile.rect.height for tile in frame.tiles)
     assert covered < 400 * 300 / 4  # the title's rows, not the canvas
-    assert all(rect.y < 40 for rect, _ in frame.tiles)
+    assert all(tile.rect.y < 40 for tile in frame.tiles)
     on_loop(lambda: None)
     np.testing.assert_array_equal(viewer.picture(), figure.canvas.pixels())
     assert viewer.of_type("image_mode") == []  # rect viewers need no image modes
@@ -138,9 +138,9 @@ def test_a_blitted_animation_shows_exactly_what_a_full_draw_would(figure):
     assert len(draws) == 1
     ax_box = fig.axes[0].bbox
     for message in viewer.frames()[2:]:
-        for rect, _ in unpack_rect_frame(message).tiles:
-            assert ax_box.x0 - 2 <= rect.x
-            assert rect.x + rect.width <= ax_box.x1 + 2
+        for tile in unpack_rect_frame(message).tiles:
+            assert ax_box.x0 - 2 <= tile.rect.x
+            assert tile.rect.x + tile.rect.width <= ax_box.x1 + 2
     # The animated artist is there, and the picture equals a full draw of the same state.
     reference, ax = plt.subplots(figsize=(4, 3), dpi=100)
     ax.set(xlim=(-0.5, 10.5), ylim=(-1.2, 1.2))  # the wave stays clear of the spines

@@ -12,7 +12,7 @@ from webfig.frames import (
     MAX_TILE_ROWS,
     changed_rects,
     encode_frame,
-    encode_png,
+    encode_tile,
     frame_pixels,
     pack_rect_frame,
     unpack_rect_frame,
@@ -98,7 +98,8 @@ def encode_rect_frame(previous, current) -> bytes:
     rects = changed_rects(previous, current)
     size = (current.shape[1], current.shape[0])
     full = previous is None or previous.shape != current.shape
-    return pack_rect_frame(size, [(r, encode_png(r.of(current))) for r in rects], full=full)
+    before = None if full else previous
+    return pack_rect_frame(size, [encode_tile(before, current, r) for r in rects], full=full)
 
 
 changes = st.tuples(
@@ -131,11 +132,9 @@ def test_a_first_rect_frame_is_full_and_tiled():
     frame = unpack_rect_frame(message)
     assert frame.full
     assert (frame.width, frame.height) == (300, 500)
-    assert [r.height for r, _ in frame.tiles] == [
-        MAX_TILE_ROWS,
-        MAX_TILE_ROWS,
-        500 - 2 * MAX_TILE_ROWS,
-    ]
+    heights = [tile.rect.height for tile in frame.tiles]
+    assert heights == [min(MAX_TILE_ROWS, 500 - top) for top in range(0, 500, MAX_TILE_ROWS)]
+    assert len(heights) > 1
     np.testing.assert_array_equal(paint_rect_frame(None, message), current)
 
 
@@ -156,9 +155,18 @@ def test_translucent_pixels_are_exact_in_rect_frames():
     previous = opaque(20, 20, seed=7)
     current = previous.copy()
     current[5:8, 5:8] = [10, 20, 30, 77]
-    np.testing.assert_array_equal(
-        paint_rect_frame(previous, encode_rect_frame(previous, current)), current
-    )
+    message = encode_rect_frame(previous, current)
+    assert [tile.overlay for tile in unpack_rect_frame(message).tiles] == [False]
+    np.testing.assert_array_equal(paint_rect_frame(previous, message), current)
+
+
+def test_opaque_changes_overlay_with_the_unchanged_pixels_transparent():
+    previous = np.full((100, 100, 4), 255, np.uint8)
+    current = previous.copy()
+    current[10:90, 50] = [0, 0, 255, 255]
+    (tile,) = unpack_rect_frame(encode_rect_frame(previous, current)).tiles
+    assert tile.overlay
+    assert (decode_png(tile.png)[..., 3] == 255).sum() == 80
 
 
 def test_unpacking_rejects_other_messages():

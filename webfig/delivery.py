@@ -23,7 +23,7 @@ from .frames import (
     Pixels,
     changed_rects,
     encode_frame,
-    encode_png,
+    encode_tile,
     pack_rect_frame,
 )
 from .viewer import Viewer
@@ -80,9 +80,16 @@ class ViewerState:
 class FrameDelivery:
     """Delivers one figure's snapshots to its viewers; call it on the event loop only."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, pool: Executor) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        pool: Executor,
+        on_capacity: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``on_capacity`` is called when a viewer can take a frame again."""
         self._loop = loop
         self._pool = pool
+        self._on_capacity = on_capacity
         self._viewers: dict[Viewer, ViewerState] = {}
         self._current: Snapshot | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -101,8 +108,12 @@ class FrameDelivery:
     def viewers(self) -> list[Viewer]:
         return list(self._viewers)
 
-    def has_ready_viewers(self) -> bool:
-        return any(state.ready for state in self._viewers.values())
+    def has_capacity(self) -> bool:
+        """Whether some viewer could take a frame now: worth rendering one for."""
+        return any(
+            state.ready and not state.encoding and state.in_flight < WINDOW
+            for state in self._viewers.values()
+        )
 
     def state(self, viewer: Viewer) -> ViewerState | None:
         return self._viewers.get(viewer)
@@ -123,6 +134,7 @@ class FrameDelivery:
         state.ready = True
         state.needs_full = True
         self.pump()
+        self._on_capacity()
 
     def invalidate_all(self) -> None:
         """Every viewer needs a full frame (the size or pixel ratio changed)."""
@@ -134,6 +146,7 @@ class FrameDelivery:
         if state is not None and state.in_flight > 0:
             state.in_flight -= 1
             self.pump()
+            self._on_capacity()
 
     def publish(self, pixels: Pixels) -> None:
         """A new render; viewers that can take a frame get one."""
@@ -178,6 +191,7 @@ class FrameDelivery:
                 if (state := self._viewers.get(viewer)) is not None:
                     state.encoding = False
             self.pump()
+            self._on_capacity()
 
     def _send(
         self,
@@ -203,14 +217,15 @@ class FrameDelivery:
         return True
 
     async def _encode_rects(self, previous: Snapshot | None, current: Snapshot) -> bytes | None:
-        full = previous is None or previous.size != current.size
-        rects = await self._run(changed_rects, None if full else previous.pixels, current.pixels)  # type: ignore[union-attr]
+        """A rect frame from ``previous`` to ``current``; its tiles encode in parallel."""
+        before = previous.pixels if previous and previous.size == current.size else None
+        rects = await self._run(changed_rects, before, current.pixels)
         if not rects:
             return None
-        pngs = await asyncio.gather(
-            *(self._run(encode_png, rect.of(current.pixels)) for rect in rects)
+        tiles = await asyncio.gather(
+            *(self._run(encode_tile, before, current.pixels, rect) for rect in rects)
         )
-        return pack_rect_frame(current.size, list(zip(rects, pngs, strict=True)), full=full)
+        return pack_rect_frame(current.size, tiles, full=before is None)
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await self._loop.run_in_executor(self._pool, function, *args)

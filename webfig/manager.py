@@ -38,7 +38,7 @@ class FigureManagerWebfig(FigureManagerBase):
     toolbar: NavigationToolbarWebfig | None
 
     def __init__(self, canvas: FigureCanvasWebfig, num: int) -> None:
-        self._delivery = FrameDelivery(server_thread().loop, encoder_pool())
+        self._delivery = FrameDelivery(server_thread().loop, encoder_pool(), self._schedule)
         self._window_title = ""
         self._schedule_lock = threading.Lock()
         self._render_pending = False
@@ -217,6 +217,8 @@ class FigureManagerWebfig(FigureManagerBase):
 
     def _schedule(self) -> None:
         """Make sure a render runs soon; it does what the flags say, maybe nothing."""
+        if not (self._needs_draw or self._needs_publish or self.canvas.figure.stale):
+            return
         with self._schedule_lock:
             if self._render_pending:
                 return
@@ -226,8 +228,11 @@ class FigureManagerWebfig(FigureManagerBase):
     def _render(self) -> None:
         with self._schedule_lock:
             self._render_pending = False
-            if not self._delivery.has_ready_viewers():
-                return  # nobody to show it to; the next viewer's refresh renders
+            if not self._delivery.has_capacity():
+                # Nobody could take the frame: render when somebody can (an ack, a finished
+                # encode, a new viewer), then with the newest state. Changes made meanwhile
+                # cost nothing.
+                return
             draw = self._needs_draw or self.canvas.figure.stale
             publish = draw or self._needs_publish
             self._needs_draw = self._needs_publish = False

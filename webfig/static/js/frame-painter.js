@@ -84,8 +84,9 @@ export class FramePainter {
       run: () => {
         if (frame.full) this.#resetCanvas(frame.width, frame.height)
         frame.tiles.forEach((tile, index) => {
-          // Each tile replaces what is under it, translucent pixels included.
-          this.#context.clearRect(tile.x, tile.y, tile.width, tile.height)
+          // An overlay's unchanged pixels are transparent; any other tile replaces what is
+          // under it, translucent pixels included.
+          if (!tile.overlay) this.#context.clearRect(tile.x, tile.y, tile.width, tile.height)
           this.#context.drawImage(bitmaps[index], tile.x, tile.y)
         })
       },
