@@ -28,8 +28,18 @@ def paint(canvas: Pixels | None, mode: str, png: bytes) -> Pixels:
     return np.where((alpha == 255)[..., np.newaxis], image, canvas)
 
 
-def paint_rect_frame(canvas: Pixels | None, message: bytes) -> Pixels:
-    """What a canvas shows after painting a rect frame: each tile replaces what is under it."""
+def decode_image(data: bytes) -> Pixels:
+    """A PNG or WebP image as RGBA pixels."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGBA")).copy()
+
+
+def paint_rect_frame(
+    canvas: Pixels | None, message: bytes, regions: dict[int, Pixels] | None = None
+) -> Pixels:
+    """What a canvas shows after painting a rect frame's tiles in order. ``regions`` holds
+    the viewer's stored images between frames (slot to pixels)."""
+    regions = {} if regions is None else regions
     frame = unpack_rect_frame(message)
     if frame.full or canvas is None:
         assert frame.full, "the first rect frame must be full"
@@ -39,8 +49,16 @@ def paint_rect_frame(canvas: Pixels | None, message: bytes) -> Pixels:
     assert canvas.shape[:2] == (frame.height, frame.width)
     for tile in frame.tiles:
         rect = tile.rect
-        pixels = decode_png(tile.png)
-        assert pixels.shape[:2] == (rect.height, rect.width)
         under = canvas[rect.y : rect.y + rect.height, rect.x : rect.x + rect.width]
-        under[...] = paint(under, "diff" if tile.overlay else "full", tile.png)
+        if tile.kind == "store":
+            regions[tile.slot] = decode_image(tile.image)
+            continue
+        pixels = regions[tile.slot] if tile.kind == "restore" else decode_image(tile.image)
+        assert pixels.shape[:2] == (rect.height, rect.width)
+        if tile.kind == "overlay":
+            alpha = pixels[..., 3]
+            assert np.isin(alpha, (0, 255)).all(), "an overlay holds a translucent pixel"
+            under[...] = np.where((alpha == 255)[..., np.newaxis], pixels, under)
+        else:
+            under[...] = pixels
     return canvas

@@ -134,10 +134,14 @@ def test_a_blitted_animation_shows_exactly_what_a_full_draw_would(figure):
     on_loop(animation.pause)
     on_loop(lambda: None)
     viewer.wait_for(lambda _: np.array_equal(viewer.picture(), fig.canvas.pixels()))
-    # Blitting: one full draw at the start, then only the axes travel.
+    # Blitting: one full draw at the start, then only the axes travel: the background is
+    # stored on the viewer once and restored there, and the tiles hold the wave.
     assert len(draws) == 1
     ax_box = fig.axes[0].bbox
-    for message in viewer.frames()[2:]:
+    steps = [[tile.kind for tile in unpack_rect_frame(m).tiles] for m in viewer.frames()[1:]]
+    assert sum(kinds.count("store") for kinds in steps) == 1
+    assert all(kinds[kinds.index("restore") + 1 :] for kinds in steps[1:])
+    for message in viewer.frames()[1:]:
         for tile in unpack_rect_frame(message).tiles:
             assert ax_box.x0 - 2 <= tile.rect.x
             assert tile.rect.x + tile.rect.width <= ax_box.x1 + 2

@@ -10,15 +10,18 @@ from hypothesis.extra.numpy import arrays
 
 from webfig.frames import (
     MAX_TILE_ROWS,
+    Rect,
+    Tile,
     changed_rects,
     encode_frame,
+    encode_png,
     encode_tile,
     frame_pixels,
     pack_rect_frame,
     unpack_rect_frame,
 )
 
-from .imaging import decode_png, paint, paint_rect_frame
+from .imaging import decode_image, decode_png, paint, paint_rect_frame
 
 
 def opaque(height: int, width: int, seed: int) -> np.ndarray:
@@ -156,17 +159,34 @@ def test_translucent_pixels_are_exact_in_rect_frames():
     current = previous.copy()
     current[5:8, 5:8] = [10, 20, 30, 77]
     message = encode_rect_frame(previous, current)
-    assert [tile.overlay for tile in unpack_rect_frame(message).tiles] == [False]
+    assert [tile.kind for tile in unpack_rect_frame(message).tiles] == ["replace"]
     np.testing.assert_array_equal(paint_rect_frame(previous, message), current)
 
 
-def test_opaque_changes_overlay_with_the_unchanged_pixels_transparent():
+def test_sparse_opaque_changes_overlay_with_the_unchanged_pixels_transparent():
     previous = np.full((100, 100, 4), 255, np.uint8)
     current = previous.copy()
-    current[10:90, 50] = [0, 0, 255, 255]
-    (tile,) = unpack_rect_frame(encode_rect_frame(previous, current)).tiles
-    assert tile.overlay
-    assert (decode_png(tile.png)[..., 3] == 255).sum() == 80
+    diagonal = np.arange(10, 90)
+    current[diagonal, diagonal] = [0, 0, 255, 255]
+    message = encode_rect_frame(previous, current)
+    tiles = unpack_rect_frame(message).tiles
+    assert {tile.kind for tile in tiles} == {"overlay"}
+    assert sum((decode_image(tile.image)[..., 3] == 255).sum() for tile in tiles) == 80
+    np.testing.assert_array_equal(paint_rect_frame(previous, message), current)
+
+
+def test_store_and_restore_keep_a_region_on_the_viewer():
+    background = opaque(60, 80, seed=8)
+    region = Rect(10, 20, 30, 15)
+    stored = Tile(region, "store", encode_png(region.of(background)), slot=3)
+    restored = Tile(region, "restore", slot=3)
+    scribbled = background.copy()
+    scribbled[20:35, 10:40] = 0
+    regions: dict[int, np.ndarray] = {}
+    first = pack_rect_frame((80, 60), [stored], full=False)
+    np.testing.assert_array_equal(paint_rect_frame(scribbled, first, regions), scribbled)
+    second = pack_rect_frame((80, 60), [restored], full=False)
+    np.testing.assert_array_equal(paint_rect_frame(scribbled, second, regions), background)
 
 
 def test_unpacking_rejects_other_messages():

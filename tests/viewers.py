@@ -74,9 +74,10 @@ class RecordingViewer:
         """What the viewer's canvas shows after painting every frame it got, in order."""
         canvas: Pixels | None = None
         mode = "full"
+        regions: dict[int, Pixels] = {}
         for message in list(self.messages):
             if isinstance(message, bytes) and message.startswith(RECT_FRAME_MAGIC):
-                canvas = paint_rect_frame(canvas, message)
+                canvas = paint_rect_frame(canvas, message, regions)
             elif isinstance(message, bytes):
                 canvas = paint(canvas, mode, message)
             elif message["type"] == "image_mode":

@@ -16,9 +16,10 @@ from matplotlib.backend_bases import (
 from matplotlib.backend_tools import Cursors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from .frames import Pixels
+from .frames import Pixels, Rect
 from .manager import FigureManagerWebfig
 from .protocol import Key, Mouse
+from .regions import SavedRegion
 from .timer import TimerWebfig
 
 # Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
@@ -87,6 +88,25 @@ class FigureCanvasWebfig(FigureCanvasAgg):
         self.render_agg()
         if self.manager is not None:
             self.manager.schedule_render(draw=False)
+
+    def copy_from_bbox(self, bbox: Any) -> SavedRegion:
+        """Save a region for a later ``restore_region``, as Agg does, and remember its pixels
+        so that viewers can keep a copy too."""
+        buffer = super().copy_from_bbox(bbox)  # type: ignore[no-untyped-call]
+        width, height = self.get_width_height(physical=True)
+        left, top, right, bottom = buffer.get_extents()
+        left, right = max(0, min(left, width)), max(0, min(right, width))
+        top, bottom = max(0, min(top, height)), max(0, min(bottom, height))
+        rect = Rect(left, top, right - left, bottom - top)
+        pixels = rect.of(np.asarray(self.buffer_rgba())).copy()  # type: ignore[no-untyped-call]
+        return SavedRegion(buffer, rect, pixels)
+
+    def restore_region(self, region: Any, bbox: Any = None, xy: Any = None) -> None:
+        saved = region if isinstance(region, SavedRegion) else None
+        super().restore_region(saved.buffer if saved else region, bbox, xy)  # type: ignore[no-untyped-call]
+        # Only a whole region restored in place is one viewers can restore from their copy.
+        if saved is not None and bbox is None and xy is None and self.manager is not None:
+            self.manager.note_restore(saved)
 
     def blit(self, bbox: Any = None) -> None:
         """Send what was blitted into Agg's buffer (only the changed pixels travel)."""

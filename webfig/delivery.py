@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -21,11 +22,14 @@ from .frames import (
     Frame,
     FrameKind,
     Pixels,
+    Tile,
     changed_rects,
     encode_frame,
+    encode_png,
     encode_tile,
     pack_rect_frame,
 )
+from .regions import SavedRegion
 from .viewer import Viewer
 
 _log = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ T = TypeVar("T")
 
 # Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
 WINDOW: Final = 2
+# Saved regions a viewer keeps at most (one per blitted axes is typical).
+REGION_SLOTS: Final = 8
 
 Format = Literal["png", "rect"]
 
@@ -44,6 +50,8 @@ class Snapshot:
 
     version: int
     pixels: Pixels
+    # The region a blit restored just before this snapshot, if any.
+    restored: SavedRegion | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -66,6 +74,21 @@ class ViewerState:
     # The image mode last announced with ``image_mode`` (png viewers only).
     image_mode: FrameKind | None = None
     extensions: frozenset[str] = field(default_factory=frozenset)
+    # Saved regions the viewer keeps (rect viewers only): region id to slot, oldest first.
+    regions: OrderedDict[int, int] = field(default_factory=OrderedDict)
+
+    def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
+        """The slot that holds ``region`` on the viewer, and whether it must be stored first
+        (then evicting the region used longest ago, if every slot is taken)."""
+        if region.id in self.regions:
+            self.regions.move_to_end(region.id)
+            return self.regions[region.id], False
+        if len(self.regions) < REGION_SLOTS:
+            slot = len(self.regions)
+        else:
+            slot = self.regions.pop(next(iter(self.regions)))
+        self.regions[region.id] = slot
+        return slot, True
 
     def wants_frame(self, current: Snapshot | None) -> bool:
         return (
@@ -148,10 +171,11 @@ class FrameDelivery:
             self.pump()
             self._on_capacity()
 
-    def publish(self, pixels: Pixels) -> None:
-        """A new render; viewers that can take a frame get one."""
+    def publish(self, pixels: Pixels, restored: SavedRegion | None = None) -> None:
+        """A new render (``restored``: the region a blit restored before it, if any);
+        viewers that can take a frame get one."""
         version = self._current.version + 1 if self._current else 1
-        self._current = Snapshot(version, pixels)
+        self._current = Snapshot(version, pixels, restored)
         self.pump()
 
     def pump(self) -> None:
@@ -180,8 +204,7 @@ class FrameDelivery:
         previous = None if first.needs_full else first.shown
         try:
             if first.format == "rect":
-                message = await self._encode_rects(previous, current)
-                self._send(viewers, current, lambda viewer, _: self._send_rect(viewer, message))
+                await self._deliver_rects(viewers, previous, current)
             else:
                 before = previous.pixels if previous else None
                 frame = await self._run(encode_frame, before, current.pixels)
@@ -193,12 +216,53 @@ class FrameDelivery:
             self.pump()
             self._on_capacity()
 
+    async def _deliver_rects(
+        self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
+    ) -> None:
+        """Rect frames: the changed tiles, after restoring the blit background if there was
+        one. Tiles are computed against the viewer's picture with that region restored, so
+        a blit animation's frames carry only what was drawn over the background."""
+        full = previous is None or previous.size != current.size
+        before = None if full or previous is None else previous.pixels
+        region = current.restored
+        if before is None or region is None or not region.fits(current.size):
+            region = None
+        else:
+            before = await self._run(_with_region, before, region)
+            if region.image is None:
+                region.image = await self._run(encode_png, region.pixels)
+        rects = await self._run(changed_rects, before, current.pixels)
+        tiles = await asyncio.gather(
+            *(self._run(encode_tile, before, current.pixels, rect) for rect in rects)
+        )
+
+        # Viewers that keep the region in the same slot get the very same message.
+        messages: dict[tuple[tuple[str, int], ...], bytes] = {}
+
+        def send(viewer: Viewer, state: ViewerState) -> bool:
+            steps: list[Tile] = []
+            if region is not None:
+                slot, new = state.slot_for(region)
+                if new:
+                    steps.append(Tile(region.rect, "store", region.image or b"", slot))
+                steps.append(Tile(region.rect, "restore", slot=slot))
+            if not steps and not tiles:
+                return False
+            key = tuple((step.kind, step.slot) for step in steps)
+            if key not in messages:
+                messages[key] = pack_rect_frame(current.size, steps + tiles, full=full)
+            viewer.send_binary(messages[key])
+            return True
+
+        self._send(viewers, current, send)
+
     def _send(
         self,
         viewers: list[Viewer],
         current: Snapshot,
         send: Callable[[Viewer, ViewerState], bool],
     ) -> None:
+        """Send each viewer still here its frame; it has ``current`` from now on."""
         for viewer in viewers:
             state = self._viewers.get(viewer)
             if state is None:
@@ -208,24 +272,6 @@ class FrameDelivery:
                 self.frames_sent += 1
             state.shown = current
             state.needs_full = False
-
-    @staticmethod
-    def _send_rect(viewer: Viewer, message: bytes | None) -> bool:
-        if message is None:
-            return False
-        viewer.send_binary(message)
-        return True
-
-    async def _encode_rects(self, previous: Snapshot | None, current: Snapshot) -> bytes | None:
-        """A rect frame from ``previous`` to ``current``; its tiles encode in parallel."""
-        before = previous.pixels if previous and previous.size == current.size else None
-        rects = await self._run(changed_rects, before, current.pixels)
-        if not rects:
-            return None
-        tiles = await asyncio.gather(
-            *(self._run(encode_tile, before, current.pixels, rect) for rect in rects)
-        )
-        return pack_rect_frame(current.size, tiles, full=before is None)
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await self._loop.run_in_executor(self._pool, function, *args)
@@ -240,3 +286,10 @@ def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bool:
         viewer.send_json({"type": "image_mode", "mode": frame.kind})
     viewer.send_binary(frame.png)
     return True
+
+
+def _with_region(pixels: Pixels, region: SavedRegion) -> Pixels:
+    """``pixels`` with ``region`` restored into a copy: what a viewer has after restoring."""
+    restored = pixels.copy()
+    region.rect.of(restored)[...] = region.pixels
+    return restored

@@ -10,14 +10,16 @@ changed pixel is fully opaque: a translucent pixel would blend with the old one.
 not hold, a full frame is sent instead.
 
 *Rect* frames (the ``rect_frames`` extension, see ``docs/protocol.md``) carry only the changed
-rectangles, each its own PNG, after a small binary header. A tile *overlays* the old pixels
-(unchanged ones transparent, so they compress to almost nothing) when all its changed pixels
-are opaque, and *replaces* them otherwise. Large changes are cut into tiles that encode in
-parallel.
+rectangles, each its own image, after a small binary header. A tile *overlays* the old pixels
+(unchanged ones transparent) when few changed and all of those are opaque, and *replaces*
+them otherwise. Frames may also *store* an image in a viewer-side slot and later *restore* it:
+a blit background travels once, not in every frame. Large changes are cut into tiles that
+encode in parallel.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from collections.abc import Sequence
@@ -26,12 +28,18 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 FrameKind = Literal["full", "diff"]
 Pixels = npt.NDArray[np.uint8]
 """An image as a (height, width, 4) array of straight (not premultiplied) RGBA bytes."""
 
 OPAQUE = 255
+
+# A tile overlays (rather than replaces) when at most this share of its pixels changed; such
+# tiles are lossless WebP, at the effort WEBP_METHOD (0 fastest to 6 smallest).
+OVERLAY_DENSITY = 0.075
+WEBP_METHOD = 1
 
 # PNGs are written here rather than by Pillow: Pillow tries every PNG row filter on every
 # row, which costs three times what compressing does. Filter "None" with zlib level 1 encodes
@@ -54,8 +62,7 @@ RECT_FRAME_MAGIC = b"WFRM"
 RECT_FRAME_VERSION = 1
 RECT_FRAME_FULL = 1
 _HEADER = struct.Struct("<4sBBHHH")
-RECT_TILE_OVERLAY = 1
-_TILE = struct.Struct("<HHHHB3xI")
+_TILE = struct.Struct("<HHHHBxHI")
 
 
 @dataclass(frozen=True)
@@ -187,29 +194,54 @@ def tiles_of(rect: Rect) -> list[Rect]:
     ]
 
 
+TileKind = Literal["replace", "overlay", "store", "restore"]
+TILE_KINDS: tuple[TileKind, ...] = ("replace", "overlay", "store", "restore")
+
+
 @dataclass(frozen=True)
 class Tile:
-    """One rectangle of a rect frame: its PNG, and whether it overlays or replaces."""
+    """One step of a rect frame; a viewer applies them in order.
+
+    - ``replace``: clear ``rect``, then draw ``image`` there;
+    - ``overlay``: draw ``image`` over ``rect`` (unchanged pixels transparent, changed opaque);
+    - ``store``: keep ``image`` in region ``slot``, painting nothing;
+    - ``restore``: clear ``rect`` and draw the image kept in ``slot`` there (a blit background).
+    """
 
     rect: Rect
-    overlay: bool
-    png: bytes
+    kind: TileKind
+    image: bytes = b""
+    slot: int = 0
+
+
+def encode_webp(pixels: Pixels) -> bytes:
+    """The lossless WebP encoding of an RGBA image, every pixel kept exactly."""
+    with io.BytesIO() as buffer:
+        Image.fromarray(np.ascontiguousarray(pixels), "RGBA").save(
+            buffer, format="webp", lossless=True, method=WEBP_METHOD, exact=True
+        )
+        return buffer.getvalue()
 
 
 def encode_tile(previous: Pixels | None, current: Pixels, rect: Rect) -> Tile:
-    """The tile that takes ``rect`` of ``previous`` to ``current`` (all of it without one)."""
+    """The tile that takes ``rect`` of ``previous`` to ``current`` (all of it without one).
+
+    A sparse change of opaque pixels overlays (as lossless WebP, which packs scattered pixels
+    far better than PNG); anything else replaces (as PNG, which is faster on dense pixels).
+    """
     new = rect.of(current)
     if previous is not None:
-        changed = _as_words(rect.of(previous)) != _as_words(new)
-        if (new[..., 3][changed] == OPAQUE).all():
-            return Tile(
-                rect, True, encode_png(np.where(changed[..., np.newaxis], new, np.uint8(0)))
-            )
-    return Tile(rect, False, encode_png(new))
+        words = _as_words(new)
+        changed = _as_words(rect.of(previous)) != words
+        if changed.mean() <= OVERLAY_DENSITY and (new[..., 3][changed] == OPAQUE).all():
+            # Whole pixels at once: a word per pixel, times 0 or 1.
+            overlay = (words * changed).view(np.uint8).reshape(new.shape)
+            return Tile(rect, "overlay", encode_webp(overlay))
+    return Tile(rect, "replace", encode_png(new))
 
 
 def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool) -> bytes:
-    """A rect frame message: the header, then each tile's position, mode and PNG.
+    """A rect frame message: the header, then each tile's position, kind, slot and image.
 
     ``size`` is the canvas' (width, height); ``full`` tells the viewer to size its canvas to
     it and clear it before painting the tiles.
@@ -226,9 +258,11 @@ def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool)
         )
     ]
     for tile in tiles:
-        rect, mode = tile.rect, RECT_TILE_OVERLAY if tile.overlay else 0
-        parts.append(_TILE.pack(rect.x, rect.y, rect.width, rect.height, mode, len(tile.png)))
-        parts.append(tile.png)
+        rect, kind = tile.rect, TILE_KINDS.index(tile.kind)
+        parts.append(
+            _TILE.pack(rect.x, rect.y, rect.width, rect.height, kind, tile.slot, len(tile.image))
+        )
+        parts.append(tile.image)
     return b"".join(parts)
 
 
@@ -249,9 +283,9 @@ def unpack_rect_frame(message: bytes) -> RectFrame:
     offset = _HEADER.size
     tiles = []
     for _ in range(count):
-        x, y, tile_width, tile_height, mode, length = _TILE.unpack_from(message, offset)
+        x, y, tile_width, tile_height, kind, slot, length = _TILE.unpack_from(message, offset)
         offset += _TILE.size
-        rect = Rect(x, y, tile_width, tile_height)
-        tiles.append(Tile(rect, bool(mode & RECT_TILE_OVERLAY), message[offset : offset + length]))
+        image = message[offset : offset + length]
+        tiles.append(Tile(Rect(x, y, tile_width, tile_height), TILE_KINDS[kind], image, slot))
         offset += length
     return RectFrame(width, height, bool(flags & RECT_FRAME_FULL), tiles)

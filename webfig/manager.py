@@ -14,6 +14,7 @@ from . import protocol
 from .delivery import FrameDelivery, ViewerState
 from .eventloop import encoder_pool, server_thread
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
+from .regions import SavedRegion
 from .toolbar import NavigationToolbarWebfig
 from .viewer import Viewer
 
@@ -45,6 +46,8 @@ class FigureManagerWebfig(FigureManagerBase):
         # The figure must be drawn again; Agg's buffer changed since the last snapshot.
         self._needs_draw = True
         self._needs_publish = False
+        # The region a blit restored since the last render (viewers may restore it too).
+        self._restored: SavedRegion | None = None
         # The viewer whose message is being handled, so replies (``save``) reach only it.
         self._replying_to: Viewer | None = None
         super().__init__(canvas, num)
@@ -215,6 +218,11 @@ class FigureManagerWebfig(FigureManagerBase):
                 self._needs_publish = True
         self._schedule()
 
+    def note_restore(self, region: SavedRegion) -> None:
+        """A blit restored ``region``: the next frame may tell viewers to restore it too."""
+        with self._schedule_lock:
+            self._restored = region
+
     def _schedule(self) -> None:
         """Make sure a render runs soon; it does what the flags say, maybe nothing."""
         if not (self._needs_draw or self._needs_publish or self.canvas.figure.stale):
@@ -235,11 +243,14 @@ class FigureManagerWebfig(FigureManagerBase):
                 return
             draw = self._needs_draw or self.canvas.figure.stale
             publish = draw or self._needs_publish
+            # After a full draw the last restore says nothing about the picture.
+            restored = None if draw else self._restored
             self._needs_draw = self._needs_publish = False
+            self._restored = None
         if draw:
             self.canvas.render_agg()
         if publish:
-            self._delivery.publish(self.canvas.pixels())
+            self._delivery.publish(self.canvas.pixels(), restored)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} figure {self.num}, {len(self._delivery)} viewer(s)>"

@@ -8,6 +8,8 @@ export class FramePainter {
   #callbacks
   #mode = "full"
   #format = "png"
+  // Images the server asked this viewer to keep (blit backgrounds), by slot.
+  #regions = new Map()
   #queue = Promise.resolve()
   // Frames still decoding when the painter disconnects belong to an old generation.
   #generation = 0
@@ -26,6 +28,8 @@ export class FramePainter {
 
   disconnect() {
     this.#generation += 1
+    this.#regions.forEach((bitmap) => bitmap.close())
+    this.#regions.clear()
   }
 
   set imageMode(mode) {
@@ -75,22 +79,35 @@ export class FramePainter {
   async #decodeRects(blob) {
     const frame = parseRectFrame(await blob.arrayBuffer())
     if (!frame) return null
-    const tiles = frame.tiles.map((tile) =>
-      createImageBitmap(blob.slice(tile.offset, tile.offset + tile.length, "image/png")),
+    // Every image of the frame decodes (in parallel) before any step is painted.
+    const decodes = frame.tiles.map((tile) =>
+      tile.kind === "restore"
+        ? null
+        : createImageBitmap(blob.slice(tile.offset, tile.offset + tile.length)),
     )
-    const bitmaps = await Promise.all(tiles).catch(() => null)
+    const bitmaps = await Promise.all(decodes).catch(() => null)
     if (!bitmaps) return null
+    const kept = new Set()
     return {
       run: () => {
         if (frame.full) this.#resetCanvas(frame.width, frame.height)
         frame.tiles.forEach((tile, index) => {
-          // An overlay's unchanged pixels are transparent; any other tile replaces what is
+          if (tile.kind === "store") {
+            this.#regions.get(tile.slot)?.close()
+            this.#regions.set(tile.slot, bitmaps[index])
+            kept.add(bitmaps[index])
+            return
+          }
+          const image = tile.kind === "restore" ? this.#regions.get(tile.slot) : bitmaps[index]
+          // An overlay's unchanged pixels are transparent; everything else replaces what is
           // under it, translucent pixels included.
-          if (!tile.overlay) this.#context.clearRect(tile.x, tile.y, tile.width, tile.height)
-          this.#context.drawImage(bitmaps[index], tile.x, tile.y)
+          if (tile.kind !== "overlay") {
+            this.#context.clearRect(tile.x, tile.y, tile.width, tile.height)
+          }
+          if (image) this.#context.drawImage(image, tile.x, tile.y)
         })
       },
-      release: () => bitmaps.forEach((bitmap) => bitmap.close()),
+      release: () => bitmaps.forEach((bitmap) => kept.has(bitmap) || bitmap?.close()),
     }
   }
 

@@ -3,11 +3,11 @@
 const MAGIC = "WFRM"
 const VERSION = 1
 const FULL = 1
-const OVERLAY = 1
+const KINDS = ["replace", "overlay", "store", "restore"]
 const HEADER_BYTES = 12
 const TILE_BYTES = 16
 
-// {width, height, full, tiles: [{x, y, width, height, overlay, offset, length}]}, offsets
+// {width, height, full, tiles: [{x, y, width, height, kind, slot, offset, length}]}, offsets
 // into the message, or null when the message is not a rect frame of this version.
 export function parseRectFrame(buffer) {
   if (buffer.byteLength < HEADER_BYTES) return null
@@ -26,12 +26,15 @@ export function parseRectFrame(buffer) {
   for (let index = 0; index < count; index += 1) {
     if (offset + TILE_BYTES > buffer.byteLength) return null
     const length = view.getUint32(offset + 12, true)
+    const kind = KINDS[view.getUint8(offset + 8)]
+    if (!kind) return null
     frame.tiles.push({
       x: view.getUint16(offset, true),
       y: view.getUint16(offset + 2, true),
       width: view.getUint16(offset + 4, true),
       height: view.getUint16(offset + 6, true),
-      overlay: (view.getUint8(offset + 8) & OVERLAY) !== 0,
+      kind,
+      slot: view.getUint16(offset + 10, true),
       offset: offset + TILE_BYTES,
       length,
     })
