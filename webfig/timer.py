@@ -18,6 +18,7 @@ class TimerWebfig(TimerBase):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._thread = server_thread()
         self._handle: asyncio.TimerHandle | None = None
         # Bumped by every start and stop, so a tick scheduled before either is dropped.
         self._generation = 0
@@ -26,13 +27,13 @@ class TimerWebfig(TimerBase):
     def _timer_start(self) -> None:
         self._generation += 1
         generation = self._generation
-        server_thread().call_soon(lambda: self._schedule(generation))
+        self._thread.call_soon(lambda: self._schedule(generation))
 
     def _timer_stop(self) -> None:
         self._generation += 1
         handle, self._handle = self._handle, None
         if handle is not None:
-            server_thread().call_soon(handle.cancel)
+            self._thread.call_soon(handle.cancel)
 
     def _timer_set_interval(self) -> None:
         if self._handle is not None:
@@ -42,8 +43,7 @@ class TimerWebfig(TimerBase):
     def _schedule(self, generation: int) -> None:
         if generation != self._generation:
             return
-        loop = server_thread().loop
-        self._handle = loop.call_later(self.interval / 1000, self._tick, generation)
+        self._handle = self._thread.loop.call_later(self.interval / 1000, self._tick, generation)
 
     def _tick(self, generation: int) -> None:
         if generation != self._generation:
