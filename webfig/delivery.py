@@ -122,9 +122,6 @@ class FrameDelivery:
     def current(self) -> Snapshot | None:
         return self._current
 
-    def __contains__(self, viewer: Viewer) -> bool:
-        return viewer in self._viewers
-
     def __len__(self) -> int:
         return len(self._viewers)
 
