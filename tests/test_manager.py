@@ -344,3 +344,22 @@ def test_a_connecting_viewer_gets_frames_only_once_it_asks(figure):
     on_loop(lambda: None)  # anything scheduled has run
     assert len(second.frames()) == 1
     np.testing.assert_array_equal(second.picture(), figure.canvas.pixels())
+
+
+def test_status_updates_are_coalesced_but_the_latest_always_arrives(figure):
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    mark = len(viewer.messages)
+
+    def many_updates() -> None:
+        for index in range(50):
+            manager.toolbar.set_message(f"update {index}")
+
+    on_loop(many_updates)
+    viewer.wait_for(lambda m: isinstance(m, dict) and m.get("message") == "update 49")
+    statuses = [
+        m["message"]
+        for m in viewer.messages[mark:]
+        if isinstance(m, dict) and m["type"] == "message"
+    ]
+    assert statuses == ["update 0", "update 49"]

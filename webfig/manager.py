@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
 from matplotlib.backend_bases import FigureManagerBase
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from .canvas import FigureCanvasWebfig
 
 _log = logging.getLogger(__name__)
+
+# Seconds between two status line updates (cursor coordinates), at most.
+STATUS_INTERVAL: Final = 0.1
 
 
 class FigureManagerWebfig(FigureManagerBase):
@@ -50,9 +54,14 @@ class FigureManagerWebfig(FigureManagerBase):
         self._restored: SavedRegion | None = None
         # The viewer whose message is being handled, so replies (``save``) reach only it.
         self._replying_to: Viewer | None = None
+        # Status messages waiting for the end of the current STATUS_INTERVAL, if one runs.
+        self._status_timer: asyncio.TimerHandle | None = None
+        self._pending_status: Mapping[str, object] | None = None
         super().__init__(canvas, num)
         if mpl.rcParams["toolbar"] == "toolbar2":
-            self.toolbar = NavigationToolbarWebfig(canvas, self.broadcast, self.reply)
+            self.toolbar = NavigationToolbarWebfig(
+                canvas, self.broadcast, self.reply, self.broadcast_status
+            )
 
     # matplotlib's manager interface
 
@@ -114,6 +123,29 @@ class FigureManagerWebfig(FigureManagerBase):
                 viewer.send_json(content)
         else:
             server_thread().call_soon(lambda: self.broadcast(content))
+
+    def broadcast_status(self, content: Mapping[str, object]) -> None:
+        """Broadcast a status line update, at most one per STATUS_INTERVAL: the first at
+        once, then the latest at the end of each interval. From any thread.
+
+        The status line follows the pointer; repainting it on every move costs a browser
+        as much as a frame does, and nobody reads ten updates a second anyway.
+        """
+        if not server_thread().in_loop_thread():
+            server_thread().call_soon(lambda: self.broadcast_status(content))
+        elif self._status_timer is None:
+            self.broadcast(content)
+            self._status_timer = server_thread().loop.call_later(
+                STATUS_INTERVAL, self._flush_status
+            )
+        else:
+            self._pending_status = content
+
+    def _flush_status(self) -> None:
+        content, self._pending_status = self._pending_status, None
+        self._status_timer = None
+        if content is not None:
+            self.broadcast_status(content)
 
     def reply(self, content: Mapping[str, object]) -> None:
         """Send ``content`` to the viewer being answered, or to all when there is none."""

@@ -43,10 +43,11 @@ TOOLS: Final[tuple[Tool | None, ...]] = (
 
 
 class NavigationToolbarWebfig(NavigationToolbar2):
-    """Reports toolbar state to viewers through ``broadcast`` and ``reply``.
+    """Reports toolbar state to viewers through ``broadcast``, ``reply`` and ``status``.
 
     ``broadcast`` reaches every viewer of the figure; ``reply`` reaches the viewer whose
-    input is being handled (every viewer when the change comes from the script).
+    input is being handled (every viewer when the change comes from the script); ``status``
+    is a broadcast that may be coalesced (the status line changes with every pointer move).
     """
 
     toolitems = tuple(
@@ -54,16 +55,19 @@ class NavigationToolbarWebfig(NavigationToolbar2):
         for tool in TOOLS
     )
 
-    def __init__(self, canvas: FigureCanvasBase, broadcast: Send, reply: Send) -> None:
+    def __init__(
+        self, canvas: FigureCanvasBase, broadcast: Send, reply: Send, status: Send
+    ) -> None:
         self._broadcast = broadcast
         self._reply = reply
+        self._status = status
         self.message = ""
         super().__init__(canvas)
 
     def set_message(self, s: str) -> None:
         if s != self.message:
             self.message = s
-            self._broadcast({"type": "message", "message": s})
+            self._status({"type": "message", "message": s})
 
     def draw_rubberband(self, event: Event, x0: float, y0: float, x1: float, y1: float) -> None:
         self._broadcast({"type": "rubberband", "x0": x0, "y0": y0, "x1": x1, "y1": y1})
