@@ -90,14 +90,13 @@ class ViewerState:
         self.regions[region.id] = slot
         return slot, True
 
-    def wants_frame(self, current: Snapshot | None) -> bool:
-        return (
-            current is not None
-            and self.ready
-            and not self.encoding
-            and self.in_flight < WINDOW
-            and (self.needs_full or self.shown is not current)
-        )
+    @property
+    def can_take_frame(self) -> bool:
+        """It asked for frames, none is encoding for it, and its window has room."""
+        return self.ready and not self.encoding and self.in_flight < WINDOW
+
+    def wants_frame(self, current: Snapshot) -> bool:
+        return self.can_take_frame and (self.needs_full or self.shown is not current)
 
 
 class FrameDelivery:
@@ -130,17 +129,13 @@ class FrameDelivery:
 
     def has_capacity(self) -> bool:
         """Whether some viewer could take a frame now: worth rendering one for."""
-        return any(
-            state.ready and not state.encoding and state.in_flight < WINDOW
-            for state in self._viewers.values()
-        )
+        return any(state.can_take_frame for state in self._viewers.values())
 
     def state(self, viewer: Viewer) -> ViewerState | None:
         return self._viewers.get(viewer)
 
-    def add(self, viewer: Viewer) -> ViewerState:
-        state = self._viewers[viewer] = ViewerState()
-        return state
+    def add(self, viewer: Viewer) -> None:
+        self._viewers[viewer] = ViewerState()
 
     def remove(self, viewer: Viewer) -> None:
         self._viewers.pop(viewer, None)
@@ -153,8 +148,7 @@ class FrameDelivery:
         state = self._viewers[viewer]
         state.ready = True
         state.needs_full = True
-        self.pump()
-        self._on_capacity()
+        self._room_made()
 
     def invalidate_all(self) -> None:
         """Every viewer needs a full frame (the size or pixel ratio changed)."""
@@ -165,8 +159,7 @@ class FrameDelivery:
         state = self._viewers.get(viewer)
         if state is not None and state.in_flight > 0:
             state.in_flight -= 1
-            self.pump()
-            self._on_capacity()
+            self._room_made()
 
     def publish(self, pixels: Pixels, restored: SavedRegion | None = None) -> None:
         """A new render (``restored``: the region a blit restored before it, if any);
@@ -175,9 +168,16 @@ class FrameDelivery:
         self._current = Snapshot(version, pixels, restored)
         self.pump()
 
+    def _room_made(self) -> None:
+        """A viewer can take a frame again: send what there is, and let a render follow."""
+        self.pump()
+        self._on_capacity()
+
     def pump(self) -> None:
         """Start an encode for every group of viewers that can take a frame now."""
         current = self._current
+        if current is None:
+            return
         groups: dict[tuple[int | None, Format], list[Viewer]] = {}
         for viewer, state in self._viewers.items():
             if state.wants_frame(current):
@@ -186,7 +186,7 @@ class FrameDelivery:
         for viewers in groups.values():
             for viewer in viewers:
                 self._viewers[viewer].encoding = True
-            task = self._loop.create_task(self._deliver(viewers, current))  # type: ignore[arg-type]
+            task = self._loop.create_task(self._deliver(viewers, current))
             self._tasks.add(task)
             task.add_done_callback(self._finished)
 
@@ -210,8 +210,7 @@ class FrameDelivery:
             for viewer in viewers:
                 if (state := self._viewers.get(viewer)) is not None:
                     state.encoding = False
-            self.pump()
-            self._on_capacity()
+            self._room_made()
 
     async def _deliver_rects(
         self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot

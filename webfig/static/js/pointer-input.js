@@ -42,30 +42,32 @@ export class PointerInput {
     if (this.#pendingMove) this.#requestFlush()
   }
 
+  // Every listener with its event, so connect and disconnect always match.
+  get #listeners() {
+    return [
+      ["pointerdown", this.#pressed],
+      ["pointerup", this.#released],
+      ["pointermove", this.#moved],
+      ["pointerenter", this.#entered],
+      ["pointerleave", this.#left],
+      ["dblclick", this.#doubleClicked],
+      ["wheel", this.#wheeled, { passive: false }],
+      ["contextmenu", this.#contextMenu],
+      ["keydown", this.#keyPressed],
+      ["keyup", this.#keyReleased],
+    ]
+  }
+
   connect() {
-    this.#frame.addEventListener("pointerdown", this.#pressed)
-    this.#frame.addEventListener("pointerup", this.#released)
-    this.#frame.addEventListener("pointermove", this.#moved)
-    this.#frame.addEventListener("pointerenter", this.#entered)
-    this.#frame.addEventListener("pointerleave", this.#left)
-    this.#frame.addEventListener("dblclick", this.#doubleClicked)
-    this.#frame.addEventListener("wheel", this.#wheeled, { passive: false })
-    this.#frame.addEventListener("contextmenu", this.#contextMenu)
-    this.#frame.addEventListener("keydown", this.#keyPressed)
-    this.#frame.addEventListener("keyup", this.#keyReleased)
+    for (const [type, listener, options] of this.#listeners) {
+      this.#frame.addEventListener(type, listener, options)
+    }
   }
 
   disconnect() {
-    this.#frame.removeEventListener("pointerdown", this.#pressed)
-    this.#frame.removeEventListener("pointerup", this.#released)
-    this.#frame.removeEventListener("pointermove", this.#moved)
-    this.#frame.removeEventListener("pointerenter", this.#entered)
-    this.#frame.removeEventListener("pointerleave", this.#left)
-    this.#frame.removeEventListener("dblclick", this.#doubleClicked)
-    this.#frame.removeEventListener("wheel", this.#wheeled, { passive: false })
-    this.#frame.removeEventListener("contextmenu", this.#contextMenu)
-    this.#frame.removeEventListener("keydown", this.#keyPressed)
-    this.#frame.removeEventListener("keyup", this.#keyReleased)
+    for (const [type, listener, options] of this.#listeners) {
+      this.#frame.removeEventListener(type, listener, options)
+    }
     cancelAnimationFrame(this.#moveRequest)
     clearTimeout(this.#ackTimeout)
     this.#pendingMove = null
