@@ -161,3 +161,20 @@ def test_hello_lists_the_extensions_it_accepted(figure):
     send(manager, viewer, "webfig_hello", protocol=1, extensions=["motion_ack", "teleport"])
     assert viewer.of_type("webfig_welcome")[-1]["extensions"] == ["motion_ack"]
     assert json.dumps(viewer.of_type("webfig_welcome")[-1])
+
+
+def test_a_viewer_leaving_while_its_frame_encodes_stalls_no_other(figure):
+    """The frame of a group whose first viewer left goes to the others, and they keep
+    getting frames."""
+    manager = figure.canvas.manager
+    leaving, staying = rect_viewer(manager), rect_viewer(manager)
+    on_loop(lambda: None)
+
+    def change_then_leave() -> None:
+        figure.axes[0].lines[0].set_ydata([0, 0.3, 0])
+        manager.canvas.render_agg()
+        manager._delivery.publish(manager.canvas.pixels())  # the encode task starts later
+        manager.remove_viewer(leaving)
+
+    on_loop(change_then_leave)
+    change_and_wait(figure, [staying], 0.6)

@@ -76,6 +76,8 @@ class ViewerState:
     extensions: frozenset[str] = field(default_factory=frozenset)
     # Saved regions the viewer keeps (rect viewers only): region id to slot, oldest first.
     regions: OrderedDict[int, int] = field(default_factory=OrderedDict)
+    # The device pixel ratio of the viewer's screen, once it said.
+    pixel_ratio: float | None = None
 
     def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
         """The slot that holds ``region`` on the viewer, and whether it must be stored first
@@ -126,6 +128,9 @@ class FrameDelivery:
 
     def viewers(self) -> list[Viewer]:
         return list(self._viewers)
+
+    def states(self) -> list[ViewerState]:
+        return list(self._viewers.values())
 
     def has_capacity(self) -> bool:
         """Whether some viewer could take a frame now: worth rendering one for."""
@@ -178,15 +183,16 @@ class FrameDelivery:
         current = self._current
         if current is None:
             return
-        groups: dict[tuple[int | None, Format], list[Viewer]] = {}
+        # Viewers grouped by the snapshot they have (None: they need a full frame) and format.
+        groups: dict[tuple[Snapshot | None, Format], list[Viewer]] = {}
         for viewer, state in self._viewers.items():
             if state.wants_frame(current):
-                shown = None if state.needs_full or state.shown is None else state.shown.version
-                groups.setdefault((shown, state.format), []).append(viewer)
-        for viewers in groups.values():
+                previous = None if state.needs_full else state.shown
+                groups.setdefault((previous, state.format), []).append(viewer)
+        for (previous, fmt), viewers in groups.items():
             for viewer in viewers:
                 self._viewers[viewer].encoding = True
-            task = self._loop.create_task(self._deliver(viewers, current))
+            task = self._loop.create_task(self._deliver(viewers, fmt, previous, current))
             self._tasks.add(task)
             task.add_done_callback(self._finished)
 
@@ -195,12 +201,15 @@ class FrameDelivery:
         if not task.cancelled() and task.exception() is not None:
             _log.error("encoding a frame failed", exc_info=task.exception())
 
-    async def _deliver(self, viewers: list[Viewer], current: Snapshot) -> None:
-        """Encode one frame for a group of viewers that have the same snapshot, and send it."""
-        first = self._viewers[viewers[0]]
-        previous = None if first.needs_full else first.shown
+    async def _deliver(
+        self, viewers: list[Viewer], fmt: Format, previous: Snapshot | None, current: Snapshot
+    ) -> None:
+        """Encode one frame for a group of viewers that have the same snapshot, and send it.
+
+        (Any of them may leave while it encodes; the frame goes to those still here.)
+        """
         try:
-            if first.format == "rect":
+            if fmt == "rect":
                 await self._deliver_rects(viewers, previous, current)
             else:
                 before = previous.pixels if previous else None
