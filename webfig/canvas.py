@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Final
 
 import numpy as np
@@ -61,7 +62,17 @@ def held_buttons(bits: int) -> frozenset[MouseButton]:
 
 
 class FigureCanvasWebfig(FigureCanvasAgg):
-    """An Agg canvas whose pictures and events travel to and from browser viewers."""
+    """An Agg canvas whose pictures and events travel to and from browser viewers.
+
+    ``lock`` is held while webfig draws the figure, reads its pixels, or hands it a viewer's
+    event or a timer tick. A script that changes the figure from a thread of its own while
+    viewers watch should hold it too, around each change that must appear whole::
+
+        with fig.canvas.lock:
+            line.set_data(x, y)
+            ax.set_title(f"step {n}")
+        fig.canvas.draw_idle()
+    """
 
     manager_class = FigureManagerWebfig
     manager: FigureManagerWebfig | None
@@ -69,6 +80,7 @@ class FigureCanvasWebfig(FigureCanvasAgg):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.lock = threading.RLock()
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
         self.capture_scroll = False
@@ -77,11 +89,13 @@ class FigureCanvasWebfig(FigureCanvasAgg):
 
     def render_agg(self) -> None:
         """Draw the figure with Agg, without publishing the result."""
-        super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
+        with self.lock:
+            super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
 
     def pixels(self) -> Pixels:
         """A copy of the image Agg last drew (Agg reuses its buffer)."""
-        return np.asarray(self.buffer_rgba()).copy()  # type: ignore[no-untyped-call]
+        with self.lock:
+            return np.asarray(self.buffer_rgba()).copy()  # type: ignore[no-untyped-call]
 
     def draw(self) -> None:
         """Draw the figure now and send the result to the viewers."""
@@ -92,18 +106,20 @@ class FigureCanvasWebfig(FigureCanvasAgg):
     def copy_from_bbox(self, bbox: Any) -> SavedRegion:
         """Save a region for a later ``restore_region``, as Agg does, and remember its pixels
         so that viewers can keep a copy too."""
-        buffer = super().copy_from_bbox(bbox)  # type: ignore[no-untyped-call]
-        width, height = self.get_width_height(physical=True)
-        left, top, right, bottom = buffer.get_extents()
-        left, right = max(0, min(left, width)), max(0, min(right, width))
-        top, bottom = max(0, min(top, height)), max(0, min(bottom, height))
-        rect = Rect(left, top, right - left, bottom - top)
-        pixels = rect.of(np.asarray(self.buffer_rgba())).copy()  # type: ignore[no-untyped-call]
+        with self.lock:
+            buffer = super().copy_from_bbox(bbox)  # type: ignore[no-untyped-call]
+            width, height = self.get_width_height(physical=True)
+            left, top, right, bottom = buffer.get_extents()
+            left, right = max(0, min(left, width)), max(0, min(right, width))
+            top, bottom = max(0, min(top, height)), max(0, min(bottom, height))
+            rect = Rect(left, top, right - left, bottom - top)
+            pixels = rect.of(np.asarray(self.buffer_rgba())).copy()  # type: ignore[no-untyped-call]
         return SavedRegion(buffer, rect, pixels)
 
     def restore_region(self, region: Any, bbox: Any = None, xy: Any = None) -> None:
         saved = region if isinstance(region, SavedRegion) else None
-        super().restore_region(saved.buffer if saved else region, bbox, xy)  # type: ignore[no-untyped-call]
+        with self.lock:
+            super().restore_region(saved.buffer if saved else region, bbox, xy)  # type: ignore[no-untyped-call]
         # Only a whole region restored in place is one viewers can restore from their copy.
         if saved is not None and bbox is None and xy is None and self.manager is not None:
             self.manager.note_restore(saved)
@@ -117,6 +133,10 @@ class FigureCanvasWebfig(FigureCanvasAgg):
         """Draw and send a frame soon; many calls before then make one render."""
         if self.manager is not None:
             self.manager.schedule_render()
+
+    def new_timer(self, interval: float | None = None, callbacks: Any = None) -> TimerWebfig:
+        """A timer whose callbacks (an animation's steps, say) run holding ``lock``."""
+        return TimerWebfig(interval=interval, callbacks=callbacks, lock=self.lock)
 
     def set_cursor(self, cursor: Cursors) -> None:
         if self.manager is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from matplotlib.backend_bases import TimerBase
@@ -14,11 +16,13 @@ class TimerWebfig(TimerBase):
     """A matplotlib timer on webfig's event loop.
 
     It may be started and stopped from any thread; its callbacks always run on the loop,
-    the thread that also handles viewers' events, so they never race with them.
+    the thread that also handles viewers' events, holding ``lock`` (its canvas' lock, when
+    the canvas made it) so they never race with the script's threads either.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lock: threading.RLock | None = None, **kwargs: Any) -> None:
         self._thread = server_thread()
+        self._lock: AbstractContextManager[object] = lock if lock is not None else nullcontext()
         self._handle: asyncio.TimerHandle | None = None
         # Bumped by every start and stop, so a tick scheduled before either is dropped.
         self._generation = 0
@@ -50,6 +54,7 @@ class TimerWebfig(TimerBase):
             return
         self._handle = None
         # _on_timer runs the callbacks; a timer left with none stops (bumping the generation).
-        self._on_timer()  # type: ignore[attr-defined]  # the hook backends call; not in the stubs
+        with self._lock:
+            self._on_timer()  # type: ignore[attr-defined]  # the hook backends call; not in the stubs
         if not self.single_shot:
             self._schedule(generation)
