@@ -11,7 +11,14 @@ from webfig.config import ConfigError, Settings, current_settings, settings_from
 @pytest.fixture(autouse=True)
 def _fresh_overrides(monkeypatch):
     monkeypatch.setattr("webfig.config._overrides", {})
-    for name in ["WEBFIG_PORT", "WEBFIG_ADDRESS", "WEBFIG_OPEN_BROWSER"]:
+    for name in [
+        "WEBFIG_PORT",
+        "WEBFIG_ADDRESS",
+        "WEBFIG_OPEN_BROWSER",
+        "WEBFIG_URL_PREFIX",
+        "WEBFIG_TOKEN",
+        "WEBFIG_ALLOWED_ORIGINS",
+    ]:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -58,3 +65,26 @@ def test_a_bad_configure_keeps_the_previous_settings():
 
 def test_settings_from_environment_reads_only_webfig_names():
     assert settings_from_environment({"PORT": "1", "WEBFIG_PORT": "2"}) == {"port": 2}
+
+
+def test_access_settings_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WEBFIG_TOKEN", " s3cret-token ")
+    monkeypatch.setenv("WEBFIG_ALLOWED_ORIGINS", "https://a.example, http://b.example:8080")
+    monkeypatch.setenv("WEBFIG_URL_PREFIX", "/plots")
+    settings = current_settings()
+    assert settings.token == "s3cret-token"
+    assert settings.allowed_origins == ("https://a.example", "http://b.example:8080")
+    assert settings.url_prefix == "/plots"
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ({"token": "short"}, "token must be at least 8 printable characters"),
+        ({"allowed_origins": ["a.example"]}, "allowed origins look like https://example.com"),
+        ({"allowed_origins": ["https://a.example/path"]}, "allowed origins look like"),
+    ],
+)
+def test_bad_access_settings_say_what_is_wrong(given, problem):
+    with pytest.raises(ConfigError, match=problem):
+        webfig.configure(**given)

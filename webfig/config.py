@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DEFAULT_PORT = 8988
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
 class ConfigError(ValueError):
@@ -23,13 +25,18 @@ class Settings:
     """How the figure server listens.
 
     ``port`` is the first port tried; when it is busy the following ones are tried.
-    Port 0 lets the operating system pick a free port.
+    Port 0 lets the operating system pick a free port. ``token`` is the access token every
+    request must carry; a server on a non-loopback address makes one up when none is set.
+    ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
+    websockets to the server, besides its own pages.
     """
 
     port: int = DEFAULT_PORT
     address: str = "127.0.0.1"
     open_browser: bool = True
     url_prefix: str = ""
+    token: str | None = None
+    allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -42,12 +49,22 @@ class Settings:
             raise ConfigError(
                 f"url_prefix must start with '/' and not end with one, not {self.url_prefix!r}"
             )
+        if self.token is not None and (len(self.token) < 8 or not self.token.isprintable()):
+            raise ConfigError("token must be at least 8 printable characters")
+        for origin in self.allowed_origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ConfigError(
+                    f"allowed origins look like https://example.com[:port], not {origin!r}"
+                )
 
 
 _ENVIRONMENT_NAMES = {
     "port": "WEBFIG_PORT",
     "address": "WEBFIG_ADDRESS",
     "open_browser": "WEBFIG_OPEN_BROWSER",
+    "url_prefix": "WEBFIG_URL_PREFIX",
+    "token": "WEBFIG_TOKEN",
+    "allowed_origins": "WEBFIG_ALLOWED_ORIGINS",
 }
 
 _overrides: dict[str, object] = {}
@@ -78,6 +95,12 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["address"] = address.strip()
     if (open_browser := environ.get(_ENVIRONMENT_NAMES["open_browser"])) is not None:
         found["open_browser"] = _parse_bool(_ENVIRONMENT_NAMES["open_browser"], open_browser)
+    if (url_prefix := environ.get(_ENVIRONMENT_NAMES["url_prefix"])) is not None:
+        found["url_prefix"] = url_prefix.strip()
+    if token := environ.get(_ENVIRONMENT_NAMES["token"], "").strip():
+        found["token"] = token
+    if (origins := environ.get(_ENVIRONMENT_NAMES["allowed_origins"])) is not None:
+        found["allowed_origins"] = tuple(origins.replace(",", " ").split())
     return found
 
 
@@ -87,6 +110,8 @@ def configure(
     address: str | None = None,
     open_browser: bool | None = None,
     url_prefix: str | None = None,
+    token: str | None = None,
+    allowed_origins: Iterable[str] | None = None,
 ) -> Settings:
     """Set server settings from Python; they override the environment.
 
@@ -98,6 +123,8 @@ def configure(
         "address": address,
         "open_browser": open_browser,
         "url_prefix": url_prefix,
+        "token": token,
+        "allowed_origins": None if allowed_origins is None else tuple(allowed_origins),
     }
     candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
     settings = _build(os.environ, candidate)
