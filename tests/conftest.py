@@ -135,6 +135,12 @@ class WsClient:
         if not condition():
             self.receive_until(lambda _: condition(), timeout)
 
+    def wait_closed(self, timeout: float = TIMEOUT) -> tuple[int | None, str | None]:
+        """Read until the server closes the socket; its close code and reason."""
+        with pytest.raises(ConnectionError):
+            self.receive_until(lambda _: False, timeout)
+        return self._connection.close_code, self._connection.close_reason
+
     def frames(self) -> list[bytes]:
         return [m for m in self.received if isinstance(m, bytes)]
 
@@ -175,10 +181,17 @@ class WsClient:
         return [json.loads(m) for m in self.received if isinstance(m, str)]
 
     def close(self) -> None:
-        self._connection.close()
-        # Let the close handshake finish before the loop goes away.
-        self._loop.run_until_complete(asyncio.sleep(0))
-        self._loop.close()
+        if self._loop.is_closed():
+            return  # closed by the test already
+
+        async def close() -> None:
+            self._connection.close()
+            await asyncio.sleep(0)  # lets the close handshake go out before the loop goes away
+
+        try:
+            self._loop.run_until_complete(close())
+        finally:
+            self._loop.close()
 
 
 @pytest.fixture

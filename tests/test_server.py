@@ -289,6 +289,13 @@ def test_unknown_download_format_is_404_listing_the_formats(server, figure):
     assert b"svg" in body
 
 
+def test_an_unknown_download_parameter_is_400(server, figure):
+    status, headers, body = fetch(server, "/1/download.png?colour=red")
+    assert status == 400
+    assert headers["Content-Type"].startswith("text/plain")
+    assert body == b"Unknown parameter 'colour'; supported: token.\n"
+
+
 def test_a_url_prefix(make_server, connect, figure):
     server = make_server(prefix="/plots")
     assert server.url.endswith("/plots/")

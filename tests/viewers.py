@@ -18,6 +18,7 @@ class RecordingViewer:
 
     def __init__(self, on_frame: Callable[[], object] | None = None) -> None:
         self.messages: list[dict[str, Any] | bytes] = []
+        self.closed = False
         self._changed = threading.Condition()
         # Called after each frame, like a browser that acknowledges what it painted.
         self._on_frame = on_frame
@@ -29,6 +30,10 @@ class RecordingViewer:
         self._add(blob)
         if self._on_frame is not None:
             self._on_frame()
+
+    def figure_closed(self) -> None:
+        self.closed = True
+        self._add({"type": "figure_closed"})
 
     def _add(self, message: dict[str, Any] | bytes) -> None:
         with self._changed:

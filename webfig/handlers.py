@@ -17,13 +17,16 @@ from asyncio import Future
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlencode
 
 import matplotlib as mpl
 import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
 
+from .access import Access
 from .figures import FigureInfo, FigureRegistry
+from .lifecycle import figure_changes
 from .manager import FigureManagerWebfig
 from .protocol import ProtocolError, SupportsBinary, parse_message
 from .toolbar import TOOLS
@@ -33,6 +36,13 @@ _log = logging.getLogger(__name__)
 PACKAGE_DIR: Final = Path(__file__).parent
 STATIC_DIR: Final = PACKAGE_DIR / "static"
 TEMPLATE_DIR: Final = PACKAGE_DIR / "templates"
+
+# The close code that tells a viewer its figure is gone (no point reconnecting).
+FIGURE_CLOSED: Final = 4000
+# The query parameters a download takes (the token is the access rules' business).
+DOWNLOAD_PARAMETERS: Final = frozenset({"token"})
+# Seconds the figure list waits after a change, so a burst of changes makes one message.
+FIGURE_LIST_DELAY: Final = 0.05
 
 # Formats whose type the ``mimetypes`` table does not know (or gets wrong).
 _CONTENT_TYPES: Final = {
@@ -68,15 +78,15 @@ class OpenSockets:
     """
 
     def __init__(self) -> None:
-        self._sockets: set[WebSocket] = set()
+        self._sockets: set[_Socket] = set()
 
     def __len__(self) -> int:
         return len(self._sockets)
 
-    def add(self, socket: WebSocket) -> None:
+    def add(self, socket: _Socket) -> None:
         self._sockets.add(socket)
 
-    def discard(self, socket: WebSocket) -> None:
+    def discard(self, socket: _Socket) -> None:
         self._sockets.discard(socket)
 
     def close_all(self, reason: str) -> None:
@@ -84,12 +94,96 @@ class OpenSockets:
             socket.close(1001, reason)
 
 
-class _FigureRequestHandler(tornado.web.RequestHandler):
+def error_message(status_code: int, reason: str, error_info: Mapping[str, Any]) -> str:
+    """What to tell the client about an error: an HTTPError's message, or the reason."""
+    error = error_info.get("exc_info", (None, None, None))[1]
+    if isinstance(error, tornado.web.HTTPError) and error.log_message:
+        return str(error.log_message)
+    return f"{status_code} {reason}" if status_code >= 500 else reason
+
+
+class _Guarded(tornado.web.RequestHandler):
+    """A handler that applies its routes' :class:`~webfig.access.Access` rules first."""
+
+    access: Access
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Answer with the reason as plain text (pages answer with an HTML page instead)."""
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(error_message(status_code, self._reason, kwargs) + "\n")
+
+    def prepare(self) -> None:
+        """Refuse, with 403 and the reason, a request that lacks the token or comes for a
+        host this server does not answer to.
+
+        Security: the token may arrive as ``?token=`` (the printed URL) or in the cookie a
+        first visit set; a page visited with it in the query is redirected to the same URL
+        without it, so the token stays out of the address bar, history and ``Referer``.
+        """
+        if not self.access.host_allowed(self.request.host):
+            raise tornado.web.HTTPError(
+                403,
+                f"This server answers only to localhost, not to {self.request.host!r}; "
+                "set WEBFIG_TOKEN to reach it by other names.",
+            )
+        if self.access.token is None:
+            return
+        from_query = self.get_query_argument("token", None)
+        if self.access.token_matches(from_query):
+            self._remember_token(from_query)
+        elif not self.access.token_matches(self.get_cookie(self.access.cookie_name)):
+            raise tornado.web.HTTPError(
+                403,
+                "This server needs its access token: open the address it printed, "
+                "which ends in ?token=...",
+            )
+
+    def _remember_token(self, token: str | None) -> None:
+        if self.request.method != "GET" or isinstance(self, tornado.websocket.WebSocketHandler):
+            return
+        # Secure over https, also when a proxy did the TLS and says so.
+        secure = "https" in (
+            self.request.protocol,
+            self.request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip(),
+        )
+        self.set_cookie(
+            self.access.cookie_name,
+            token or "",
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=secure,
+        )
+        if isinstance(self, _PageHandler):
+            rest = [
+                (k, v)
+                for k, values in self.request.query_arguments.items()
+                if k != "token"
+                for v in values
+            ]
+            query = urlencode([(k, v.decode()) for k, v in rest])
+            self.redirect(self.request.path + (f"?{query}" if query else ""))
+
+
+class StaticFiles(_Guarded, tornado.web.StaticFileHandler):
+    """Static files, behind the same access rules as the figures."""
+
+    def initialize(  # type: ignore[override]
+        self, path: str, access: Access | None = None
+    ) -> None:
+        super().initialize(path)
+        self.access = access or Access()
+
+
+class _FigureRequestHandler(_Guarded):
     """Shared set-up: the registry to find figures in and the prefix to build URLs with."""
 
-    def initialize(self, figures: FigureRegistry, prefix: str = "") -> None:
+    def initialize(
+        self, figures: FigureRegistry, prefix: str = "", access: Access | None = None
+    ) -> None:
         self.figures = figures
         self.prefix = prefix
+        self.access = access or Access()
 
     def find_figure(self, num: str) -> FigureManagerWebfig:
         manager = self.figures.get(int(num))
@@ -115,17 +209,13 @@ class _PageHandler(_FigureRequestHandler):
         return f"{self.prefix}/static/{path}?v={(version or '')[:16]}"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = (
-            error.log_message
-            if isinstance(error, tornado.web.HTTPError) and error.log_message
-            else self._reason
-        )
+        message = error_message(status_code, self._reason, kwargs)
         self.render("error.html", status_code=status_code, message=message)
 
 
 class AllFigures(_PageHandler):
-    """``/``: every figure on one page, each with its own socket."""
+    """``/``: every figure on one page, each with its own socket; the page follows the
+    figure list socket to add and remove figures as the script opens and closes them."""
 
     def get(self) -> None:
         infos = [FigureInfo.of(manager, self.prefix) for manager in self.figures.managers()]
@@ -140,7 +230,16 @@ class SingleFigure(_PageHandler):
         self.render("single_figure.html", figure=info)
 
 
-class MplJs(tornado.web.StaticFileHandler):
+class FigureFragment(_PageHandler):
+    """``/<num>/fragment``: the HTML of one figure's card, for pages that add figures
+    without a reload (and for apps that embed a figure in pages of their own)."""
+
+    def get(self, num: str) -> None:
+        info = FigureInfo.of(self.find_figure(num), self.prefix)
+        self.render("figure_card.html", figure=info)
+
+
+class MplJs(StaticFiles):
     """``/js/<module>.js``: the browser client; ``/js/mpl.js`` is its entry module.
 
     The modules import each other by relative URL, which carries no version, so browsers are
@@ -166,11 +265,18 @@ class Download(_FigureRequestHandler):
             raise tornado.web.HTTPError(
                 404, f"Unknown format {fmt!r}; supported: {', '.join(sorted(supported))}."
             )
-        dpi = mpl.rcParams["savefig.dpi"]
-        if dpi == "figure":
-            # The figure's dpi includes the viewers' pixel ratio; the file should not.
-            dpi = canvas.figure.dpi / canvas.device_pixel_ratio
-        with io.BytesIO() as buffer:
+        unknown = sorted(set(self.request.query_arguments) - DOWNLOAD_PARAMETERS)
+        if unknown:
+            raise tornado.web.HTTPError(
+                400,
+                f"Unknown parameter {unknown[0]!r}; supported: "
+                f"{', '.join(sorted(DOWNLOAD_PARAMETERS))}.",
+            )
+        with canvas.lock, io.BytesIO() as buffer:
+            dpi = mpl.rcParams["savefig.dpi"]
+            if dpi == "figure":
+                # The figure's dpi includes the viewers' pixel ratio; the file should not.
+                dpi = canvas.figure.dpi / canvas.device_pixel_ratio
             canvas.figure.savefig(buffer, format=fmt, dpi=dpi)
             body = buffer.getvalue()
         # Saving drew into the canvas at the file's dpi; viewers need it drawn at theirs again.
@@ -180,14 +286,6 @@ class Download(_FigureRequestHandler):
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         self.write(body)
 
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        self.set_header("Content-Type", "text/plain; charset=utf-8")
-        if isinstance(error, tornado.web.HTTPError) and error.log_message:
-            self.finish(error.log_message + "\n")
-        else:
-            self.finish(f"{status_code} {self._reason}\n")
-
 
 def _ignore_closed(written: Future[None]) -> None:
     """Collect a failed write's error: a viewer that left is not a problem to report."""
@@ -195,7 +293,108 @@ def _ignore_closed(written: Future[None]) -> None:
         _log.debug("a frame for a viewer that left was dropped: %r", written.exception())
 
 
-class WebSocket(tornado.websocket.WebSocketHandler):
+class _Socket(_Guarded, tornado.websocket.WebSocketHandler):
+    """What both of webfig's websockets share: access rules, the origin check, the
+    registry of open sockets, and sends that may come from any thread."""
+
+    def initialize(
+        self,
+        figures: FigureRegistry,
+        prefix: str = "",
+        access: Access | None = None,
+        sockets: OpenSockets | None = None,
+    ) -> None:
+        self.figures = figures
+        self.access = access or Access()
+        self.sockets = sockets
+        self._loop = IOLoop.current()
+        self._reported: set[str] = set()
+
+    def check_origin(self, origin: str) -> bool:
+        """Accept a page from this server's own origin, or from an allowed one.
+
+        Security: without this a page on any site could open a socket and drive or watch
+        figures (browsers do not apply the same-origin policy to websockets). The server's
+        own origin is the ``Host`` the request came to, or the ``X-Forwarded-Host`` a
+        reverse proxy set; a hostile page cannot forge either header in a browser.
+        """
+        hosts = [self.request.host, *self.request.headers.get("X-Forwarded-Host", "").split(",")]
+        if self.access.origin_allowed(origin, hosts):
+            return True
+        self._report(f"refused a websocket from origin {origin!r}")
+        return False
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self.set_nodelay(True)
+        if self.sockets is not None:
+            self.sockets.add(self)
+
+    def on_close(self) -> None:
+        if self.sockets is not None:
+            self.sockets.discard(self)
+
+    def _report(self, problem: str) -> None:
+        """Log a problem: once as a warning, then quietly, so no client can flood the log."""
+        level = logging.DEBUG if problem in self._reported else logging.WARNING
+        self._reported.add(problem)
+        _log.log(level, "%s: %s", self.request.remote_ip, problem)
+
+    def _send(self, message: str | bytes, *, binary: bool = False) -> None:
+        self._loop.add_callback(self._write, message, binary)
+
+    def _write(self, message: str | bytes, binary: bool) -> None:
+        try:
+            written = self.write_message(message, binary=binary)
+        except tornado.websocket.WebSocketClosedError:
+            return  # the viewer left; on_close cleans up
+        # The write may also fail later, when the viewer leaves while it is under way.
+        written.add_done_callback(_ignore_closed)
+
+
+class FigureList(_Socket):
+    """``/ws``: the numbers and labels of the open figures, sent again whenever they change.
+
+    Messages: ``{"type": "figures", "figures": [{"num": 1, "label": "..."}, ...]}``. The
+    socket takes no messages.
+    """
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        super().open(*args, **kwargs)
+        self._last_sent: list[dict[str, object]] | None = None
+        self._pending: object | None = None
+        figure_changes.subscribe(self._changed)
+        self._send_list()
+
+    def on_close(self) -> None:
+        super().on_close()
+        figure_changes.unsubscribe(self._changed)
+        if self._pending is not None:
+            self._loop.remove_timeout(self._pending)
+
+    def on_message(self, message: str | bytes) -> None:
+        self._report("the figure list socket takes no messages")
+
+    def _changed(self) -> None:
+        self._loop.add_callback(self._schedule)
+
+    def _schedule(self) -> None:
+        # A short wait: pyplot registers a new figure just after its manager announces it,
+        # and a script that opens ten figures should cost one message.
+        if self._pending is None:
+            self._pending = self._loop.call_later(FIGURE_LIST_DELAY, self._send_list)
+
+    def _send_list(self) -> None:
+        self._pending = None
+        figures: list[dict[str, object]] = [
+            {"num": int(manager.num), "label": manager.get_window_title()}
+            for manager in self.figures.managers()
+        ]
+        if figures != self._last_sent:
+            self._last_sent = figures
+            self._send(json.dumps({"type": "figures", "figures": figures}))
+
+
+class WebSocket(_Socket):
     """``/<num>/ws``: one viewer's connection to one figure.
 
     This handler is the transport behind the :class:`~webfig.viewer.Viewer` interface: it
@@ -203,15 +402,10 @@ class WebSocket(tornado.websocket.WebSocketHandler):
     manager's ``send_json``/``send_binary`` calls into websocket messages.
     """
 
-    def initialize(
-        self, figures: FigureRegistry, prefix: str = "", sockets: OpenSockets | None = None
-    ) -> None:
-        self.figures = figures
-        self.sockets = sockets
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
         self.manager: FigureManagerWebfig | None = None
         self.supports_binary = True
-        self._loop = IOLoop.current()
-        self._reported: set[str] = set()
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         """Refuse the upgrade with a 404 when the figure does not exist."""
@@ -225,16 +419,13 @@ class WebSocket(tornado.websocket.WebSocketHandler):
     def open(self, *args: str, **kwargs: str) -> None:
         self.manager = self.figures.get(int(args[0]))
         if self.manager is None:  # closed between the upgrade check and now
-            self.close(1011, "figure closed")
+            self.close(FIGURE_CLOSED, "figure closed")
             return
-        self.set_nodelay(True)
-        if self.sockets is not None:
-            self.sockets.add(self)
+        super().open(*args, **kwargs)
         self.manager.add_viewer(self)
 
     def on_close(self) -> None:
-        if self.sockets is not None:
-            self.sockets.discard(self)
+        super().on_close()
         if self.manager is not None:
             self.manager.remove_viewer(self)
 
@@ -242,37 +433,24 @@ class WebSocket(tornado.websocket.WebSocketHandler):
         try:
             parsed = parse_message(message)
         except ProtocolError as error:
-            self._report(str(error))
+            self._report(f"ignored a message: {error}")
             return
         if isinstance(parsed, SupportsBinary):
             self.supports_binary = parsed.value
         elif self.manager is not None:
             self.manager.handle_message(self, parsed)
 
-    def _report(self, problem: str) -> None:
-        """Log a rejected message: once as a warning, then quietly, so no client can flood."""
-        level = logging.DEBUG if problem in self._reported else logging.WARNING
-        self._reported.add(problem)
-        _log.log(level, "ignored a message from %s: %s", self.request.remote_ip, problem)
-
     # The Viewer interface
 
     def send_json(self, content: Mapping[str, object]) -> None:
-        self._send(json.dumps(content), binary=False)
+        self._send(json.dumps(content))
 
     def send_binary(self, blob: bytes) -> None:
         if self.supports_binary:
             self._send(blob, binary=True)
         else:
-            self._send("data:image/png;base64," + base64.b64encode(blob).decode(), binary=False)
+            self._send("data:image/png;base64," + base64.b64encode(blob).decode())
 
-    def _send(self, message: str | bytes, *, binary: bool) -> None:
-        self._loop.add_callback(self._write, message, binary)
-
-    def _write(self, message: str | bytes, binary: bool) -> None:
-        try:
-            written = self.write_message(message, binary=binary)
-        except tornado.websocket.WebSocketClosedError:
-            return  # the viewer left; on_close removes it
-        # The write may also fail later, when the viewer leaves while it is under way.
-        written.add_done_callback(_ignore_closed)
+    def figure_closed(self) -> None:
+        # After the messages already queued, so the viewer gets them before the close.
+        self._loop.add_callback(self.close, FIGURE_CLOSED, "figure closed")

@@ -14,6 +14,7 @@ from matplotlib.backend_bases import FigureManagerBase
 from . import protocol
 from .delivery import FrameDelivery, ViewerState
 from .eventloop import encoder_pool, server_thread
+from .lifecycle import figure_changes
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
 from .toolbar import NavigationToolbarWebfig
@@ -33,10 +34,18 @@ class FigureManagerWebfig(FigureManagerBase):
 
     Viewer bookkeeping, message handling and rendering all run on the server's event loop;
     the public methods that a script may call from its own thread (``resize``,
-    ``set_window_title``, ``broadcast``, ``schedule_render``) hand their work to the loop.
-    Renders are coalesced: any number of ``draw_idle`` calls before the loop gets to it make
-    one render, whatever the number of viewers. Each render becomes a snapshot that
+    ``set_window_title``, ``broadcast``, ``schedule_render``, ``destroy``) hand their work to
+    the loop. Renders are coalesced: any number of ``draw_idle`` calls before the loop gets to
+    it make one render, whatever the number of viewers. Each render becomes a snapshot that
     :class:`~webfig.delivery.FrameDelivery` encodes and sends, with flow control per viewer.
+
+    Event handling, drawing and reading Agg's buffer hold the canvas' ``lock``, so a script
+    that changes the figure from its own thread inside ``with fig.canvas.lock:`` never races
+    them.
+
+    Size policy: the figure's size changes only when the script sets it or a viewer's user
+    resizes it explicitly; opening a page changes nothing for the others. The figure renders
+    at the highest device pixel ratio among its viewers, so every screen gets a sharp picture.
     """
 
     canvas: FigureCanvasWebfig
@@ -62,6 +71,7 @@ class FigureManagerWebfig(FigureManagerBase):
             self.toolbar = NavigationToolbarWebfig(
                 canvas, self.broadcast, self.reply, self.broadcast_status
             )
+        figure_changes.changed()
 
     # matplotlib's manager interface
 
@@ -88,12 +98,23 @@ class FigureManagerWebfig(FigureManagerBase):
     def set_window_title(self, title: str) -> None:
         self._window_title = title
         self.broadcast({"type": "figure_label", "label": title})
+        figure_changes.changed()
 
     def get_window_title(self) -> str:
         return self._window_title
 
     def destroy(self) -> None:
-        server_thread().call_soon(self._delivery.clear)
+        """The figure was closed: end every viewer's connection, saying why; from any thread."""
+        server_thread().call_soon(self._close_viewers)
+        figure_changes.changed()
+
+    def _close_viewers(self) -> None:
+        for viewer in self._delivery.viewers():
+            viewer.figure_closed()
+        self._delivery.clear()
+        if self._status_timer is not None:
+            self._status_timer.cancel()
+            self._status_timer = None
 
     # Viewers
 
@@ -115,6 +136,7 @@ class FigureManagerWebfig(FigureManagerBase):
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._delivery.remove(viewer)
+        self._follow_pixel_ratios()
 
     def broadcast(self, content: Mapping[str, object]) -> None:
         """Send ``content`` to every viewer; from any thread."""
@@ -163,7 +185,8 @@ class FigureManagerWebfig(FigureManagerBase):
             return
         self._replying_to = viewer
         try:
-            self._dispatch(viewer, state, message)
+            with self.canvas.lock:
+                self._dispatch(viewer, state, message)
         finally:
             self._replying_to = None
         # A callback may have changed the figure without asking for a draw. (Before the first
@@ -188,8 +211,8 @@ class FigureManagerWebfig(FigureManagerBase):
                 state.image_mode = "full" if state.needs_full else "diff"
                 viewer.send_json({"type": "image_mode", "mode": state.image_mode})
             case SetPixelRatio(ratio=ratio):
-                if self.canvas.set_pixel_ratio(ratio):
-                    self.resize(*self.canvas.get_width_height(physical=True), forward=False)
+                state.pixel_ratio = ratio
+                self._follow_pixel_ratios()
             case Resize(width=width, height=height):
                 self.canvas.resize_to(width, height)
                 self.resize(*self.canvas.get_width_height(physical=True), forward=False)
@@ -204,6 +227,16 @@ class FigureManagerWebfig(FigureManagerBase):
         self.canvas.dispatch_mouse(message)
         if message.type == "motion_notify" and protocol.MOTION_ACK in state.extensions:
             viewer.send_json({"type": "motion_ack"})
+
+    def _follow_pixel_ratios(self) -> None:
+        """Render at the highest pixel ratio a viewer asked for; the CSS size stays."""
+        ratios = [s.pixel_ratio for s in self._delivery.states() if s.pixel_ratio is not None]
+        if not ratios:
+            return  # the last viewer left (or none said yet): nothing to re-render for
+        with self.canvas.lock:
+            changed = self.canvas.set_pixel_ratio(max(ratios))
+        if changed:
+            self.resize(*self.canvas.get_width_height(physical=True), forward=False)
 
     def _welcome(self, viewer: Viewer, state: ViewerState, extensions: tuple[str, ...]) -> None:
         """Accept the extensions webfig knows; they change the protocol for this viewer only."""
@@ -279,10 +312,21 @@ class FigureManagerWebfig(FigureManagerBase):
             restored = None if draw else self._restored
             self._needs_draw = self._needs_publish = False
             self._restored = None
-        if draw:
-            self.canvas.render_agg()
-        if publish:
-            self._delivery.publish(self.canvas.pixels(), restored)
+        if not publish:
+            return
+        try:
+            with self.canvas.lock:
+                # Drawn and copied under one hold: the copy is of one whole picture, whatever
+                # the script's threads do.
+                if draw:
+                    self.canvas.render_agg()
+                pixels = self.canvas.pixels()
+        except Exception:
+            # A figure the script left half-changed; viewers keep the last good picture
+            # and the next change draws again.
+            _log.exception("drawing figure %s failed", self.num)
+            return
+        self._delivery.publish(pixels, restored)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} figure {self.num}, {len(self._delivery)} viewer(s)>"

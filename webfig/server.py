@@ -14,6 +14,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from .access import Access, is_loopback, new_token
 from .config import Settings, current_settings
 from .eventloop import server_thread
 from .figures import FigureRegistry, PyplotFigures
@@ -21,9 +22,12 @@ from .handlers import (
     STATIC_DIR,
     AllFigures,
     Download,
+    FigureFragment,
+    FigureList,
     MplJs,
     OpenSockets,
     SingleFigure,
+    StaticFiles,
     WebSocket,
 )
 
@@ -36,22 +40,30 @@ MAX_MESSAGE_SIZE: Final = 64 * 1024
 
 
 def figure_routes(
-    prefix: str = "", figures: FigureRegistry | None = None, sockets: OpenSockets | None = None
+    prefix: str = "",
+    figures: FigureRegistry | None = None,
+    sockets: OpenSockets | None = None,
+    access: Access | None = None,
 ) -> list[Any]:
     """webfig's routes under ``prefix``, to add to any Tornado application.
 
     ``prefix`` is ``""`` or a path like ``"/plots"`` (starting with ``/``, not ending with
     one). ``figures`` defaults to pyplot's figures. ``sockets``, if given, keeps the open
-    websockets, so that whoever stops the server can close them.
+    websockets, so that whoever stops the server can close them. ``access`` sets the token
+    and the origins allowed besides the page's own (by default: none, and none).
     """
-    options = {"figures": figures or PyplotFigures(), "prefix": prefix}
+    access = access or Access()
+    options = {"figures": figures or PyplotFigures(), "prefix": prefix, "access": access}
+    sockets_options = {**options, "sockets": sockets}
     return [
         (rf"{prefix}/?", AllFigures, options),
+        (rf"{prefix}/ws", FigureList, sockets_options),
         (rf"{prefix}/([0-9]+)", SingleFigure, options),
-        (rf"{prefix}/([0-9]+)/ws", WebSocket, {**options, "sockets": sockets}),
+        (rf"{prefix}/([0-9]+)/fragment", FigureFragment, options),
+        (rf"{prefix}/([0-9]+)/ws", WebSocket, sockets_options),
         (rf"{prefix}/([0-9]+)/download\.([A-Za-z0-9]+)", Download, options),
-        (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js")}),
-        (rf"{prefix}/static/(.*)", tornado.web.StaticFileHandler, {"path": str(STATIC_DIR)}),
+        (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js"), "access": access}),
+        (rf"{prefix}/static/(.*)", StaticFiles, {"path": str(STATIC_DIR), "access": access}),
     ]
 
 
@@ -59,11 +71,26 @@ def make_app(
     prefix: str = "",
     figures: FigureRegistry | None = None,
     sockets: OpenSockets | None = None,
+    access: Access | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
     """A Tornado application serving only webfig's routes."""
     settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
-    return tornado.web.Application(figure_routes(prefix, figures, sockets), **settings)
+    return tornado.web.Application(figure_routes(prefix, figures, sockets, access), **settings)
+
+
+def server_access(settings: Settings) -> Access:
+    """The access rules for a server with ``settings``.
+
+    Security: a server reachable from other machines always needs a token (the configured
+    one, or a new random one). One on loopback needs none unless configured, but then
+    answers only to loopback host names, so a hostile page cannot reach it through DNS
+    rebinding.
+    """
+    token = settings.token
+    if token is None and not is_loopback(settings.address):
+        token = new_token()
+    return Access.create(token, settings.allowed_origins, loopback_hosts_only=token is None)
 
 
 def _url_host(address: str) -> str:
@@ -107,6 +134,7 @@ class FigureServer:
         application: tornado.web.Application | None = None,
     ) -> None:
         self.settings = settings or current_settings()
+        self.access = server_access(self.settings)
         self._figures = figures
         self._application = application
         self._sockets = OpenSockets()
@@ -119,7 +147,8 @@ class FigureServer:
         if self.port is None:
             raise RuntimeError("the server is not running")
         host = _url_host(self.settings.address)
-        return f"http://{host}:{self.port}{self.settings.url_prefix}/"
+        query = f"?token={self.access.token}" if self.access.token else ""
+        return f"http://{host}:{self.port}{self.settings.url_prefix}/{query}"
 
     @property
     def running(self) -> bool:
@@ -137,7 +166,7 @@ class FigureServer:
     def _listen(self) -> None:
         sockets = self._bind()
         application = self._application or make_app(
-            self.settings.url_prefix, self._figures, self._sockets
+            self.settings.url_prefix, self._figures, self._sockets, self.access
         )
         http = HTTPServer(application)
         http.add_sockets(sockets)

@@ -18,3 +18,6 @@ class Viewer(Protocol):
 
     def send_binary(self, blob: bytes) -> None:
         """Send one binary frame. May be called from any thread."""
+
+    def figure_closed(self) -> None:
+        """The figure is gone: tell the viewer so and end the connection. On the event loop."""

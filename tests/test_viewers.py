@@ -1,0 +1,177 @@
+"""Figures opening and closing under viewers, the figure list socket, and what several
+viewers of one figure share (state) and do not (pixel ratio)."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from webfig.handlers import FIGURE_CLOSED
+from webfig.manager import FigureManagerWebfig
+
+from .conftest import WsClient, wait_until
+from .imaging import decode_png
+from .test_server import fetch
+
+
+def figure_list(server) -> WsClient:
+    client = WsClient(f"ws://127.0.0.1:{server.port}/ws")
+    return client
+
+
+def next_list(client: WsClient) -> list[dict[str, object]]:
+    figures: list[dict[str, object]] = client.receive_json("figures")["figures"]
+    return figures
+
+
+def test_closing_a_figure_closes_its_sockets_saying_why(server, connect, figure):
+    first, second = connect(server, 1), connect(server, 1)
+    first.receive_frame()
+    second.receive_frame()
+    manager = figure.canvas.manager
+    assert isinstance(manager, FigureManagerWebfig)
+
+    plt.close(figure)
+    assert first.wait_closed() == (FIGURE_CLOSED, "figure closed")
+    assert second.wait_closed() == (FIGURE_CLOSED, "figure closed")
+    wait_until(lambda: manager.viewer_count == 0)
+    status, _, body = fetch(server, "/1")
+    assert status == 404
+    assert b"There is no figure 1." in body
+
+
+def test_the_figure_list_follows_the_script(server):
+    client = figure_list(server)
+    try:
+        assert next_list(client) == []
+        plt.figure(2)
+        assert next_list(client) == [{"num": 2, "label": "Figure 2"}]
+        # A burst of changes makes one message, with all of them.
+        plt.figure(7)
+        plt.figure(4).canvas.manager.set_window_title("Spectra")
+        assert next_list(client) == [
+            {"num": 2, "label": "Figure 2"},
+            {"num": 4, "label": "Spectra"},
+            {"num": 7, "label": "Figure 7"},
+        ]
+        plt.close(2)
+        assert [entry["num"] for entry in next_list(client)] == [4, 7]
+        # Messages to the list socket are ignored; it keeps working.
+        client.send_raw('{"type": "refresh"}')
+        plt.close("all")
+        assert next_list(client) == []
+    finally:
+        client.close()
+
+
+def test_a_figure_fragment_is_one_card(server, figure):
+    figure.canvas.manager.set_window_title("<b>Spectra</b>")
+    status, _headers, body = fetch(server, "/1/fragment")
+    assert status == 200
+    html = body.decode()
+    assert html.strip().startswith('<article class="webfig-card" data-figure-card="1">')
+    assert 'data-socket-path="/1/ws"' in html
+    assert "&lt;b&gt;Spectra&lt;/b&gt;" in html
+    assert "<b>" not in html
+    assert fetch(server, "/9/fragment")[0] == 404
+
+
+def test_a_new_viewer_gets_the_shared_toolbar_state(server, connect, figure):
+    first = connect(server, 1)
+    first.sync()
+    first.send("toolbar_button", name="pan")
+    first.receive_json("navigate_mode")
+    figure.canvas.manager.set_window_title("Shared")
+    figure.canvas.manager.toolbar.set_message("hello")
+    first.receive_until(lambda m: isinstance(m, str) and '"hello"' in m)
+
+    late = connect(server, 1)
+    late.sync()
+    latest = {m["type"]: m for m in late.json_messages()}
+    assert latest["navigate_mode"]["mode"] == "PAN"
+    assert latest["figure_label"]["label"] == "Shared"
+    assert latest["message"]["message"] == "hello"
+    assert latest["history_buttons"] == {"type": "history_buttons", "Back": False, "Forward": False}
+
+
+def test_opening_a_page_resizes_nothing_for_the_others(server, connect, figure):
+    first = connect(server, 1)
+    assert decode_png(first.receive_frame()).shape == (300, 400, 4)
+    first.sync()
+    seen = len(first.received)
+
+    # A HiDPI viewer joins: the figure renders at its ratio, at the same CSS size for all.
+    sharp = connect(server, 1, handshake=False)
+    sharp.send("set_device_pixel_ratio", device_pixel_ratio=2)
+    sharp.send("refresh")
+    assert decode_png(sharp.receive_frame()).shape == (600, 800, 4)
+    first.sync()
+    later = [json.loads(m) for m in first.received[seen:] if isinstance(m, str)]
+    resizes = [m for m in later if m["type"] == "resize"]
+    assert resizes
+    assert all(m["size"] == [400, 300] for m in resizes)
+    assert decode_png(first.frames()[-1]).shape == (600, 800, 4)
+
+    # It leaves: the others get their own ratio back.
+    sharp.close()
+    first.receive_until(lambda m: isinstance(m, bytes) and decode_png(m).shape == (300, 400, 4))
+    assert figure.canvas.device_pixel_ratio == 1
+
+
+def test_an_explicit_resize_applies_to_every_viewer(server, connect, figure):
+    first, second = connect(server, 1), connect(server, 1)
+    first.receive_frame()
+    second.receive_frame()
+    first.send("resize", width=320, height=240)
+    assert second.receive_json("resize")["size"] == [320, 240]
+    frame = second.receive_until(
+        lambda m: isinstance(m, bytes) and decode_png(m).shape == (240, 320, 4)
+    )
+    assert isinstance(frame, bytes)
+    assert np.asarray(figure.get_size_inches() * figure.dpi).tolist() == [320, 240]
+
+
+def test_show_with_block_false_keeps_the_figure_live(server, connect, figure):
+    client = connect(server, 1)
+    client.receive_frame()
+    plt.show(block=False)
+    line = figure.axes[0].lines[0]
+    for colour in ("red", "blue"):
+        line.set_color(colour)
+        plt.pause(0.01)
+        wanted = figure.canvas.pixels()
+        client.receive_until(
+            lambda m, wanted=wanted: isinstance(m, bytes) and _shows(client, wanted)
+        )
+
+
+def _shows(client: WsClient, wanted: np.ndarray) -> bool:
+    from .test_server import picture
+
+    return bool(np.array_equal(picture(client), wanted))
+
+
+def test_messages_to_the_list_socket_are_ignored(server):
+    client = figure_list(server)
+    try:
+        next_list(client)
+        client.send_raw(json.dumps({"type": "resize", "width": 1e9}))
+        plt.figure(3)
+        assert next_list(client) == [{"num": 3, "label": "Figure 3"}]
+    finally:
+        client.close()
+
+
+def test_interactive_mode_updates_viewers_without_a_draw_call(server, connect, figure):
+    client = connect(server, 1)
+    client.receive_frame()
+    plt.ion()
+    try:
+        figure.axes[0].lines[0].set_color("red")  # pyplot asks for the draw itself
+        wait_until(lambda: not figure.stale)
+        wanted = figure.canvas.pixels()
+        client.receive_until(lambda m: isinstance(m, bytes) and _shows(client, wanted))
+    finally:
+        plt.ioff()

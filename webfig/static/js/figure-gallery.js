@@ -1,0 +1,96 @@
+import { Connection } from "./connection.js"
+
+// Keeps the all-figures page in step with the script: a card appears for each figure it
+// opens and goes away when it closes the figure, without a reload.
+export class FigureGallery {
+  #root
+  #empty
+  #prefix
+  #connection
+  #callbacks
+  // The numbers of the figures the server listed last, and those whose card is on its way.
+  #listed = new Set()
+  #fetching = new Set()
+
+  constructor(root, empty, { onAdded, onRemoving }) {
+    this.#root = root
+    this.#empty = empty
+    this.#prefix = root.dataset.prefix ?? ""
+    this.#callbacks = { onAdded, onRemoving }
+    this.#connection = new Connection(root, root.dataset.listPath, {
+      onOpen: () => {},
+      onMessage: this.#received,
+      onFrame: () => {},
+      onClose: () => {},
+    })
+  }
+
+  connect() {
+    this.#connection.connect()
+  }
+
+  disconnect() {
+    this.#connection.disconnect()
+  }
+
+  #received = (message) => {
+    if (message.type === "figures" && Array.isArray(message.figures)) {
+      this.#update(message.figures.map(({ num }) => Number(num)))
+    }
+  }
+
+  #update(nums) {
+    this.#listed = new Set(nums)
+    for (const card of this.#cards()) {
+      if (!this.#listed.has(cardNum(card))) this.#remove(card)
+    }
+    for (const num of nums) {
+      if (!this.#card(num) && !this.#fetching.has(num)) this.#add(num)
+    }
+    this.#empty.hidden = nums.length > 0
+  }
+
+  async #add(num) {
+    this.#fetching.add(num)
+    try {
+      const response = await fetch(`${this.#prefix}/${num}/fragment`)
+      // A figure closed meanwhile answers 404, or is no longer listed: nothing to show.
+      if (!response.ok) return
+      const card = parseCard(await response.text())
+      if (!card || !this.#listed.has(num) || this.#card(num)) return
+      this.#root.insertBefore(card, this.#cardAfter(num))
+      this.#callbacks.onAdded(card)
+    } finally {
+      this.#fetching.delete(num)
+    }
+  }
+
+  #remove(card) {
+    this.#callbacks.onRemoving(card)
+    card.remove()
+  }
+
+  #cards() {
+    return [...this.#root.querySelectorAll(":scope > [data-figure-card]")]
+  }
+
+  #card(num) {
+    return this.#cards().find((card) => cardNum(card) === num)
+  }
+
+  // Cards stay in figure-number order, as on a fresh page.
+  #cardAfter(num) {
+    return this.#cards().find((card) => cardNum(card) > num) ?? null
+  }
+}
+
+function cardNum(card) {
+  return Number(card.dataset.figureCard)
+}
+
+function parseCard(html) {
+  const template = document.createElement("template")
+  template.innerHTML = html.trim()
+  const card = template.content.firstElementChild
+  return card?.matches("[data-figure-card]") ? card : null
+}
