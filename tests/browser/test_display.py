@@ -131,6 +131,15 @@ def test_title_follows_the_window_title(open_page: Any) -> None:
     manager.set_window_title("After <b>not bold</b>")
     # Text, not HTML.
     expect(view.title).to_have_text("After <b>not bold</b>", timeout=TIMEOUT_MS)
+    expect(view.title.locator("b")).to_have_count(0)
+
+    hostile = '<img src=x onerror="window.pwned = true">'
+    assert manager.toolbar is not None
+    manager.toolbar.set_message(hostile)
+    status = view.root.locator(".webfig-status")
+    expect(status).to_have_text(hostile, timeout=TIMEOUT_MS)
+    expect(status.locator("img")).to_have_count(0)
+    assert view.page.evaluate("window.pwned") is None
 
 
 def test_moving_to_a_hidpi_screen_renders_sharp(open_page: Any) -> None:

@@ -12,17 +12,55 @@ from playwright.sync_api import expect
 
 from webfig.manager import FigureManagerWebfig
 
-from .helpers import FigureOnPage, line_figure, on_server, wait_until
+from .helpers import FigureOnPage, agg_pixels, line_figure, on_server, wait_until
 
 pytestmark = pytest.mark.browser
 
 
-def test_stopping_the_server_closes_the_page(open_page: Any, server: Any) -> None:
+def test_the_figures_page_follows_the_script(open_page: Any, server: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    page = open_page("")
+    empty = page.locator(".webfig-empty")
+    expect(empty).to_be_visible()
+    expect(page.locator(".webfig-gallery")).to_have_attribute("data-state", "open")
+
+    first, _, _ = line_figure()
+    view = FigureOnPage(page, first.number)
+    view.wait_ready()
+    expect(empty).to_be_hidden()
+    np.testing.assert_array_equal(view.pixels(), agg_pixels(first))
+
+    # Cards keep figure-number order, whatever order the figures come in.
+    plt.figure(5)
+    plt.figure(3)
+    cards = page.locator("[data-figure-card]")
+    expect(cards).to_have_count(3)
+    order = cards.evaluate_all("cards => cards.map(card => card.dataset.figureCard)")
+    assert order == [str(first.number), "3", "5"]
+    FigureOnPage(page, 3).wait_ready()
+
+    plt.close(3)
+    expect(page.locator('[data-figure-card="3"]')).to_have_count(0)
+    plt.close("all")
+    expect(cards).to_have_count(0)
+    expect(empty).to_be_visible()
+
+
+def test_a_closed_figure_says_so_on_its_page(open_page: Any, server: Any) -> None:
+    import matplotlib.pyplot as plt
+
     figure, _, _ = line_figure()
     view = FigureOnPage.shown(open_page, figure)
+    manager = figure.canvas.manager
+    assert isinstance(manager, FigureManagerWebfig)
 
-    server.stop()
-    expect(view.root).to_have_attribute("data-state", "closed", timeout=3000)
+    plt.close(figure)
+    expect(view.root).to_have_attribute("data-state", "closed")
+    expect(view.root.locator(".webfig-status")).to_have_text("This figure was closed")
+    expect(view.tool("download")).to_be_disabled()
+    expect(view.tool("pan")).to_be_disabled()
+    wait_until(lambda: manager.viewer_count == 0, message="the viewer to be let go")
 
 
 def test_closing_a_tab_during_frames_logs_no_error(

@@ -1,34 +1,61 @@
 import { socketUrl } from "./geometry.js"
 
-// One websocket to a figure; JSON messages and PNG frames are handed to callbacks.
+// The close code the server uses when the script closed the figure: nothing to come back to.
+export const FIGURE_CLOSED = 4000
+
+export const FIRST_RETRY_MS = 500
+export const MAX_RETRY_MS = 10_000
+// At most this fraction of a delay is taken off at random, so the tabs of a restarted server
+// do not all come back in the same instant.
+const RETRY_JITTER = 0.25
+// A socket that stayed open this long was healthy: after it drops, retries start over fast.
+const HEALTHY_MS = 5_000
+
+// The wait before retry number `attempt` (0 for the first after a drop): doubling from
+// FIRST_RETRY_MS up to MAX_RETRY_MS, less a random part; `random` is in [0, 1).
+export function retryDelay(attempt, random) {
+  const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt)
+  return Math.round(delay * (1 - RETRY_JITTER * random))
+}
+
+// One websocket to a server path; JSON messages and binary frames are handed to callbacks.
+//
+// When the socket drops it is opened again, with backoff, until the server closes it with
+// FIGURE_CLOSED or disconnect() is called. The root's data-state says where it is:
+// "connecting" (first attempt), "open", "reconnecting" (waiting for or making a retry), and
+// "closed" (final: the server closed it for good, or disconnect() was called).
+//
+// onClose({ code, reason, final }) follows every close, failed attempts included;
+// onRetry(delay), optional, says when the next attempt starts (0: now).
 export class Connection {
   #root
   #url
   #callbacks
   #socket = null
+  #attempt = 0
+  #retryTimer = 0
+  #openedAt = null
 
-  constructor(root, path, { onOpen, onMessage, onFrame, onClose }) {
+  constructor(root, path, { onOpen, onMessage, onFrame, onClose, onRetry = () => {} }) {
     this.#root = root
     this.#url = socketUrl(path, window.location.href)
-    this.#callbacks = { onOpen, onMessage, onFrame, onClose }
+    this.#callbacks = { onOpen, onMessage, onFrame, onClose, onRetry }
   }
 
   connect() {
+    // A network that comes back, or a laptop that wakes up, deserves a retry now.
+    window.addEventListener("online", this.#retryNow)
+    document.addEventListener("visibilitychange", this.#visibilityChanged)
+    this.#attempt = 0
     this.#setState("connecting")
-    this.#socket = new WebSocket(this.#url)
-    this.#socket.binaryType = "blob"
-    this.#socket.addEventListener("open", this.#opened)
-    this.#socket.addEventListener("message", this.#received)
-    this.#socket.addEventListener("close", this.#closed)
+    this.#open()
   }
 
   disconnect() {
-    if (!this.#socket) return
-    this.#socket.removeEventListener("open", this.#opened)
-    this.#socket.removeEventListener("message", this.#received)
-    this.#socket.removeEventListener("close", this.#closed)
-    this.#socket.close()
-    this.#socket = null
+    window.removeEventListener("online", this.#retryNow)
+    document.removeEventListener("visibilitychange", this.#visibilityChanged)
+    this.#cancelRetry()
+    this.#close()
     this.#setState("closed")
   }
 
@@ -40,7 +67,26 @@ export class Connection {
     if (this.isOpen) this.#socket.send(JSON.stringify(message))
   }
 
+  #open() {
+    this.#socket = new WebSocket(this.#url)
+    this.#socket.binaryType = "blob"
+    this.#socket.addEventListener("open", this.#opened)
+    this.#socket.addEventListener("message", this.#received)
+    this.#socket.addEventListener("close", this.#closed)
+  }
+
+  #close() {
+    if (!this.#socket) return
+    this.#socket.removeEventListener("open", this.#opened)
+    this.#socket.removeEventListener("message", this.#received)
+    this.#socket.removeEventListener("close", this.#closed)
+    this.#socket.close()
+    this.#socket = null
+    this.#openedAt = null
+  }
+
   #opened = () => {
+    this.#openedAt = performance.now()
     this.#setState("open")
     this.#callbacks.onOpen()
   }
@@ -54,9 +100,41 @@ export class Connection {
     if (message) this.#callbacks.onMessage(message)
   }
 
-  #closed = () => {
-    this.#setState("closed")
-    this.#callbacks.onClose()
+  #closed = ({ code, reason }) => {
+    if (this.#openedAt !== null && performance.now() - this.#openedAt >= HEALTHY_MS) {
+      this.#attempt = 0
+    }
+    this.#close()
+    const final = code === FIGURE_CLOSED
+    this.#setState(final ? "closed" : "reconnecting")
+    this.#callbacks.onClose({ code, reason, final })
+    if (final) return
+    const delay = retryDelay(this.#attempt, Math.random())
+    this.#attempt += 1
+    this.#retryTimer = setTimeout(this.#retry, delay)
+    this.#callbacks.onRetry(delay)
+  }
+
+  #retry = () => {
+    this.#retryTimer = 0
+    this.#open()
+  }
+
+  // Only while waiting: an attempt under way or a final close is left alone.
+  #retryNow = () => {
+    if (!this.#retryTimer) return
+    this.#cancelRetry()
+    this.#callbacks.onRetry(0)
+    this.#retry()
+  }
+
+  #visibilityChanged = () => {
+    if (document.visibilityState === "visible") this.#retryNow()
+  }
+
+  #cancelRetry() {
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = 0
   }
 
   #setState(state) {

@@ -1,4 +1,5 @@
 import { Connection } from "./connection.js"
+import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
 import { PixelRatioWatcher } from "./pixel-ratio.js"
 import { PointerInput } from "./pointer-input.js"
@@ -18,6 +19,7 @@ export class FigureView {
   #size
   #extensions = []
   #connection
+  #badge
   #painter
   #toolbar
   #input
@@ -38,7 +40,9 @@ export class FigureView {
       onMessage: this.#received,
       onFrame: this.#frameReceived,
       onClose: this.#closed,
+      onRetry: (delay) => this.#badge.retrying(delay),
     })
+    this.#badge = new ConnectionBadge(root.querySelector(".webfig-connection"))
     this.#painter = new FramePainter(canvas, {
       onPainted: this.#painted,
       onFailed: () => this.#send("refresh"),
@@ -69,7 +73,6 @@ export class FigureView {
     this.#toolbar.connect()
     this.#input.connect()
     this.#resizeHandle.connect()
-    this.#painter.connect()
     this.#pixelRatio.connect()
     this.#connection.connect()
   }
@@ -82,13 +85,17 @@ export class FigureView {
     this.#input.disconnect()
     this.#toolbar.disconnect()
     this.#toolbar.connected = false
+    this.#badge.clear()
   }
 
   #send = (type, fields = {}) => {
     this.#connection.send({ type, figure_id: this.#num, ...fields })
   }
 
+  // Every socket, the first or a reconnection, starts the same way; refresh brings a full frame.
   #opened = () => {
+    this.#painter.connect()
+    this.#badge.clear()
     this.#send("webfig_hello", { protocol: PROTOCOL_VERSION, extensions: EXTENSIONS })
     this.#send("supports_binary", { value: true })
     this.#send("send_image_mode")
@@ -97,10 +104,16 @@ export class FigureView {
     this.#toolbar.connected = true
   }
 
-  #closed = () => {
+  // The canvas keeps its picture; what the server told this socket is forgotten.
+  #closed = ({ final }) => {
+    this.#painter.disconnect()
+    this.#input.reset()
+    this.#extensions = []
     this.#toolbar.connected = false
-    this.#toolbar.message = "Disconnected"
+    this.#toolbar.message = final ? "This figure was closed" : ""
+    this.#toolbar.closed = final
     this.#rubberband.hide()
+    if (final) this.#badge.closed()
   }
 
   #frameReceived = (blob) => {

@@ -2,6 +2,10 @@ import { parseRectFrame } from "./rect-frame.js"
 
 // Paints frames on the canvas in the order they arrived, though decoding is async. A frame is
 // decoded whole (every tile) before any of it is painted, so no frame shows half-painted.
+//
+// connect() and disconnect() follow the socket: the stored regions, the format and the mode
+// belong to one connection, and so do frames still decoding when it closes. The canvas keeps
+// its picture in between.
 export class FramePainter {
   #canvas
   #context
@@ -11,7 +15,8 @@ export class FramePainter {
   // Images the server asked this viewer to keep (blit backgrounds), by slot.
   #regions = new Map()
   #queue = Promise.resolve()
-  // Frames still decoding when the painter disconnects belong to an old generation.
+  // Frames still decoding when the painter disconnects belong to an old connection: they are
+  // neither painted nor acknowledged on the next one.
   #generation = 0
 
   constructor(canvas, { onPainted, onFailed }) {

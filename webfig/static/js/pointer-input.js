@@ -68,10 +68,17 @@ export class PointerInput {
     for (const [type, listener, options] of this.#listeners) {
       this.#frame.removeEventListener(type, listener, options)
     }
+    this.reset()
+  }
+
+  // Forgets the moves of a socket that closed: its motion_ack will never come, and the next
+  // socket negotiates pacing anew.
+  reset() {
     cancelAnimationFrame(this.#moveRequest)
     clearTimeout(this.#ackTimeout)
     this.#pendingMove = null
     this.#awaitingAck = false
+    this.#pacedByServer = false
   }
 
   #pressed = (event) => {

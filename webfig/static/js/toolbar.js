@@ -11,6 +11,7 @@ export class Toolbar {
   #format
   #status
   #connected = false
+  #closed = false
   #history = { Back: false, Forward: false }
 
   constructor(element, { send, downloadPath }) {
@@ -31,6 +32,13 @@ export class Toolbar {
 
   set connected(value) {
     this.#connected = value
+    this.#updateDisabled()
+  }
+
+  // The figure is gone for good: nothing left to press, not even download.
+  set closed(value) {
+    this.#closed = value
+    if (this.#format) this.#format.disabled = value
     this.#updateDisabled()
   }
 
@@ -71,7 +79,10 @@ export class Toolbar {
   #updateDisabled() {
     for (const button of this.#element.querySelectorAll("button[data-tool]")) {
       const name = button.dataset.tool
-      if (name === "download") continue
+      if (name === "download") {
+        button.disabled = this.#closed
+        continue
+      }
       const historyKey = HISTORY_TOOLS[name]
       button.disabled = !this.#connected || (historyKey !== undefined && !this.#history[historyKey])
     }
