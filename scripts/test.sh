@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Debian's Chromium included) and run the whole suite:
-# ruff, mypy (strict on webfig/) and pytest. Extra arguments go to pytest.
+# Install everything the tests need (Debian's Chromium, nginx and openssl included) and run
+# the whole suite: ruff, mypy (strict on webfig/) and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests run: Chromium for the browser tests; nginx and openssl for the
+# reverse-proxy test, which starts an nginx of its own (the distribution's nginx service,
+# if the package starts one, is not used). nginx lives in /usr/sbin, off a user's PATH.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ "${#missing[@]}" -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --editable ".[test]"
