@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from webfig.protocol import (
+    MAX_COORDINATE,
+    MESSAGE_TYPES,
     Command,
     Hello,
     Key,
@@ -119,6 +122,7 @@ def test_toolbar_buttons_are_limited_to_the_toolbar():
     ("text", "problem"),
     [
         ("not json", "not valid JSON"),
+        ("", "not valid JSON"),
         (b"\xff\xfe", "not valid JSON"),
         ("[1, 2]", "not a JSON object"),
         ('{"figure_id": 1}', "no string field 'type'"),
@@ -133,6 +137,10 @@ def test_toolbar_buttons_are_limited_to_the_toolbar():
         ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": 0}', "must be positive"),
         ('{"type": "button_press", "x": 1}', "missing number field 'y'"),
         ('{"type": "button_press", "x": 1, "y": 2, "button": 1.5}', "must be an integer"),
+        ('{"type": "button_press", "x": 1, "y": 2, "button": 5}', "'button' must be 0 to 4"),
+        ('{"type": "dblclick", "x": 1, "y": 2, "button": -1}', "'button' must be 0 to 4"),
+        ('{"type": "motion_notify", "x": 1e308, "y": 2}', "'x' must be within"),
+        ('{"type": "scroll", "x": 1, "y": -65537}', "'y' must be within"),
         ('{"type": "motion_notify", "x": 1, "y": 2, "buttons": -1}', "must not be negative"),
         ('{"type": "scroll", "x": 1, "y": 2, "modifiers": "ctrl"}', "list of strings"),
         ('{"type": "scroll", "x": 1, "y": 2, "modifiers": ["hyper"]}', "unknown modifier"),
@@ -167,3 +175,100 @@ def test_any_text_parses_or_raises_protocol_error(text):
         message,
         Command | Hello | Key | Mouse | Resize | SetPixelRatio | SupportsBinary | ToolbarButton,
     )
+
+
+def test_pointers_are_bounded_but_may_leave_the_canvas():
+    assert parse(type="motion_notify", x=-MAX_COORDINATE, y=MAX_COORDINATE).x == -MAX_COORDINATE
+    # Other pointer events carry a button too (-1 for a move, in pointer events); unread.
+    assert parse(type="motion_notify", x=1, y=1, button=-1).button == -1
+
+
+# Bugs fuzzing found: each of these escaped parse_message as another exception, which
+# closed the viewer's connection.
+
+
+def test_nesting_deeper_than_the_decoder_goes_is_not_json():
+    with pytest.raises(ProtocolError, match="not valid JSON"):  # was RecursionError
+        parse_message('{"type": "resize", "width": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+@pytest.mark.parametrize("field", ["x", "step"])
+def test_an_integer_beyond_every_float_is_not_finite(field):
+    text = f'{{"type": "scroll", "x": 1, "y": 1, "{field}": 1{"0" * 400}}}'
+    with pytest.raises(ProtocolError, match=f"'{field}' must be finite"):  # was OverflowError
+        parse_message(text)
+
+
+@pytest.mark.parametrize("button", [5, -1, 2**64])
+def test_a_button_matplotlib_does_not_know_is_rejected(button):
+    # Was passed on as button None, on which matplotlib's button_press_handler raised.
+    with pytest.raises(ProtocolError, match="'button' must be 0 to 4"):
+        parse(type="button_press", x=1, y=1, button=button, buttons=0)
+
+
+# Kinds of problems: the same for every message wrong in the same way, and finitely many.
+
+KIND = re.compile(
+    r"(not JSON|not a JSON object|no type|unknown message type"
+    rf"|({'|'.join(sorted(MESSAGE_TYPES))}): bad '\w+')"
+)
+
+
+def problem(text: str | bytes) -> ProtocolError:
+    with pytest.raises(ProtocolError) as caught:
+        parse_message(text)
+    return caught.value
+
+
+def test_a_kind_names_the_problem_without_its_values():
+    assert problem("{nope").kind == "not JSON"
+    assert problem("[1]").kind == "not a JSON object"
+    assert problem('{"type": null}').kind == "no type"
+    assert problem('{"type": "explode"}').kind == problem('{"type": "boom"}').kind
+    assert problem('{"type": "explode"}').kind == "unknown message type"
+    widths = [-1, 0, "wide", None, [1], float("nan")]
+    kinds = {problem(json.dumps({"type": "resize", "width": w, "height": 1})).kind for w in widths}
+    assert kinds == {"resize: bad 'width'"}
+    assert problem(json.dumps({"type": "key_press", "key": "hyper+kx"})).kind == (
+        "key_press: bad 'key'"
+    )
+    assert problem(json.dumps({"type": "toolbar_button", "name": "x"})).kind == (
+        "toolbar_button: bad 'name'"
+    )
+
+
+def test_the_message_keeps_the_details_shortened():
+    error = problem(json.dumps({"type": "resize", "width": -5, "height": 1}))
+    assert str(error) == "resize: 'width' must be positive, not -5.0"
+    error = problem(json.dumps({"type": "x" * 10_000}))
+    assert str(error).startswith("unknown message type 'xxx")
+    assert len(str(error)) < 100
+    error = problem(json.dumps({"type": "scroll", "x": 1, "y": 1, "step": [[[["deep"]]]] * 99}))
+    assert len(str(error)) < 200
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=6,
+)
+
+
+@given(
+    kind=st.sampled_from(sorted(MESSAGE_TYPES)) | st.text(max_size=10),
+    fields=st.dictionaries(
+        st.sampled_from(["x", "y", "button", "buttons", "step", "key", "modifiers", "guiEvent"])
+        | st.sampled_from(["width", "height", "device_pixel_ratio", "dpi_ratio", "name"])
+        | st.sampled_from(["value", "protocol", "extensions"]),
+        json_values,
+    ),
+)
+def test_every_problem_has_one_of_finitely_many_kinds(kind, fields):
+    try:
+        parse_message(json.dumps({**fields, "type": kind}))
+    except ProtocolError as error:
+        caught = error
+    else:
+        return
+    assert KIND.fullmatch(caught.kind), caught.kind
+    assert len(str(caught)) < 300

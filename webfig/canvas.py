@@ -155,19 +155,29 @@ class FigureCanvasWebfig(FigureCanvasAgg):
         """Render at ``ratio`` device pixels per CSS pixel (bounded); True if it changed."""
         bounded = min(max(ratio, MIN_PIXEL_RATIO), MAX_PIXEL_RATIO)
         # The hook every HiDPI backend uses; not in the stubs.
-        return bool(self._set_device_pixel_ratio(bounded))  # type: ignore[attr-defined]
+        changed = bool(self._set_device_pixel_ratio(bounded))  # type: ignore[attr-defined]
+        if changed:
+            # The same inches at a new ratio make a new device size: keep it within bounds.
+            self._set_device_size(*self.get_width_height(physical=True))
+        return changed
 
     def resize_to(self, width: float, height: float) -> None:
         """Resize the figure to ``width`` × ``height`` CSS pixels (bounded)."""
         ratio = self.device_pixel_ratio
-        figure = self.figure
-        device_width, device_height = (
-            min(max(math.floor(side * ratio), MIN_CANVAS_SIDE), MAX_CANVAS_SIDE)
-            for side in (width, height)
-        )
-        figure.set_size_inches(device_width / figure.dpi, device_height / figure.dpi, forward=False)
+        self._set_device_size(width * ratio, height * ratio)
         event = ResizeEvent("resize_event", self)
         self.callbacks.process(event.name, event)
+
+    def _set_device_size(self, width: float, height: float) -> None:
+        """Size the figure to ``width`` × ``height`` device pixels, each side bounded."""
+        figure = self.figure
+        device_width, device_height = (
+            min(max(math.floor(side), MIN_CANVAS_SIDE), MAX_CANVAS_SIDE) for side in (width, height)
+        )
+        if (device_width, device_height) != self.get_width_height(physical=True):
+            figure.set_size_inches(
+                device_width / figure.dpi, device_height / figure.dpi, forward=False
+            )
 
     # Input
 

@@ -148,12 +148,16 @@ class FrameDelivery:
     def clear(self) -> None:
         self._viewers.clear()
 
-    def request_full(self, viewer: Viewer) -> None:
-        """``viewer`` wants a full frame (and frames at all, from now on)."""
+    def request_full(self, viewer: Viewer, *, newer_coming: bool = False) -> None:
+        """``viewer`` wants a full frame (and frames at all, from now on). With
+        ``newer_coming`` it gets the next snapshot, not the current one."""
         state = self._viewers[viewer]
         state.ready = True
         state.needs_full = True
-        self._room_made()
+        if newer_coming:
+            self._on_capacity()
+        else:
+            self._room_made()
 
     def invalidate_all(self) -> None:
         """Every viewer needs a full frame (the size or pixel ratio changed)."""

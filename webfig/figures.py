@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from typing import Protocol
 
+import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
+from matplotlib.backend_bases import FigureCanvasBase
 
 from .manager import FigureManagerWebfig
 
@@ -35,6 +38,15 @@ class PyplotFigures:
         ]
 
 
+def download_formats(canvas: FigureCanvasBase) -> dict[str, str]:
+    """The formats a figure can be saved in on this machine, with their descriptions: the
+    canvas' own, less pgf when there is no TeX to make it."""
+    formats = dict(canvas.get_supported_filetypes())
+    if shutil.which(mpl.rcParams["pgf.texsystem"]) is None:
+        formats.pop("pgf", None)
+    return formats
+
+
 @dataclass(frozen=True)
 class FigureInfo:
     """What a page shows of one figure before its socket connects."""
@@ -59,6 +71,6 @@ class FigureInfo:
             height=height,
             socket_path=f"{prefix}/{manager.num}/ws",
             download_path=f"{prefix}/{manager.num}/download",
-            formats=sorted(canvas.get_supported_filetypes()),
+            formats=sorted(download_formats(canvas)),
             default_format=canvas.get_default_filetype(),
         )

@@ -25,9 +25,10 @@ import tornado.websocket
 from tornado.ioloop import IOLoop
 
 from .access import Access
-from .figures import FigureInfo, FigureRegistry
+from .figures import FigureInfo, FigureRegistry, download_formats
 from .lifecycle import figure_changes
 from .manager import FigureManagerWebfig
+from .problems import ProblemLog
 from .protocol import ProtocolError, SupportsBinary, parse_message
 from .toolbar import TOOLS
 
@@ -97,7 +98,8 @@ class OpenSockets:
 def error_message(status_code: int, reason: str, error_info: Mapping[str, Any]) -> str:
     """What to tell the client about an error: an HTTPError's message, or the reason."""
     error = error_info.get("exc_info", (None, None, None))[1]
-    if isinstance(error, tornado.web.HTTPError) and error.log_message:
+    # A message with arguments is Tornado's own, for the log (it may name server paths).
+    if isinstance(error, tornado.web.HTTPError) and error.log_message and not error.args:
         return str(error.log_message)
     return f"{status_code} {reason}" if status_code >= 500 else reason
 
@@ -173,6 +175,12 @@ class StaticFiles(_Guarded, tornado.web.StaticFileHandler):
     ) -> None:
         super().initialize(path)
         self.access = access or Access()
+
+    def parse_url_path(self, url_path: str) -> str:
+        # No file name holds a NUL, and resolving one would raise (a 500).
+        if "\x00" in url_path:
+            raise tornado.web.HTTPError(404, "There is no such file.")
+        return super().parse_url_path(url_path)
 
 
 class _FigureRequestHandler(_Guarded):
@@ -259,7 +267,7 @@ class Download(_FigureRequestHandler):
     def get(self, num: str, fmt: str) -> None:
         manager = self.find_figure(num)
         canvas = manager.canvas
-        supported = canvas.get_supported_filetypes()
+        supported = download_formats(canvas)
         fmt = fmt.lower()
         if fmt not in supported:
             raise tornado.web.HTTPError(
@@ -303,12 +311,13 @@ class _Socket(_Guarded, tornado.websocket.WebSocketHandler):
         prefix: str = "",
         access: Access | None = None,
         sockets: OpenSockets | None = None,
+        problems: ProblemLog | None = None,
     ) -> None:
         self.figures = figures
         self.access = access or Access()
         self.sockets = sockets
+        self.problems = problems or ProblemLog()
         self._loop = IOLoop.current()
-        self._reported: set[str] = set()
 
     def check_origin(self, origin: str) -> bool:
         """Accept a page from this server's own origin, or from an allowed one.
@@ -321,7 +330,7 @@ class _Socket(_Guarded, tornado.websocket.WebSocketHandler):
         hosts = [self.request.host, *self.request.headers.get("X-Forwarded-Host", "").split(",")]
         if self.access.origin_allowed(origin, hosts):
             return True
-        self._report(f"refused a websocket from origin {origin!r}")
+        self._report("refused origin", f"refused a websocket from origin {origin!r}")
         return False
 
     def open(self, *args: str, **kwargs: str) -> None:
@@ -333,11 +342,9 @@ class _Socket(_Guarded, tornado.websocket.WebSocketHandler):
         if self.sockets is not None:
             self.sockets.discard(self)
 
-    def _report(self, problem: str) -> None:
-        """Log a problem: once as a warning, then quietly, so no client can flood the log."""
-        level = logging.DEBUG if problem in self._reported else logging.WARNING
-        self._reported.add(problem)
-        _log.log(level, "%s: %s", self.request.remote_ip, problem)
+    def _report(self, kind: str, problem: str, *, exc_info: bool = False) -> None:
+        """Log a problem: the first of its ``kind`` as a warning, the rest quietly."""
+        self.problems.report(kind, f"{self.request.remote_ip}: {problem}", exc_info=exc_info)
 
     def _send(self, message: str | bytes, *, binary: bool = False) -> None:
         self._loop.add_callback(self._write, message, binary)
@@ -372,7 +379,7 @@ class FigureList(_Socket):
             self._loop.remove_timeout(self._pending)
 
     def on_message(self, message: str | bytes) -> None:
-        self._report("the figure list socket takes no messages")
+        self._report("list message", "the figure list socket takes no messages")
 
     def _changed(self) -> None:
         self._loop.add_callback(self._schedule)
@@ -433,12 +440,23 @@ class WebSocket(_Socket):
         try:
             parsed = parse_message(message)
         except ProtocolError as error:
-            self._report(f"ignored a message: {error}")
+            self._report(error.kind, f"ignored a message: {error}")
             return
         if isinstance(parsed, SupportsBinary):
             self.supports_binary = parsed.value
         elif self.manager is not None:
-            self.manager.handle_message(self, parsed)
+            try:
+                self.manager.handle_message(self, parsed)
+            except Exception as error:
+                # matplotlib, or a callback of the script's, failed on a valid message (a
+                # zoom to a rectangle of no width, say). As in desktop backends the figure
+                # and this viewer go on; left to Tornado, the connection would be dropped.
+                name = type(parsed).__name__
+                self._report(
+                    f"failed: {name}: {type(error).__name__}",
+                    f"handling a {name} message failed: {error!r}",
+                    exc_info=True,
+                )
 
     # The Viewer interface
 

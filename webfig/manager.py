@@ -189,10 +189,11 @@ class FigureManagerWebfig(FigureManagerBase):
                 self._dispatch(viewer, state, message)
         finally:
             self._replying_to = None
-        # A callback may have changed the figure without asking for a draw. (Before the first
-        # frame the figure is stale anyway, and the viewer's refresh will render it.)
-        if self._delivery.current is not None and self.canvas.figure.stale:
-            self.schedule_render()
+            # A callback may have changed the figure without asking for a draw, or failed
+            # halfway through a change. (Before the first frame the figure is stale anyway,
+            # and the viewer's refresh will render it.)
+            if self._delivery.current is not None and self.canvas.figure.stale:
+                self.schedule_render()
 
     def _dispatch(self, viewer: Viewer, state: ViewerState, message: ClientMessage) -> None:
         match message:
@@ -256,13 +257,15 @@ class FigureManagerWebfig(FigureManagerBase):
             for content in self.toolbar.state_messages():
                 viewer.send_json(content)
         viewer.send_json({"type": "capture_scroll", "capture_scroll": self.canvas.capture_scroll})
-        self._delivery.request_full(viewer)
-        # Renders only if something is pending (or nothing was ever drawn).
+        # With a render on its way, the viewer waits for it rather than get a stale picture
+        # first (one from before its own pixel ratio, say).
+        self._delivery.request_full(viewer, newer_coming=self._render_wanted())
         self._schedule()
 
     def _press_tool(self, name: protocol.ToolName) -> None:
         if self.toolbar is None:
-            _log.warning("figure %s has no toolbar; ignoring the %r button", self.num, name)
+            # Debug level: every viewer of a toolbar-less figure may press it, again and again.
+            _log.debug("figure %s has no toolbar; ignoring the %r button", self.num, name)
         elif name == "download":
             self.toolbar.save_figure()
         else:
@@ -288,9 +291,12 @@ class FigureManagerWebfig(FigureManagerBase):
         with self._schedule_lock:
             self._restored = region
 
+    def _render_wanted(self) -> bool:
+        return self._needs_draw or self._needs_publish or self.canvas.figure.stale
+
     def _schedule(self) -> None:
         """Make sure a render runs soon; it does what the flags say, maybe nothing."""
-        if not (self._needs_draw or self._needs_publish or self.canvas.figure.stale):
+        if not self._render_wanted():
             return
         with self._schedule_lock:
             if self._render_pending:

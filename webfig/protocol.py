@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, get_args
@@ -38,6 +39,13 @@ TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
 # Plain values of the browser event, handed to callbacks as ``event.guiEvent``.
 GuiEvent: TypeAlias = Mapping[str, "str | int | float | bool | None"]
 _MAX_GUI_EVENT_FIELDS: Final = 32
+# Pointer positions are device pixels from the canvas' corner. A canvas has at most 8192 on
+# a side, and a pointer dragged beyond it stays on some screen: further than this is no
+# pointer's position, and only feeds matplotlib's navigation infinite limits.
+MAX_COORDINATE: Final = 2**16
+# DOM ``MouseEvent.button`` numbers go from 0 (main) to 4 (forward).
+_MAX_BUTTON: Final = 4
+_BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
 _MAX_KEY_LENGTH: Final = 64
 
 # DOM ``KeyboardEvent.key`` names whose matplotlib name differs.
@@ -85,7 +93,17 @@ _MODIFIER_ORDER: Final = ("ctrl", "alt", "super", "cmd", "shift")
 
 
 class ProtocolError(ValueError):
-    """A message a viewer sent cannot be used; the text says why."""
+    """A message a viewer sent cannot be used.
+
+    ``str(error)`` says what is wrong, with the offending value; ``kind`` names the problem
+    in a few words that are the same for every message wrong in the same way, whatever its
+    values (``"resize: bad 'width'"``, ``"unknown message type"``). There are finitely many
+    kinds, so a log that reports each kind once cannot be flooded.
+    """
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -153,71 +171,193 @@ ClientMessage: TypeAlias = (
     Hello | SupportsBinary | Command | SetPixelRatio | Resize | Mouse | Key | ToolbarButton
 )
 
+# Every message type a viewer may send.
+MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
+    {
+        *get_args(MouseType),
+        *get_args(KeyType),
+        *get_args(CommandType),
+        "set_device_pixel_ratio",
+        "set_dpi_ratio",
+        "resize",
+        "toolbar_button",
+        "supports_binary",
+        "webfig_hello",
+    }
+)
+
+# Error messages show a bad value shortened: they go to the log, and a viewer chose them.
+_REPR: Final = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 60
+_REPR.maxlevel = 2
+
+
+def _show(value: object) -> str:
+    return _REPR.repr(value)
+
 
 def parse_message(text: str | bytes) -> ClientMessage:
     """The message in ``text``, checked; raises :class:`ProtocolError` if it is not usable."""
     try:
         content = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("message is not valid JSON") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # (RecursionError: nested deeper than the decoder goes.)
+        raise ProtocolError("message is not valid JSON", kind="not JSON") from None
     if not isinstance(content, dict):
-        raise ProtocolError("message is not a JSON object")
-    kind = content.get("type")
-    if not isinstance(kind, str):
-        raise ProtocolError("message has no string field 'type'")
-    return _parse_typed(kind, content)
-
-
-def _parse_typed(kind: str, content: Mapping[str, object]) -> ClientMessage:  # noqa: PLR0911
-    if kind in get_args(MouseType):
-        return _parse_mouse(kind, content)  # type: ignore[arg-type]
-    if kind in get_args(KeyType):
-        return Key(
-            type=kind,  # type: ignore[arg-type]
-            key=normalize_key(_string(content, "key", max_length=_MAX_KEY_LENGTH)),
-            gui_event=_gui_event(content),
+        raise ProtocolError("message is not a JSON object", kind="not a JSON object")
+    message_type = content.get("type")
+    if not isinstance(message_type, str):
+        raise ProtocolError("message has no string field 'type'", kind="no type")
+    if message_type not in MESSAGE_TYPES:
+        raise ProtocolError(
+            f"unknown message type {_show(message_type)}", kind="unknown message type"
         )
+    return _parse_typed(_Fields(message_type, content))
+
+
+class _Fields:
+    """The fields of one message of a known type, read with checks.
+
+    A bad field raises a :class:`ProtocolError` that names the message type and the field,
+    and whose kind is the same whatever the value.
+    """
+
+    def __init__(self, message_type: str, content: Mapping[str, object]) -> None:
+        self.type = message_type
+        self.content = content
+
+    def error(self, field: str, problem: str) -> ProtocolError:
+        return ProtocolError(f"{self.type}: {problem}", kind=f"{self.type}: bad {field!r}")
+
+    def number(self, field: str, default: float | None = None, *, bound: float = math.inf) -> float:
+        """A finite number, at most ``bound`` either side of zero."""
+        value = self.content.get(field, default)
+        if value is None:
+            raise self.error(field, f"missing number field {field!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(field, f"{field!r} must be a number, not {_show(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond every float
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.error(field, f"{field!r} must be finite, not {_show(value)}")
+        if abs(number) > bound:
+            raise self.error(field, f"{field!r} must be within ±{bound}, not {_show(value)}")
+        return number
+
+    def positive(self, field: str) -> float:
+        value = self.number(field)
+        if value <= 0:
+            raise self.error(field, f"{field!r} must be positive, not {_show(value)}")
+        return value
+
+    def integer(self, field: str, default: int) -> int:
+        value = self.content.get(field, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(field, f"{field!r} must be an integer, not {_show(value)}")
+        return value
+
+    def boolean(self, field: str) -> bool:
+        value = self.content.get(field)
+        if not isinstance(value, bool):
+            raise self.error(field, f"{field!r} must be true or false, not {_show(value)}")
+        return value
+
+    def string(self, field: str, max_length: int = 256) -> str:
+        value = self.content.get(field)
+        if not isinstance(value, str):
+            raise self.error(field, f"{field!r} must be a string, not {_show(value)}")
+        if len(value) > max_length:
+            raise self.error(field, f"{field!r} is longer than {max_length} characters")
+        return value
+
+    def strings(self, field: str) -> list[str]:
+        value = self.content.get(field, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(field, f"{field!r} must be a list of strings, not {_show(value)}")
+        return value
+
+    def key(self) -> str:
+        raw = self.string("key", max_length=_MAX_KEY_LENGTH)
+        try:
+            return normalize_key(raw)
+        except ProtocolError as error:
+            raise self.error("key", str(error)) from None
+
+    def modifiers(self) -> frozenset[str]:
+        names = self.strings("modifiers")
+        unknown = [name for name in names if name not in _MODIFIER_NAMES]
+        if unknown:
+            raise self.error("modifiers", f"unknown modifier {_show(unknown[0])}")
+        return frozenset(_MODIFIER_NAMES[name] for name in names)
+
+    def gui_event(self) -> GuiEvent | None:
+        raw = self.content.get("guiEvent")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or len(raw) > _MAX_GUI_EVENT_FIELDS:
+            raise self.error(
+                "guiEvent",
+                f"'guiEvent' must be an object of at most {_MAX_GUI_EVENT_FIELDS} fields",
+            )
+        return {
+            str(name): value
+            for name, value in raw.items()
+            if value is None or isinstance(value, str | int | float | bool)
+        }
+
+
+def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
+    kind = fields.type
+    if kind in get_args(MouseType):
+        return _parse_mouse(fields)
+    if kind in get_args(KeyType):
+        return Key(type=kind, key=fields.key(), gui_event=fields.gui_event())  # type: ignore[arg-type]
     if kind in get_args(CommandType):
         return Command(kind)  # type: ignore[arg-type]
     if kind == "set_device_pixel_ratio":
-        return SetPixelRatio(_positive(content, "device_pixel_ratio"))
+        return SetPixelRatio(fields.positive("device_pixel_ratio"))
     if kind == "set_dpi_ratio":  # the name older WebAgg clients use
-        return SetPixelRatio(_positive(content, "dpi_ratio"))
+        return SetPixelRatio(fields.positive("dpi_ratio"))
     if kind == "resize":
-        return Resize(_positive(content, "width"), _positive(content, "height"))
+        return Resize(fields.positive("width"), fields.positive("height"))
     if kind == "toolbar_button":
-        name = _string(content, "name")
+        name = fields.string("name")
         if name not in TOOL_NAMES:
             raise ProtocolError(
-                f"toolbar_button name must be one of {', '.join(TOOL_NAMES)}, not {name!r}"
+                f"toolbar_button name must be one of {', '.join(TOOL_NAMES)}, not {_show(name)}",
+                kind="toolbar_button: bad 'name'",
             )
         return ToolbarButton(name)
     if kind == "supports_binary":
-        return SupportsBinary(_boolean(content, "value"))
-    if kind == "webfig_hello":
-        protocol = content.get("protocol")
-        if not isinstance(protocol, int) or isinstance(protocol, bool):
-            raise ProtocolError("webfig_hello needs an integer 'protocol'")
-        extensions = content.get("extensions", [])
-        if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
-            raise ProtocolError("webfig_hello 'extensions' must be a list of strings")
-        return Hello(protocol, tuple(extensions))
-    raise ProtocolError(f"unknown message type {kind!r}")
+        return SupportsBinary(fields.boolean("value"))
+    assert kind == "webfig_hello", kind  # MESSAGE_TYPES holds no other
+    protocol = fields.content.get("protocol")
+    if not isinstance(protocol, int) or isinstance(protocol, bool):
+        raise fields.error("protocol", "webfig_hello needs an integer 'protocol'")
+    return Hello(protocol, tuple(fields.strings("extensions")))
 
 
-def _parse_mouse(kind: MouseType, content: Mapping[str, object]) -> Mouse:
-    buttons = _integer(content, "buttons", default=0)
+def _parse_mouse(fields: _Fields) -> Mouse:
+    button = fields.integer("button", default=0)
+    # (Other pointer events carry a button too, and nothing reads it.)
+    if fields.type in _BUTTON_TYPES and not 0 <= button <= _MAX_BUTTON:
+        raise fields.error(
+            "button", f"'button' must be 0 to {_MAX_BUTTON} (DOM numbering), not {_show(button)}"
+        )
+    buttons = fields.integer("buttons", default=0)
     if buttons < 0:
-        raise ProtocolError(f"'buttons' must not be negative, not {buttons}")
+        raise fields.error("buttons", f"'buttons' must not be negative, not {_show(buttons)}")
     return Mouse(
-        type=kind,
-        x=_number(content, "x"),
-        y=_number(content, "y"),
-        button=_integer(content, "button", default=0),
+        type=fields.type,  # type: ignore[arg-type]
+        x=fields.number("x", bound=MAX_COORDINATE),
+        y=fields.number("y", bound=MAX_COORDINATE),
+        button=button,
         buttons=buttons,
-        step=_number(content, "step", default=0.0),
-        modifiers=_modifiers(content),
-        gui_event=_gui_event(content),
+        step=fields.number("step", default=0.0),
+        modifiers=fields.modifiers(),
+        gui_event=fields.gui_event(),
     )
 
 
@@ -229,9 +369,15 @@ def normalize_key(raw: str) -> str:
     """
     marker = raw.find("k")
     if marker < 0 or marker == len(raw) - 1:
-        raise ProtocolError(f"key {raw!r} is not of the form '<modifiers>k<key>'")
+        raise ProtocolError(
+            f"key {_show(raw)} is not of the form '<modifiers>k<key>'", kind="bad key"
+        )
     prefix, value = raw[:marker], raw[marker + 1 :]
-    modifiers = {_modifier(name) for name in prefix.split("+") if name}
+    names = [name for name in prefix.split("+") if name]
+    unknown = [name for name in names if name not in _MODIFIER_NAMES]
+    if unknown:
+        raise ProtocolError(f"unknown modifier {_show(unknown[0])}", kind="bad key")
+    modifiers = {_MODIFIER_NAMES[name] for name in names}
     value = _KEY_NAMES.get(value, value)
     if len(value) == 1:
         modifiers.discard("shift")
@@ -239,73 +385,3 @@ def normalize_key(raw: str) -> str:
     modifiers.discard(_MODIFIER_NAMES.get(value, value))
     ordered = [name for name in _MODIFIER_ORDER if name in modifiers]
     return "+".join([*ordered, value])
-
-
-def _modifier(name: str) -> str:
-    try:
-        return _MODIFIER_NAMES[name]
-    except KeyError:
-        raise ProtocolError(f"unknown modifier {name!r}") from None
-
-
-def _modifiers(content: Mapping[str, object]) -> frozenset[str]:
-    raw = content.get("modifiers", [])
-    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
-        raise ProtocolError("'modifiers' must be a list of strings")
-    return frozenset(_modifier(name) for name in raw)
-
-
-def _gui_event(content: Mapping[str, object]) -> GuiEvent | None:
-    raw = content.get("guiEvent")
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or len(raw) > _MAX_GUI_EVENT_FIELDS:
-        raise ProtocolError(
-            f"'guiEvent' must be an object of at most {_MAX_GUI_EVENT_FIELDS} fields"
-        )
-    return {
-        str(name): value
-        for name, value in raw.items()
-        if value is None or isinstance(value, str | int | float | bool)
-    }
-
-
-def _number(content: Mapping[str, object], field: str, default: float | None = None) -> float:
-    value = content.get(field, default)
-    if value is None:
-        raise ProtocolError(f"missing number field {field!r}")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"{field!r} must be a number, not {value!r}")
-    if not math.isfinite(value):
-        raise ProtocolError(f"{field!r} must be finite, not {value!r}")
-    return float(value)
-
-
-def _positive(content: Mapping[str, object], field: str) -> float:
-    value = _number(content, field)
-    if value <= 0:
-        raise ProtocolError(f"{field!r} must be positive, not {value!r}")
-    return value
-
-
-def _integer(content: Mapping[str, object], field: str, default: int) -> int:
-    value = content.get(field, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(f"{field!r} must be an integer, not {value!r}")
-    return value
-
-
-def _boolean(content: Mapping[str, object], field: str) -> bool:
-    value = content.get(field)
-    if not isinstance(value, bool):
-        raise ProtocolError(f"{field!r} must be true or false, not {value!r}")
-    return value
-
-
-def _string(content: Mapping[str, object], field: str, max_length: int = 256) -> str:
-    value = content.get(field)
-    if not isinstance(value, str):
-        raise ProtocolError(f"{field!r} must be a string, not {value!r}")
-    if len(value) > max_length:
-        raise ProtocolError(f"{field!r} is longer than {max_length} characters")
-    return value

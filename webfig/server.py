@@ -30,6 +30,7 @@ from .handlers import (
     StaticFiles,
     WebSocket,
 )
+from .problems import ProblemLog
 
 _log = logging.getLogger(__name__)
 
@@ -54,14 +55,16 @@ def figure_routes(
     """
     access = access or Access()
     options = {"figures": figures or PyplotFigures(), "prefix": prefix, "access": access}
-    sockets_options = {**options, "sockets": sockets}
+    sockets_options = {**options, "sockets": sockets, "problems": ProblemLog()}
+    # Figure numbers of at most nine digits: anything longer is a 404, not an int() error.
+    num = "([0-9]{1,9})"
     return [
         (rf"{prefix}/?", AllFigures, options),
         (rf"{prefix}/ws", FigureList, sockets_options),
-        (rf"{prefix}/([0-9]+)", SingleFigure, options),
-        (rf"{prefix}/([0-9]+)/fragment", FigureFragment, options),
-        (rf"{prefix}/([0-9]+)/ws", WebSocket, sockets_options),
-        (rf"{prefix}/([0-9]+)/download\.([A-Za-z0-9]+)", Download, options),
+        (rf"{prefix}/{num}", SingleFigure, options),
+        (rf"{prefix}/{num}/fragment", FigureFragment, options),
+        (rf"{prefix}/{num}/ws", WebSocket, sockets_options),
+        (rf"{prefix}/{num}/download\.([A-Za-z0-9]+)", Download, options),
         (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js"), "access": access}),
         (rf"{prefix}/static/(.*)", StaticFiles, {"path": str(STATIC_DIR), "access": access}),
     ]
