@@ -56,8 +56,11 @@ def make_server() -> Iterator[Callable[..., FigureServer]]:
     """A factory of running figure servers on free loopback ports, stopped at teardown."""
     servers: list[FigureServer] = []
 
-    def make(prefix: str = "", figures: FigureRegistry | None = None) -> FigureServer:
-        settings = Settings(port=0, address="127.0.0.1", open_browser=False, url_prefix=prefix)
+    def make(
+        prefix: str = "", figures: FigureRegistry | None = None, *, port: int = 0
+    ) -> FigureServer:
+        """``port`` 0 is any free port; another one is for a server started again on it."""
+        settings = Settings(port=port, address="127.0.0.1", open_browser=False, url_prefix=prefix)
         server = FigureServer(settings, figures)
         server.start()
         servers.append(server)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from PIL import Image
@@ -294,3 +295,26 @@ def drag(page: Page, start: Point, end: Point, steps: int = 12, hold: bool = Fal
         page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve()))")
     if not hold:
         page.mouse.up()
+
+
+def pan_drag_and_check(view: FigureOnPage, figure: Figure, ax: Axes) -> None:
+    """With the pan tool on, drag the middle of ``ax`` 120 CSS px left and 40 down; wait
+    until the server's view moved as dragged, then until the canvas shows a new picture."""
+    pixels_before = view.pixels()
+    low, high = xlim(ax)
+    step_x, step_y = data_per_css_px(figure, ax)
+    start = view.axes_point(figure, ax, 0.5, 0.5)
+    drag(view.page, start, Point(start.x - 120, start.y + 40))
+
+    # Dragging the plot 120 CSS px to the left shows what was 120 px to the right of it.
+    expected = (low + 120 * step_x, high + 120 * step_x)
+    wait_until(
+        lambda: np.allclose(xlim(ax), expected, atol=2 * step_x),
+        page=view.page,
+        message=lambda: f"xlim {expected}, not {xlim(ax)}",
+    )
+    # And 40 px down shows what was 40 px above.
+    assert on_server(ax.get_ylim) == pytest.approx(
+        (-0.5 + 40 * step_y, 1.5 + 40 * step_y), abs=2 * step_y
+    )
+    view.wait_pixels_change(pixels_before)

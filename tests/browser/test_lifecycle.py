@@ -47,22 +47,6 @@ def test_the_figures_page_follows_the_script(open_page: Any, server: Any) -> Non
     expect(empty).to_be_visible()
 
 
-def test_a_closed_figure_says_so_on_its_page(open_page: Any, server: Any) -> None:
-    import matplotlib.pyplot as plt
-
-    figure, _, _ = line_figure()
-    view = FigureOnPage.shown(open_page, figure)
-    manager = figure.canvas.manager
-    assert isinstance(manager, FigureManagerWebfig)
-
-    plt.close(figure)
-    expect(view.root).to_have_attribute("data-state", "closed")
-    expect(view.root.locator(".webfig-status")).to_have_text("This figure was closed")
-    expect(view.tool("download")).to_be_disabled()
-    expect(view.tool("pan")).to_be_disabled()
-    wait_until(lambda: manager.viewer_count == 0, message="the viewer to be let go")
-
-
 def test_closing_a_tab_during_frames_logs_no_error(
     browser: Any, server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:

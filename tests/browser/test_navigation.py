@@ -20,6 +20,7 @@ from .helpers import (
     drag,
     line_figure,
     on_server,
+    pan_drag_and_check,
     wait_until,
     xlim,
 )
@@ -36,28 +37,9 @@ def choose_tool(view: FigureOnPage, name: str) -> None:
 def test_pan_drag_moves_the_view(open_page: Any, ratio: int) -> None:
     figure, ax, _ = line_figure()
     view = FigureOnPage.shown(open_page, figure, ratio)
-    page = view.page
-    pixels_before = view.pixels()
-    low, high = xlim(ax)
-    step_x, step_y = data_per_css_px(figure, ax)
-
     choose_tool(view, "pan")
     expect(view.tool("zoom")).to_have_attribute("aria-pressed", "false")
-    start = view.axes_point(figure, ax, 0.5, 0.5)
-    drag(page, start, Point(start.x - 120, start.y + 40))
-
-    # Dragging the plot 120 CSS px to the left shows what was 120 px to the right of it.
-    expected = (low + 120 * step_x, high + 120 * step_x)
-    wait_until(
-        lambda: np.allclose(xlim(ax), expected, atol=2 * step_x),
-        page=page,
-        message=lambda: f"xlim {expected}, not {xlim(ax)}",
-    )
-    # And 40 px down shows what was 40 px above.
-    assert on_server(ax.get_ylim) == pytest.approx(
-        (-0.5 + 40 * step_y, 1.5 + 40 * step_y), abs=2 * step_y
-    )
-    view.wait_pixels_change(pixels_before)
+    pan_drag_and_check(view, figure, ax)
 
 
 @pytest.mark.parametrize("ratio", [1, 2])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from webfig.config import Settings
+from webfig.manager import FigureManagerWebfig
 from webfig.server import FigureServer
 
 from .conftest import VIEWPORT, PageProblems
@@ -49,22 +49,6 @@ window.WebSocket = class extends WebSocket {
 
 
 @pytest.fixture
-def start_server() -> Iterator[Callable[[int], FigureServer]]:
-    """Starts figure servers on a given port (0: any free one); stopped at teardown."""
-    servers: list[FigureServer] = []
-
-    def start(port: int = 0) -> FigureServer:
-        server = FigureServer(Settings(port=port, address="127.0.0.1", open_browser=False))
-        server.start()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
 def open_url(browser: Any) -> Iterator[Callable[..., Page]]:
     """Like ``open_page``, for full URLs, where refused reconnection attempts are no error."""
     contexts: list[Any] = []
@@ -99,10 +83,10 @@ def socket_times(page: Page) -> list[float]:
 
 
 def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
-    open_url: Callable[..., Page], start_server: Callable[[int], FigureServer]
+    open_url: Callable[..., Page], make_server: Callable[..., FigureServer]
 ) -> None:
     figure, ax, line = line_figure("Restarted")
-    first = start_server(0)
+    first = make_server()
     port = first.port
     assert port is not None
     page = open_url(f"{first.url}{figure.number}")
@@ -130,7 +114,7 @@ def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
         figure.canvas.draw_idle()
 
     on_server(turn_blue)
-    second = start_server(port)
+    second = make_server(port=port)
     assert second.port == port
 
     expect(view.root).to_have_attribute("data-state", "open", timeout=15_000)
@@ -153,10 +137,10 @@ def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
 
 @pytest.mark.parametrize("wake_up", ["online", "visible"])
 def test_retries_back_off_and_a_wake_up_retries_at_once(
-    open_url: Callable[..., Page], start_server: Callable[[int], FigureServer], wake_up: str
+    open_url: Callable[..., Page], make_server: Callable[..., FigureServer], wake_up: str
 ) -> None:
     figure, _, _ = line_figure()
-    first = start_server(0)
+    first = make_server()
     port = first.port
     assert port is not None
     page = open_url(f"{first.url}{figure.number}", init_script=RECORD_SOCKETS)
@@ -173,7 +157,7 @@ def test_retries_back_off_and_a_wake_up_retries_at_once(
     # The next wait is about 4 s; the badge counts it down.
     expect(badge(view)).to_have_text(re.compile(r"^Reconnecting in [34] s…$"))
 
-    start_server(port)
+    make_server(port=port)
     woken_at = page.evaluate(
         """(wakeUp) => {
             if (wakeUp === "online") {
@@ -249,6 +233,10 @@ def test_a_closed_figure_says_so_and_does_not_reconnect(open_page: Any) -> None:
     expect(badge(view)).to_have_text("Figure closed")
     expect(badge(view)).to_be_visible()
     expect(view.tool("pan")).to_be_disabled()
+    expect(view.tool("download")).to_be_disabled()
+    manager = figure.canvas.manager
+    assert isinstance(manager, FigureManagerWebfig)
+    wait_until(lambda: manager.viewer_count == 0, message="the viewer to be let go")
     # Longer than the first retry's wait (at most 0.5 s): no attempt to come back.
     page.wait_for_timeout(1500)
     assert len(sockets) == opened, sockets

@@ -11,43 +11,50 @@ export { ResizeHandle } from "./resize-handle.js"
 export { Rubberband } from "./rubberband.js"
 export { Toolbar } from "./toolbar.js"
 
+const GALLERY = ".webfig-gallery[data-list-path]"
 const views = new WeakMap()
 const galleries = new WeakMap()
 
 // Connects every figure in `scope` that has no view yet, so calling it twice is harmless.
 export function connectFigures(scope = document) {
-  for (const root of scope.querySelectorAll(".webfig-figure")) {
-    if (views.has(root)) continue
-    const view = new FigureView(root)
-    views.set(root, view)
-    view.connect()
-  }
+  connectEach(scope, ".webfig-figure", views, (root) => new FigureView(root))
 }
 
 export function disconnectFigures(scope = document) {
-  for (const root of scope.querySelectorAll(".webfig-figure")) {
-    views.get(root)?.disconnect()
-    views.delete(root)
-  }
+  disconnectEach(scope, ".webfig-figure", views)
 }
 
 // Keeps each figure gallery in `scope` (the all-figures page) in step with the script.
 export function connectGalleries(scope = document) {
-  for (const root of scope.querySelectorAll(".webfig-gallery[data-list-path]")) {
-    if (galleries.has(root)) continue
-    const gallery = new FigureGallery(root, root.parentElement.querySelector(".webfig-empty"), {
-      onAdded: connectFigures,
-      onRemoving: disconnectFigures,
-    })
-    galleries.set(root, gallery)
-    gallery.connect()
-  }
+  connectEach(
+    scope,
+    GALLERY,
+    galleries,
+    (root) =>
+      new FigureGallery(root, root.parentElement.querySelector(".webfig-empty"), {
+        onAdded: connectFigures,
+        onRemoving: disconnectFigures,
+      }),
+  )
 }
 
 export function disconnectGalleries(scope = document) {
-  for (const root of scope.querySelectorAll(".webfig-gallery[data-list-path]")) {
-    galleries.get(root)?.disconnect()
-    galleries.delete(root)
+  disconnectEach(scope, GALLERY, galleries)
+}
+
+function connectEach(scope, selector, controllers, create) {
+  for (const root of scope.querySelectorAll(selector)) {
+    if (controllers.has(root)) continue
+    const controller = create(root)
+    controllers.set(root, controller)
+    controller.connect()
+  }
+}
+
+function disconnectEach(scope, selector, controllers) {
+  for (const root of scope.querySelectorAll(selector)) {
+    controllers.get(root)?.disconnect()
+    controllers.delete(root)
   }
 }
 
