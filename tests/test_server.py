@@ -249,53 +249,6 @@ def test_client_script_is_served_as_a_module(server):
     assert status in (403, 404)
 
 
-@pytest.mark.parametrize(
-    ("fmt", "content_type", "magic"),
-    [
-        ("png", "image/png", b"\x89PNG"),
-        ("svg", "image/svg+xml", b"<?xml"),
-        ("pdf", "application/pdf", b"%PDF"),
-        ("eps", "application/postscript", b"%!PS"),
-        ("jpg", "image/jpeg", b"\xff\xd8\xff"),
-    ],
-)
-def test_downloads(server, figure, fmt, content_type, magic):
-    figure.canvas.manager.set_window_title("Run 7: pressure/time")
-    status, headers, body = fetch(server, f"/1/download.{fmt}")
-    assert status == 200
-    assert headers["Content-Type"] == content_type
-    assert headers["Content-Disposition"] == f'attachment; filename="Run_7_pressure_time.{fmt}"'
-    assert body.startswith(magic)
-
-
-def test_a_png_download_has_the_figure_size_whatever_the_pixel_ratio(server, connect, figure):
-    client = connect(server, 1)
-    client.send("set_device_pixel_ratio", device_pixel_ratio=2)
-    client.receive_frame()
-    _, _, body = fetch(server, "/1/download.png")
-    assert decode_png(body).shape[:2] == (300, 400)
-    # Viewers still get frames at their own ratio afterwards.
-    figure.axes[0].set_title("after download")
-    figure.canvas.draw_idle()
-    assert decode_png(client.receive_frame()).shape[:2] == (600, 800)
-
-
-def test_unknown_download_format_is_404_listing_the_formats(server, figure):
-    status, headers, body = fetch(server, "/1/download.exe")
-    assert status == 404
-    assert headers["Content-Type"].startswith("text/plain")
-    assert b"Unknown format 'exe'" in body
-    assert b"png" in body
-    assert b"svg" in body
-
-
-def test_an_unknown_download_parameter_is_400(server, figure):
-    status, headers, body = fetch(server, "/1/download.png?colour=red")
-    assert status == 400
-    assert headers["Content-Type"].startswith("text/plain")
-    assert body == b"Unknown parameter 'colour'; supported: token.\n"
-
-
 def test_a_url_prefix(make_server, connect, figure):
     server = make_server(prefix="/plots")
     assert server.url.endswith("/plots/")

@@ -7,7 +7,18 @@ figures are served at the URL it prints. See the README for the whole story.
 from __future__ import annotations
 
 from .config import ConfigError, Settings, configure, current_settings
+from .render import RenderCache, content_type, render, to_rgba
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfigError", "Settings", "__version__", "configure", "current_settings"]
+__all__ = [
+    "ConfigError",
+    "RenderCache",
+    "Settings",
+    "__version__",
+    "configure",
+    "content_type",
+    "current_settings",
+    "render",
+    "to_rgba",
+]

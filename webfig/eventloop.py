@@ -103,3 +103,18 @@ def encoder_pool() -> concurrent.futures.ThreadPoolExecutor:
                 max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="webfig-encode"
             )
         return _pool
+
+
+_download_pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def download_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that save figures for downloads, off the event loop and apart from the
+    encoders: a slow PDF must not hold up anybody's frames."""
+    global _download_pool  # noqa: PLW0603 - one pool per process, created lazily
+    with _lock:
+        if _download_pool is None:
+            _download_pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix="webfig-download"
+            )
+        return _download_pool

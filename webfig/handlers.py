@@ -8,28 +8,28 @@ application. Rejected requests are answered with a 4xx status and a message sayi
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
-import mimetypes
-import re
 from asyncio import Future
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import matplotlib as mpl
 import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
 
 from .access import Access
+from .downloads import BadDownload, download_name, parse_options
+from .eventloop import download_pool
 from .figures import FigureInfo, FigureRegistry, download_formats
 from .lifecycle import figure_changes
 from .manager import FigureManagerWebfig
 from .problems import ProblemLog
 from .protocol import ProtocolError, SupportsBinary, parse_message
+from .render import RenderCache, content_type
+from .render import render as render_figure
 from .toolbar import TOOLS
 
 _log = logging.getLogger(__name__)
@@ -40,36 +40,8 @@ TEMPLATE_DIR: Final = PACKAGE_DIR / "templates"
 
 # The close code that tells a viewer its figure is gone (no point reconnecting).
 FIGURE_CLOSED: Final = 4000
-# The query parameters a download takes (the token is the access rules' business).
-DOWNLOAD_PARAMETERS: Final = frozenset({"token"})
 # Seconds the figure list waits after a change, so a burst of changes makes one message.
 FIGURE_LIST_DELAY: Final = 0.05
-
-# Formats whose type the ``mimetypes`` table does not know (or gets wrong).
-_CONTENT_TYPES: Final = {
-    "eps": "application/postscript",
-    "ps": "application/postscript",
-    "pgf": "text/x-tex",
-    "svgz": "image/svg+xml",
-    "raw": "application/octet-stream",
-    "rgba": "application/octet-stream",
-    "webp": "image/webp",
-}
-
-
-def content_type(fmt: str) -> str:
-    """The Content-Type of a file in format ``fmt`` (an extension such as ``"png"``)."""
-    return (
-        _CONTENT_TYPES.get(fmt)
-        or mimetypes.guess_type(f"figure.{fmt}")[0]
-        or ("application/octet-stream")
-    )
-
-
-def download_name(label: str, num: int, fmt: str) -> str:
-    """A safe file name for a download: the label with anything unusual replaced."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._")[:100] or f"figure_{num}"
-    return f"{stem}.{fmt}"
 
 
 class OpenSockets:
@@ -262,37 +234,72 @@ class MplJs(StaticFiles):
 
 
 class Download(_FigureRequestHandler):
-    """``/<num>/download.<fmt>``: the figure as a file."""
+    """``/<num>/download.<fmt>``: the figure as a file, with ``?dpi=``, ``?transparent=1``
+    and ``?bbox=tight``.
 
-    def get(self, num: str, fmt: str) -> None:
+    Saved off the event loop, holding the figure's lock. The ETag comes from the figure's
+    revision, so asking again for an unchanged figure gets 304 without saving anything, and
+    a small cache keeps recent files for the other viewers who ask.
+    """
+
+    def initialize(self, *args: Any, cache: RenderCache | None = None, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.cache = RenderCache() if cache is None else cache
+
+    async def get(self, num: str, fmt: str) -> None:
         manager = self.find_figure(num)
-        canvas = manager.canvas
-        supported = download_formats(canvas)
+        figure = manager.canvas.figure
+        supported = download_formats(manager.canvas)
         fmt = fmt.lower()
         if fmt not in supported:
             raise tornado.web.HTTPError(
                 404, f"Unknown format {fmt!r}; supported: {', '.join(sorted(supported))}."
             )
-        unknown = sorted(set(self.request.query_arguments) - DOWNLOAD_PARAMETERS)
-        if unknown:
-            raise tornado.web.HTTPError(
-                400,
-                f"Unknown parameter {unknown[0]!r}; supported: "
-                f"{', '.join(sorted(DOWNLOAD_PARAMETERS))}.",
-            )
-        with canvas.lock, io.BytesIO() as buffer:
-            dpi = mpl.rcParams["savefig.dpi"]
-            if dpi == "figure":
-                # The figure's dpi includes the viewers' pixel ratio; the file should not.
-                dpi = canvas.figure.dpi / canvas.device_pixel_ratio
-            canvas.figure.savefig(buffer, format=fmt, dpi=dpi)
-            body = buffer.getvalue()
-        # Saving drew into the canvas at the file's dpi; viewers need it drawn at theirs again.
-        manager.schedule_render()
+        try:
+            size = figure.get_size_inches()
+            query = {
+                name: [value.decode("utf-8", "replace") for value in values]
+                for name, values in self.request.query_arguments.items()
+            }
+            options = parse_options(query, (size[0], size[1]))
+        except BadDownload as error:
+            raise tornado.web.HTTPError(400, str(error)) from None
+
+        key = (manager.serial, manager.revision(), fmt, options)
+        self.set_header("Etag", RenderCache.etag(key))
+        self.set_header("Cache-Control", "no-cache")
         name = download_name(manager.get_window_title(), int(manager.num), fmt)
-        self.set_header("Content-Type", content_type(fmt))
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        if self.check_etag_header():
+            self.set_status(304)
+            return
+
+        def save() -> bytes:
+            with manager.canvas.lock:
+                body = render_figure(figure, fmt, options.dpi, **options.savefig_kwargs())
+                # savefig puts the figure's colours back as it found them, which marks the
+                # figure stale; it is not (and a stale figure would change the revision).
+                figure.stale = False
+            return body
+
+        try:
+            body = await IOLoop.current().run_in_executor(
+                download_pool(), self.cache.get_or_render, key, save
+            )
+        except Exception as error:
+            _log.exception("saving figure %s as %s failed", manager.num, fmt)
+            raise tornado.web.HTTPError(
+                500, f"Saving the figure as {fmt} failed: {error}"
+            ) from None
+        finally:
+            # Saving may have drawn Agg's buffer at the file's dpi; viewers need theirs back.
+            manager.schedule_render(changed=False)
+        self.set_header("Content-Type", content_type(fmt))
         self.write(body)
+
+    def compute_etag(self) -> None:
+        """No ETag from the body: the figure's revision made one already."""
+        return None
 
 
 def _ignore_closed(written: Future[None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 from collections.abc import Mapping
@@ -27,6 +28,9 @@ _log = logging.getLogger(__name__)
 
 # Seconds between two status line updates (cursor coordinates), at most.
 STATUS_INTERVAL: Final = 0.1
+
+# Numbers no two managers of a process share (figure numbers are reused).
+_serials = itertools.count(1)
 
 
 class FigureManagerWebfig(FigureManagerBase):
@@ -54,7 +58,9 @@ class FigureManagerWebfig(FigureManagerBase):
     def __init__(self, canvas: FigureCanvasWebfig, num: int) -> None:
         self._delivery = FrameDelivery(server_thread().loop, encoder_pool(), self._schedule)
         self._window_title = ""
+        self.serial = next(_serials)
         self._schedule_lock = threading.Lock()
+        self._revision = 0
         self._render_pending = False
         # The figure must be drawn again; Agg's buffer changed since the last snapshot.
         self._needs_draw = True
@@ -273,13 +279,24 @@ class FigureManagerWebfig(FigureManagerBase):
 
     # Rendering
 
-    def schedule_render(self, *, draw: bool = True) -> None:
+    def revision(self) -> int:
+        """A number that changes whenever the figure may have: every draw or blit asked for,
+        and a figure changed since its last draw. (Downloads use it as their ETag.)"""
+        with self._schedule_lock:
+            if self.canvas.figure.stale:
+                self._revision += 1
+            return self._revision
+
+    def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None:
         """Render and send a frame soon; from any thread. Calls before the render coalesce.
 
         ``draw=False`` publishes what Agg last drew (after a blit, or a draw by the script)
-        without drawing the figure again.
+        without drawing the figure again. ``changed=False``: the figure is as it was, only
+        Agg's buffer is not (a download drew it at another dpi).
         """
         with self._schedule_lock:
+            if changed:
+                self._revision += 1
             if draw:
                 self._needs_draw = True
             else:

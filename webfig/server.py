@@ -31,6 +31,7 @@ from .handlers import (
     WebSocket,
 )
 from .problems import ProblemLog
+from .render import RenderCache
 
 _log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def figure_routes(
     access = access or Access()
     options = {"figures": figures or PyplotFigures(), "prefix": prefix, "access": access}
     sockets_options = {**options, "sockets": sockets, "problems": ProblemLog()}
+    download_options = {**options, "cache": RenderCache(max_entries=16)}
     # Figure numbers of at most nine digits: anything longer is a 404, not an int() error.
     num = "([0-9]{1,9})"
     return [
@@ -64,7 +66,7 @@ def figure_routes(
         (rf"{prefix}/{num}", SingleFigure, options),
         (rf"{prefix}/{num}/fragment", FigureFragment, options),
         (rf"{prefix}/{num}/ws", WebSocket, sockets_options),
-        (rf"{prefix}/{num}/download\.([A-Za-z0-9]+)", Download, options),
+        (rf"{prefix}/{num}/download\.([A-Za-z0-9]+)", Download, download_options),
         (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js"), "access": access}),
         (rf"{prefix}/static/(.*)", StaticFiles, {"path": str(STATIC_DIR), "access": access}),
     ]

@@ -1,0 +1,192 @@
+"""Downloads: every format with its type and name, parameters, ETags and the cache."""
+
+from __future__ import annotations
+
+import io
+import threading
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from webfig.downloads import (
+    BadDownload,
+    DownloadOptions,
+    download_name,
+    parse_options,
+)
+from webfig.render import figure_lock
+
+from .imaging import decode_png
+from .test_server import fetch
+
+
+def fetch_with(server, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "magic"),
+    [
+        ("png", "image/png", b"\x89PNG"),
+        ("svg", "image/svg+xml", b"<?xml"),
+        ("svgz", "image/svg+xml", b"\x1f\x8b"),
+        ("pdf", "application/pdf", b"%PDF"),
+        ("eps", "application/postscript", b"%!PS"),
+        ("ps", "application/postscript", b"%!PS"),
+        ("jpg", "image/jpeg", b"\xff\xd8\xff"),
+        ("JPEG", "image/jpeg", b"\xff\xd8\xff"),
+        ("tif", "image/tiff", b"II*\x00"),
+        ("tiff", "image/tiff", b"II*\x00"),
+        ("webp", "image/webp", b"RIFF"),
+    ],
+)
+def test_every_format_with_its_type_and_name(server, figure, fmt, content_type, magic):
+    figure.canvas.manager.set_window_title("Run 7: pressure/time")
+    status, headers, body = fetch(server, f"/1/download.{fmt}")
+    assert status == 200
+    assert headers["Content-Type"] == content_type
+    name = f"Run_7_pressure_time.{fmt.lower()}"
+    assert headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert body.startswith(magic)
+
+
+def test_a_png_download_has_the_figure_size_whatever_the_pixel_ratio(server, connect, figure):
+    client = connect(server, 1)
+    client.send("set_device_pixel_ratio", device_pixel_ratio=2)
+    client.receive_frame()
+    _, _, body = fetch(server, "/1/download.png")
+    assert decode_png(body).shape[:2] == (300, 400)
+    # Viewers still get frames at their own ratio afterwards.
+    figure.axes[0].set_title("after download")
+    figure.canvas.draw_idle()
+    assert decode_png(client.receive_frame()).shape[:2] == (600, 800)
+
+
+def test_dpi_transparent_and_tight(server, figure):
+    status, _, body = fetch(server, "/1/download.png?dpi=50")
+    assert status == 200
+    assert decode_png(body).shape[:2] == (150, 200)
+
+    opaque = decode_png(fetch(server, "/1/download.png")[2])
+    clear = decode_png(fetch(server, "/1/download.png?transparent=1")[2])
+    assert (opaque[..., 3] == 255).all()
+    assert clear[0, 0, 3] == 0  # the figure's background is gone
+
+    figure.set_size_inches(6, 4)
+    figure.axes[0].set_position((0.3, 0.3, 0.2, 0.2))
+    tight = decode_png(fetch(server, "/1/download.png?bbox=tight")[2])
+    assert tight.shape[0] < 400
+    assert tight.shape[1] < 600
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("colour=red", "Unknown parameter 'colour'; supported: bbox, dpi, transparent."),
+        ("dpi=high", "dpi must be a number, not 'high'."),
+        ("dpi=nan", "dpi must be between 10 and 1200, not nan."),
+        ("dpi=5", "dpi must be between 10 and 1200, not 5."),
+        ("dpi=1000", "At dpi 1000 this figure would be 4000 pixels long"),
+        ("dpi=50&dpi=60", "Give 'dpi' once, not 2 times."),
+        ("transparent=maybe", "transparent must be 1 or 0 (true or false), not 'maybe'."),
+        ("bbox=loose", "bbox must be 'tight' or 'standard', not 'loose'."),
+    ],
+)
+def test_bad_parameters_are_400_saying_why(server, figure, query, message):
+    figure.set_size_inches(40, 3)  # 1000 dpi would make it 40 000 px long
+    status, headers, body = fetch(server, f"/1/download.png?{query}")
+    assert status == 400
+    assert headers["Content-Type"].startswith("text/plain")
+    assert message.replace("4000 pixels", "40000 pixels") in body.decode()
+
+
+def test_unknown_download_format_is_404_listing_the_formats(server, figure):
+    status, headers, body = fetch(server, "/1/download.exe")
+    assert status == 404
+    assert headers["Content-Type"].startswith("text/plain")
+    assert b"Unknown format 'exe'" in body
+    assert b"png" in body
+    assert b"svg" in body
+
+
+def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, figure):
+    draws: list[object] = []
+    figure.canvas.mpl_connect("draw_event", draws.append)
+    status, headers, first = fetch(server, "/1/download.png")
+    etag = headers["Etag"]
+    assert status == 200
+    assert headers["Cache-Control"] == "no-cache"
+    saved = len(draws)
+
+    status, headers, body = fetch_with(server, "/1/download.png", {"If-None-Match": etag})
+    assert status == 304
+    assert body == b""
+    assert headers["Etag"] == etag
+    # Asked again without the ETag: the cache answers, nothing is saved again.
+    status, headers, again = fetch(server, "/1/download.png")
+    assert (status, headers["Etag"], again) == (200, etag, first)
+    assert len(draws) == saved
+
+    # Another format or parameter is another file.
+    assert fetch(server, "/1/download.png?dpi=50")[1]["Etag"] != etag
+
+    figure.axes[0].set_title("changed")  # no draw asked for: the figure is just stale
+    status, headers, changed = fetch_with(server, "/1/download.png", {"If-None-Match": etag})
+    assert status == 200
+    assert headers["Etag"] != etag
+    assert changed != first
+
+
+def test_downloads_are_saved_off_the_event_loop(server, figure):
+    """While a download waits for the figure, the server goes on answering."""
+    result: list[int] = []
+    with figure_lock(figure):
+        thread = threading.Thread(target=lambda: result.append(fetch(server, "/1/download.pdf")[0]))
+        thread.start()
+        assert fetch(server, "/")[0] == 200
+        assert not result  # still waiting for the lock this test holds
+    thread.join()
+    assert result == [200]
+
+
+def test_parse_options():
+    size = (4.0, 3.0)
+    assert parse_options({}, size) == DownloadOptions()
+    options = parse_options({"dpi": ["150"], "transparent": ["true"], "bbox": ["tight"]}, size)
+    assert options == DownloadOptions(dpi=150.0, transparent=True, tight=True)
+    assert options.savefig_kwargs() == {"transparent": True, "bbox_inches": "tight"}
+    assert parse_options({"token": ["x"]}, size) == DownloadOptions()
+    # The longest side bounds the dpi: 16384 px over 16 inches.
+    assert parse_options({"dpi": ["1024"]}, (16.0, 3.0)).dpi == 1024
+    with pytest.raises(BadDownload, match="at most 16384, so dpi at most 1024"):
+        parse_options({"dpi": ["1025"]}, (16.0, 3.0))
+
+
+@pytest.mark.parametrize(
+    ("label", "name"),
+    [
+        ("Figure 1", "Figure_1.png"),
+        ("../../etc/passwd", "etc_passwd.png"),
+        ('a"b\r\nc', "a_b_c.png"),
+        ("", "figure_3.png"),
+        ("...", "figure_3.png"),
+    ],
+)
+def test_download_names_are_safe(label, name):
+    assert download_name(label, 3, "png") == name
+
+
+def test_a_downloaded_png_equals_the_figure(server, figure):
+    body = fetch(server, "/1/download.png")[2]
+    with Image.open(io.BytesIO(body)) as image:
+        assert image.size == (400, 300)
+    figure.canvas.render_agg()
+    np.testing.assert_array_equal(decode_png(body), figure.canvas.pixels())

@@ -1,0 +1,144 @@
+"""The helpers for web apps: render, to_rgba and RenderCache, from several threads at once."""
+
+from __future__ import annotations
+
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+import webfig
+from webfig.render import RenderCache
+
+from .imaging import decode_png
+
+
+def make_figure(frequency: float) -> Figure:
+    """A figure made the way a web app makes one: no pyplot."""
+    figure = Figure(figsize=(4, 3), dpi=100)
+    ax = figure.add_subplot()
+    x = np.linspace(0, 1, 200)
+    ax.plot(x, np.sin(2 * np.pi * frequency * x))
+    ax.set_title(f"{frequency} Hz")
+    return figure
+
+
+def test_render_in_any_format():
+    figure = make_figure(2)
+    png = webfig.render(figure)
+    assert png.startswith(b"\x89PNG")
+    assert decode_png(png).shape == (300, 400, 4)
+    assert decode_png(webfig.render(figure, dpi=50)).shape == (150, 200, 4)
+    assert webfig.render(figure, "svg").startswith(b"<?xml")
+    assert webfig.render(figure, format="pdf", metadata={"Title": "x"}).startswith(b"%PDF")
+    clear = decode_png(webfig.render(figure, transparent=True))
+    assert clear[0, 0, 3] == 0
+
+
+def test_to_rgba_is_the_png_as_an_array():
+    figure = make_figure(3)
+    rgba = webfig.to_rgba(figure)
+    assert rgba.dtype == np.uint8
+    assert rgba.shape == (300, 400, 4)
+    assert rgba.flags.writeable
+    np.testing.assert_array_equal(rgba, decode_png(webfig.render(figure)))
+    assert webfig.to_rgba(figure, dpi=72.5).shape == (217, 290, 4)
+    # Pillow takes it as it is.
+    with io.BytesIO() as buffer:
+        Image.fromarray(rgba, "RGBA").save(buffer, "BMP")
+        assert buffer.getvalue().startswith(b"BM")
+
+
+def test_content_types():
+    assert webfig.content_type("png") == "image/png"
+    assert webfig.content_type("SVG") == "image/svg+xml"
+    assert webfig.content_type("jpeg") == "image/jpeg"
+    assert webfig.content_type("tif") == "image/tiff"
+    assert webfig.content_type("eps") == "application/postscript"
+    assert webfig.content_type("webp") == "image/webp"
+    assert webfig.content_type("nonsense") == "application/octet-stream"
+
+
+def test_render_and_to_rgba_from_many_threads_at_once():
+    frequencies = [1, 2]
+    dpis = [40, 100]
+    figures = {f: make_figure(f) for f in frequencies}
+    expected = {(f, d): webfig.to_rgba(figures[f], dpi=d) for f in frequencies for d in dpis}
+
+    def work(index: int) -> None:
+        frequency = frequencies[index % 2]
+        dpi = dpis[index // 2 % 2]
+        # Threads share figures, at different dpis: each figure is saved by one at a time.
+        figure = figures[frequency]
+        if index % 3:
+            pixels = webfig.to_rgba(figure, dpi=dpi)
+        else:
+            pixels = decode_png(webfig.render(figure, dpi=dpi))
+        np.testing.assert_array_equal(pixels, expected[frequency, dpi])
+
+    with ThreadPoolExecutor(8) as pool:
+        for result in [pool.submit(work, i) for i in range(48)]:
+            result.result()
+
+
+def test_the_cache_renders_once_per_key_and_forgets_the_oldest():
+    cache = RenderCache(max_entries=2)
+    renders: list[str] = []
+
+    def render(name: str) -> bytes:
+        renders.append(name)
+        return name.encode()
+
+    assert cache.get_or_render("a", lambda: render("a")) == b"a"
+    assert cache.get_or_render("a", lambda: render("a")) == b"a"
+    cache.get_or_render("b", lambda: render("b"))
+    cache.get_or_render("a", lambda: render("a"))  # a is now the newest
+    cache.get_or_render("c", lambda: render("c"))  # evicts b
+    assert cache.get("b") is None
+    assert cache.get("a") == b"a"
+    assert renders == ["a", "b", "c"]
+    assert (cache.hits, cache.misses) == (2, 3)
+
+
+def test_the_cache_keeps_to_its_byte_budget():
+    cache = RenderCache(max_entries=10, max_bytes=10)
+    cache.get_or_render(1, lambda: b"12345")
+    cache.get_or_render(2, lambda: b"67890")
+    cache.get_or_render(3, lambda: b"x")
+    assert cache.get(1) is None
+    assert len(cache) == 2
+    cache.get_or_render(4, lambda: b"too large for it")  # returned, never kept
+    assert cache.get(4) is None
+    with pytest.raises(ValueError, match="at least one entry"):
+        RenderCache(max_entries=0)
+
+
+def test_threads_asking_for_one_key_render_it_once():
+    cache = RenderCache()
+    started = threading.Barrier(6)
+    renders: list[int] = []
+
+    def render() -> bytes:
+        renders.append(1)
+        return webfig.render(make_figure(5))
+
+    def ask() -> bytes:
+        started.wait()
+        return cache.get_or_render(("sine", 5), render)
+
+    with ThreadPoolExecutor(6) as pool:
+        bodies = [f.result() for f in [pool.submit(ask) for _ in range(6)]]
+    assert len(renders) == 1
+    assert all(body == bodies[0] for body in bodies)
+
+
+def test_etags_are_quoted_stable_and_distinct():
+    etag = RenderCache.etag(("sine", 3, "png"))
+    assert etag.startswith('"')
+    assert etag.endswith('"')
+    assert etag == RenderCache.etag(("sine", 3, "png"))
+    assert etag != RenderCache.etag(("sine", 4, "png"))
