@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-import urllib.request
 
 import numpy as np
 import pytest
@@ -20,16 +19,6 @@ from webfig.render import figure_lock
 
 from .imaging import decode_png
 from .test_server import fetch
-
-
-def fetch_with(server, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
 
 
 @pytest.mark.parametrize(
@@ -126,7 +115,7 @@ def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, fi
     assert headers["Cache-Control"] == "no-cache"
     saved = len(draws)
 
-    status, headers, body = fetch_with(server, "/1/download.png", {"If-None-Match": etag})
+    status, headers, body = fetch(server, "/1/download.png", {"If-None-Match": etag})
     assert status == 304
     assert body == b""
     assert headers["Etag"] == etag
@@ -139,7 +128,7 @@ def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, fi
     assert fetch(server, "/1/download.png?dpi=50")[1]["Etag"] != etag
 
     figure.axes[0].set_title("changed")  # no draw asked for: the figure is just stale
-    status, headers, changed = fetch_with(server, "/1/download.png", {"If-None-Match": etag})
+    status, headers, changed = fetch(server, "/1/download.png", {"If-None-Match": etag})
     assert status == 200
     assert headers["Etag"] != etag
     assert changed != first

@@ -22,10 +22,12 @@ from .conftest import wait_until
 from .imaging import decode_png, paint, paint_rect_frame
 
 
-def fetch(server: FigureServer, path: str) -> tuple[int, dict[str, str], bytes]:
-    url = f"http://127.0.0.1:{server.port}{path}"
+def fetch(
+    server: FigureServer, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         with error:
