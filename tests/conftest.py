@@ -203,15 +203,20 @@ def connect() -> Iterator[Callable[..., WsClient]]:
     clients: list[WsClient] = []
 
     def open_client(
-        server: FigureServer,
+        server: FigureServer | str,
         num: int,
         *,
         handshake: bool = True,
         prefix: str | None = None,
         acknowledge: bool = True,
     ) -> WsClient:
-        prefix = server.settings.url_prefix if prefix is None else prefix
-        url = f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws"
+        """A viewer of figure ``num`` on ``server``: a FigureServer, or the base URL another
+        process printed."""
+        if isinstance(server, str):
+            url = f"{server.replace('http', 'ws', 1)}{num}/ws"
+        else:
+            prefix = server.settings.url_prefix if prefix is None else prefix
+            url = f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws"
         client = WsClient(url, acknowledge=acknowledge)
         clients.append(client)
         if handshake:

@@ -96,6 +96,42 @@ def test_a_blocking_show_ends_cleanly_on_ctrl_c(tmp_path):
         process.stop()
 
 
+def test_ctrl_c_while_the_server_draws_exits_cleanly(tmp_path, connect):
+    """The server thread may be inside matplotlib's drawing when Python shuts down; the
+    process must still end with 0, not abort (it did about one time in two)."""
+    script = tmp_path / "busy.py"
+    script.write_text(
+        dedent(
+            """
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            import numpy as np
+            fig, ax = plt.subplots()
+            for i in range(60):
+                ax.text(np.random.rand(), np.random.rand(), f"label {i}")
+            def redraw():
+                for text in ax.texts:
+                    text.set_rotation(np.random.rand() * 360)
+                fig.canvas.draw_idle()
+            timer = fig.canvas.new_timer(interval=1)
+            timer.add_callback(redraw)
+            timer.start()
+            plt.show()
+            """
+        )
+    )
+    for _ in range(4):
+        process = Script(str(script))
+        try:
+            viewer = connect(process.url(), 1)
+            viewer.receive_frame()
+            viewer.receive_frame()  # drawing without pause now
+            process.process.send_signal(signal.SIGINT)
+            assert process.process.wait(TIMEOUT) == 0, process.stderr[-2000:]
+        finally:
+            process.stop()
+
+
 def test_the_server_opens_a_browser_tab_when_asked(monkeypatch):
     opened: list[str] = []
     done = threading.Event()

@@ -8,6 +8,7 @@ figures stay live. One loop serves every figure server in the process.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import logging
 import os
@@ -18,6 +19,9 @@ from typing import TypeVar
 _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# Seconds the interpreter waits at exit for the loop to finish what it is doing.
+EXIT_TIMEOUT = 10.0
 
 
 class ServerThread(threading.Thread):
@@ -40,17 +44,20 @@ class ServerThread(threading.Thread):
         super().start()
         self._ready.wait()
 
-    def stop(self) -> None:
-        """Stop the loop and wait for the thread to end."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the loop and wait (up to ``timeout`` seconds) for the thread to end."""
         if self.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
-            self.join()
+            self.join(timeout)
 
     def in_loop_thread(self) -> bool:
         return threading.get_ident() == self.ident
 
     def call_soon(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` on the loop, soon; safe from any thread."""
+        """Run ``callback`` on the loop, soon; safe from any thread. After the loop ended
+        (at exit: a timer stopping as it is collected, say) there is nothing left to do."""
+        if self.loop.is_closed():
+            return
         if self.in_loop_thread():
             self.loop.call_soon(callback)
         else:
@@ -83,6 +90,9 @@ def server_thread() -> ServerThread:
         if _thread is None or not _thread.is_alive():
             _thread = ServerThread()
             _thread.start()
+            # A daemon thread still drawing while the interpreter shuts down can crash it
+            # (matplotlib's C++ under a dying Python): let what runs finish, then end.
+            atexit.register(_thread.stop, EXIT_TIMEOUT)
             _log.debug("started the webfig event loop thread")
         return _thread
 
