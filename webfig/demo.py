@@ -72,6 +72,9 @@ def click_to_add_points() -> None:
 
     fig.canvas.mpl_connect("button_press_event", on_click)
     fig.canvas.mpl_connect("key_press_event", on_key)
+    # "c" is also matplotlib's "back" key; here it only clears.
+    if "c" in plt.rcParams["keymap.back"]:
+        plt.rcParams["keymap.back"].remove("c")
 
 
 def main() -> None:

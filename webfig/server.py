@@ -142,10 +142,22 @@ class FigureServer:
         self.access = server_access(self.settings)
         self._figures = figures
         self._application = application
+        if application is not None:
+            application.settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
         self._sockets = OpenSockets()
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()
         self.port: int | None = None
+
+    def routes(self, prefix: str = "", figures: FigureRegistry | None = None) -> list[Any]:
+        """:func:`figure_routes` for the ``application`` this server serves: with this
+        server's access rules (its token), and websockets it closes when it stops::
+
+            app = tornado.web.Application([(r"/", Home)])
+            server = FigureServer(application=app)
+            app.add_handlers(r".*", server.routes("/figures"))
+        """
+        return figure_routes(prefix, figures or self._figures, self._sockets, self.access)
 
     @property
     def url(self) -> str:
@@ -191,9 +203,8 @@ class FigureServer:
         )
 
     def stop(self) -> None:
-        """Stop listening and close every open connection, websockets included.
-
-        (Websockets of an ``application`` given to the constructor are its own to close.)
+        """Stop listening and close every open connection, websockets included (those of
+        an ``application`` given to the constructor if its routes came from :meth:`routes`).
         """
         with self._lock:
             http, self._http = self._http, None
