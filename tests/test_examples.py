@@ -1,0 +1,260 @@
+"""Smoke tests of examples/: each one runs as a user runs it, headless, for a few seconds."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from .conftest import WsClient, wait_until
+from .processes import TIMEOUT, Script, environment
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a GET, whatever the status."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture
+def run_example() -> Iterator[Callable[..., Script]]:
+    """Starts ``examples/<name>`` with arguments; killed at teardown if still running."""
+    scripts: list[Script] = []
+
+    def run(name: str, *args: str) -> Script:
+        script = Script(str(EXAMPLES / name), *args)
+        scripts.append(script)
+        return script
+
+    yield run
+    for script in scripts:
+        script.stop()
+
+
+@pytest.fixture
+def view() -> Iterator[Callable[[str], WsClient]]:
+    """Opens a websocket viewer on a figure's page URL, as the browser client would."""
+    clients: list[WsClient] = []
+
+    def open_viewer(page_url: str) -> WsClient:
+        client = WsClient(page_url.replace("http://", "ws://", 1).split("?")[0] + "/ws")
+        clients.append(client)
+        client.send("supports_binary", value=True)
+        client.send("send_image_mode")
+        client.send("set_device_pixel_ratio", device_pixel_ratio=1)
+        client.send("refresh")
+        return client
+
+    yield open_viewer
+    for client in clients:
+        client.close()
+
+
+def interrupt(script: Script, *, bad_requests: bool = False) -> None:
+    """Ctrl+C: the example must end by itself, with status 0, no traceback and nothing logged
+    above INFO (but the warnings of the bad requests a test made on purpose)."""
+    script.process.send_signal(signal.SIGINT)
+    assert script.process.wait(TIMEOUT) == 0, script.stderr
+    assert "Traceback" not in script.stderr
+    levels = "ERROR|CRITICAL" if bad_requests else "WARNING|ERROR|CRITICAL"
+    assert not re.search(rf"^({levels}) ", script.stderr, re.MULTILINE), script.stderr
+
+
+def labels(client: WsClient) -> list[str]:
+    return [m["label"] for m in client.json_messages() if m["type"] == "figure_label"]
+
+
+def test_basic(run_example, view):
+    script = run_example("basic.py")
+    url = script.url()
+    status, _, page = fetch(url + "1")
+    assert status == 200
+    assert b"webfig-figure" in page
+    viewer = view(url + "1")
+    assert viewer.receive_frame().startswith(PNG_SIGNATURE)
+    assert set(labels(viewer)) == {"Basic"}
+    interrupt(script)  # with the viewer still connected, as when a tab stays open
+
+
+def test_several_figures(run_example, view):
+    script = run_example("several_figures.py")
+    url = script.url()
+    status, _, page = fetch(url)
+    assert status == 200
+    assert page.count(b'class="webfig-figure"') == 4
+    for label in [b"Lines", b"Scatter and histogram", b"Bars", b"Image"]:
+        assert label in page
+    for num in range(1, 5):
+        assert view(f"{url}{num}").receive_frame().startswith(PNG_SIGNATURE)
+    interrupt(script)
+
+
+def test_animation_sends_frames_without_being_asked(run_example, view):
+    script = run_example("animation.py")
+    viewer = view(script.url() + "1")
+    viewer.receive_frame()
+    viewer.wait_until(lambda: len(viewer.frames()) >= 6)
+    interrupt(script)
+
+
+def test_events_clicks_and_keys_change_the_points(run_example, view):
+    script = run_example("events.py")
+    viewer = view(script.url() + "1")
+    viewer.receive_frame()
+    assert labels(viewer)[-1] == "Click to add points: 0 points"
+
+    def act(type: str, status: str, **fields: object) -> None:
+        """Send one action; wait for the label it sets, then for the frame drawn after it."""
+        mark = len(viewer.received)
+        viewer.send(type, **fields)
+        label = {"type": "figure_label", "label": f"Click to add points: {status}"}
+
+        def drawn() -> bool:
+            news = viewer.received[mark:]
+            at = [i for i, m in enumerate(news) if isinstance(m, str) and json.loads(m) == label]
+            return bool(at) and any(isinstance(m, bytes) for m in news[at[0] :])
+
+        viewer.wait_until(drawn)
+
+    # The middle of the 640 × 480 canvas is inside the axes (y counts from the top).
+    act("button_press", "1 point", x=320, y=240, button=0, buttons=1)
+    viewer.send("button_release", x=320, y=240, button=0, buttons=0)
+    act("key_press", "11 points", key="kr")
+    act("key_press", "0 points", key="kc")
+    interrupt(script)
+    assert "0 points at the end" in script.stderr
+
+
+def test_tornado_app_serves_its_pages_and_the_figures(run_example, view):
+    script = run_example("tornado_app.py")
+    figures = script.url()
+    home = script.wait_for_line(re.compile(r"^tornado_app: home page at (http://\S+)$")).group(1)
+    assert figures == home + "figures/"
+    status, _, page = fetch(home)
+    assert status == 200
+    for link in [b'href="/figures/"', b'href="/figures/1">Signal<', b'href="/figures/2">Noise<']:
+        assert link in page
+    status, _, page = fetch(figures)
+    assert status == 200
+    assert page.count(b'class="webfig-figure"') == 2
+    assert fetch(home + "figures/2")[0] == 200
+    assert fetch(home + "figures/3")[0] == 404
+    assert fetch(home + "nowhere")[0] == 404
+    viewer = view(home + "figures/1")
+    assert viewer.receive_frame().startswith(PNG_SIGNATURE)
+    assert set(labels(viewer)) == {"Signal"}
+    interrupt(script, bad_requests=True)
+
+
+def test_png_endpoint_caches_and_validates(run_example):
+    script = run_example("png_endpoint.py", "--port", "0")
+    base = script.wait_for_line(re.compile(r"^png_endpoint: serving at (http://\S+)$")).group(1)
+
+    def renders() -> list[str]:
+        return re.findall(r"rendered (\w+) PlotRequest\((.*?)\)", script.stderr)
+
+    status, _, page = fetch(base)
+    assert status == 200
+    assert b'<img src="/plot.png?freq=3"' in page
+
+    status, headers, png = fetch(base + "plot.png?freq=3")
+    assert status == 200
+    assert headers["Content-Type"] == "image/png"
+    assert png.startswith(PNG_SIGNATURE)
+    assert Image.open(io.BytesIO(png)).size == (600, 350)
+    etag = headers["Etag"]
+    assert re.fullmatch(r'"[0-9a-f]+"', etag)
+    # Revalidation: 304 and no body; the same parameters spelt otherwise are the same image.
+    status, headers, body = fetch(base + "plot.png?freq=3.0", {"If-None-Match": etag})
+    assert (status, body, headers["Etag"]) == (304, b"", etag)
+    status, _, again = fetch(base + "plot.png?freq=3&dpi=100")  # from the cache
+    assert (status, again) == (200, png)
+
+    status, headers, small = fetch(base + "plot.png?freq=3&dpi=50")
+    assert Image.open(io.BytesIO(small)).size == (300, 175)
+    assert headers["Etag"] != etag
+    status, headers, svg = fetch(base + "plot.svg?freq=3")
+    assert (status, headers["Content-Type"]) == (200, "image/svg+xml")
+    assert b"<svg" in svg
+
+    for query, message in [
+        ("freq=abc", "freq must be a number, not 'abc'"),
+        ("freq=nan", "freq must be between 0.1 and 20, not 'nan'"),
+        ("freq=100", "freq must be between 0.1 and 20, not '100'"),
+        ("dpi=72.5", "dpi must be a whole number, not 72.5"),
+        ("colour=red", "unknown parameter 'colour'"),
+    ]:
+        status, headers, body = fetch(base + "plot.png?" + query)
+        assert status == 400, query
+        assert headers["Content-Type"].startswith("text/plain")
+        assert message in body.decode(), (query, body)
+    assert fetch(base + "plot.gif?freq=3")[0] == 404
+
+    # Output is in order: once freq=4 has rendered, any other render has been logged too.
+    fetch(base + "plot.png?freq=4")
+    wait_until(lambda: ("png", "freq=4.0, dpi=100") in renders())
+    assert renders() == [
+        ("png", "freq=3.0, dpi=100"),
+        ("png", "freq=3.0, dpi=50"),
+        ("svg", "freq=3.0, dpi=100"),
+        ("png", "freq=4.0, dpi=100"),
+    ]
+    interrupt(script, bad_requests=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [(None, "RGB"), ("figure.png", "RGBA"), ("figure.gif", "P")],
+)
+def test_rgba_to_pillow(tmp_path, name, mode):
+    # Without a path the example writes a JPEG in the temporary directory.
+    output = tmp_path / (name or "webfig-example.jpg")
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "rgba_to_pillow.py"), *([str(output)] if name else [])],
+        env=environment(TMPDIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"rgba_to_pillow: wrote {output} (640 × 480 pixels)\n"
+    with Image.open(output) as image:
+        assert (image.size, image.mode) == ((640, 480), mode)
+        colours = image.convert("RGB").getcolors(maxcolors=640 * 480)
+    assert colours is not None
+    assert len(colours) > 10  # a plot, not a blank canvas
+
+
+def test_every_example_is_tested():
+    assert {path.stem for path in EXAMPLES.glob("*.py")} == {
+        "basic",
+        "several_figures",
+        "animation",
+        "events",
+        "tornado_app",
+        "png_endpoint",
+        "rgba_to_pillow",
+    }
+    for path in EXAMPLES.glob("*.py"):
+        source = path.read_text()
+        assert f"python examples/{path.name}" in source, path.name
+        assert "from __future__ import annotations" in source, path.name
