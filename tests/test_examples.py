@@ -49,25 +49,6 @@ def run_example() -> Iterator[Callable[..., Script]]:
         script.stop()
 
 
-@pytest.fixture
-def view() -> Iterator[Callable[[str], WsClient]]:
-    """Opens a websocket viewer on a figure's page URL, as the browser client would."""
-    clients: list[WsClient] = []
-
-    def open_viewer(page_url: str) -> WsClient:
-        client = WsClient(page_url.replace("http://", "ws://", 1).split("?")[0] + "/ws")
-        clients.append(client)
-        client.send("supports_binary", value=True)
-        client.send("send_image_mode")
-        client.send("set_device_pixel_ratio", device_pixel_ratio=1)
-        client.send("refresh")
-        return client
-
-    yield open_viewer
-    for client in clients:
-        client.close()
-
-
 def interrupt(script: Script, *, bad_requests: bool = False) -> None:
     """Ctrl+C: the example must end by itself, with status 0, no traceback and nothing logged
     above INFO (but the warnings of the bad requests a test made on purpose)."""
@@ -82,19 +63,19 @@ def labels(client: WsClient) -> list[str]:
     return [m["label"] for m in client.json_messages() if m["type"] == "figure_label"]
 
 
-def test_basic(run_example, view):
+def test_basic(run_example, connect):
     script = run_example("basic.py")
     url = script.url()
     status, _, page = fetch(url + "1")
     assert status == 200
     assert b"webfig-figure" in page
-    viewer = view(url + "1")
+    viewer = connect(url, 1)
     assert viewer.receive_frame().startswith(PNG_SIGNATURE)
     assert set(labels(viewer)) == {"Basic"}
     interrupt(script)  # with the viewer still connected, as when a tab stays open
 
 
-def test_several_figures(run_example, view):
+def test_several_figures(run_example, connect):
     script = run_example("several_figures.py")
     url = script.url()
     status, _, page = fetch(url)
@@ -103,21 +84,21 @@ def test_several_figures(run_example, view):
     for label in [b"Lines", b"Scatter and histogram", b"Bars", b"Image"]:
         assert label in page
     for num in range(1, 5):
-        assert view(f"{url}{num}").receive_frame().startswith(PNG_SIGNATURE)
+        assert connect(url, num).receive_frame().startswith(PNG_SIGNATURE)
     interrupt(script)
 
 
-def test_animation_sends_frames_without_being_asked(run_example, view):
+def test_animation_sends_frames_without_being_asked(run_example, connect):
     script = run_example("animation.py")
-    viewer = view(script.url() + "1")
+    viewer = connect(script.url(), 1)
     viewer.receive_frame()
     viewer.wait_until(lambda: len(viewer.frames()) >= 6)
     interrupt(script)
 
 
-def test_events_clicks_and_keys_change_the_points(run_example, view):
+def test_events_clicks_and_keys_change_the_points(run_example, connect):
     script = run_example("events.py")
-    viewer = view(script.url() + "1")
+    viewer = connect(script.url(), 1)
     viewer.receive_frame()
     assert labels(viewer)[-1] == "Click to add points: 0 points"
 
@@ -143,7 +124,7 @@ def test_events_clicks_and_keys_change_the_points(run_example, view):
     assert "0 points at the end" in script.stderr
 
 
-def test_tornado_app_serves_its_pages_and_the_figures(run_example, view):
+def test_tornado_app_serves_its_pages_and_the_figures(run_example, connect):
     script = run_example("tornado_app.py")
     figures = script.url()
     home = script.wait_for_line(re.compile(r"^tornado_app: home page at (http://\S+)$")).group(1)
@@ -158,7 +139,7 @@ def test_tornado_app_serves_its_pages_and_the_figures(run_example, view):
     assert fetch(home + "figures/2")[0] == 200
     assert fetch(home + "figures/3")[0] == 404
     assert fetch(home + "nowhere")[0] == 404
-    viewer = view(home + "figures/1")
+    viewer = connect(home + "figures/", 1)
     assert viewer.receive_frame().startswith(PNG_SIGNATURE)
     assert set(labels(viewer)) == {"Signal"}
     interrupt(script, bad_requests=True)
