@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
-import socket
 import subprocess
 import sys
 import time
@@ -33,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-import tornado
+import common
+from common import free_port, read_line
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 SCENE = Path(__file__).with_name("scene.py")
@@ -52,13 +50,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Server:
@@ -103,13 +94,9 @@ class Server:
 
     async def _line(self, wanted: Callable[[str], bool]) -> str:
         assert self.process is not None
-        assert self.process.stdout is not None
-        while True:
-            raw = await asyncio.wait_for(self.process.stdout.readline(), TIMEOUT)
-            if not raw:
-                raise RuntimeError(f"the {self.backend} server ended")
-            if wanted(line := raw.decode().strip()):
-                return line
+        return await read_line(
+            self.process, wanted, TIMEOUT, lambda: f"the {self.backend} server ended"
+        )
 
 
 @dataclass
@@ -320,21 +307,10 @@ async def wait_async_page(page: Any, condition: str) -> None:
 
 
 def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
     chromium = subprocess.run(
         [CHROMIUM, "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    return (
-        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-        f"matplotlib {matplotlib.__version__}, tornado {tornado.version}, {chromium}"
-    )
+    return common.machine(chromium)
 
 
 class Table:

@@ -36,8 +36,6 @@ import functools
 import ipaddress
 import json
 import os
-import platform
-import socket
 import struct
 import subprocess
 import sys
@@ -49,9 +47,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Final
 
-import matplotlib
 import numpy as np
-import tornado
+from common import free_port, machine, read_line
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
@@ -131,14 +128,6 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 # The server
-
-
-def free_port(address: str) -> int:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family) as probe:
-        probe.bind((address, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def proc_text(pid: int, name: str) -> str:
@@ -225,13 +214,12 @@ class SceneServer:
 
     async def _line(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
         assert self.process is not None
-        assert self.process.stdout is not None
-        while True:
-            raw = await asyncio.wait_for(self.process.stdout.readline(), timeout)
-            if not raw:
-                raise RuntimeError(f"the {self.backend} server ended: {self.log_text()[-2000:]}")
-            if wanted(line := raw.decode().strip()):
-                return line
+        return await read_line(
+            self.process,
+            wanted,
+            timeout,
+            lambda: f"the {self.backend} server ended: {self.log_text()[-2000:]}",
+        )
 
     def log_bytes(self) -> bytes:
         self.log.seek(0)
@@ -626,21 +614,6 @@ def keep_log(server: SceneServer, directory: Path | None) -> None:
 
 
 # The report
-
-
-def machine() -> str:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return (
-        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-        f"matplotlib {matplotlib.__version__}, tornado {tornado.version}"
-    )
 
 
 ROWS: Final[list[tuple[str, Callable[[Result], float], str]]] = [
