@@ -275,12 +275,17 @@ class Download(_FigureRequestHandler):
             return
 
         def save() -> bytes:
-            with manager.canvas.lock:
-                body = render_figure(figure, fmt, options.dpi, **options.savefig_kwargs())
-                # savefig puts the figure's colours back as it found them, which marks the
-                # figure stale; it is not (and a stale figure would change the revision).
-                figure.stale = False
-            return body
+            try:
+                with manager.canvas.lock:
+                    body = render_figure(figure, fmt, options.dpi, **options.savefig_kwargs())
+                    # savefig puts the figure's colours back as it found them, which marks
+                    # the figure stale; it is not (a stale figure would change the revision).
+                    figure.stale = False
+                return body
+            finally:
+                # Saving may have drawn Agg's buffer at the file's dpi; viewers need theirs
+                # back. (A file from the cache touched nothing: no render for it.)
+                manager.schedule_render(changed=False)
 
         try:
             body = await IOLoop.current().run_in_executor(
@@ -291,9 +296,6 @@ class Download(_FigureRequestHandler):
             raise tornado.web.HTTPError(
                 500, f"Saving the figure as {fmt} failed: {error}"
             ) from None
-        finally:
-            # Saving may have drawn Agg's buffer at the file's dpi; viewers need theirs back.
-            manager.schedule_render(changed=False)
         self.set_header("Content-Type", content_type(fmt))
         self.write(body)
 
