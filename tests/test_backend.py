@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.animation import FuncAnimation
 
-from webfig.canvas import FigureCanvasWebfig
+from webfig.backend import FigureCanvasWebfig
 from webfig.config import Settings
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer
@@ -56,7 +56,7 @@ def test_show_without_blocking_returns_and_keeps_serving():
             import urllib.request
             import matplotlib; matplotlib.use("webfig")
             import matplotlib.pyplot as plt
-            from webfig.server import default_server
+            from webfig.backend import default_server
             plt.plot([1, 2, 3])
             plt.show(block=False)
             print("returned")

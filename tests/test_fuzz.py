@@ -298,8 +298,8 @@ class Viewer:
         self.client.close()
 
 
-def canvas_of(figure: Figure) -> webfig_canvas.FigureCanvasWebfig:
-    return cast("webfig_canvas.FigureCanvasWebfig", figure.canvas)
+def canvas_of(figure: Figure) -> webfig_canvas.WebfigCanvas:
+    return cast("webfig_canvas.WebfigCanvas", figure.canvas)
 
 
 def agg_picture(figure: Figure) -> Pixels:

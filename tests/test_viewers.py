@@ -8,8 +8,8 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 
+from webfig.backend import FigureManagerWebfig
 from webfig.handlers import FIGURE_CLOSED
-from webfig.manager import FigureManagerWebfig
 
 from .conftest import WsClient, wait_until
 from .imaging import decode_png

@@ -17,8 +17,9 @@ from matplotlib.backend_bases import (
 from matplotlib.backend_tools import Cursors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from . import outgoing
 from .frames import Pixels, Rect
-from .manager import FigureManagerWebfig
+from .manager import WebfigManager
 from .protocol import Key, Mouse
 from .regions import SavedRegion
 from .timer import TimerWebfig
@@ -61,8 +62,11 @@ def held_buttons(bits: int) -> frozenset[MouseButton]:
     return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
 
 
-class FigureCanvasWebfig(FigureCanvasAgg):
+class WebfigCanvas(FigureCanvasAgg):
     """An Agg canvas whose pictures and events travel to and from browser viewers.
+
+    pyplot uses :class:`webfig.backend.FigureCanvasWebfig`, which is this canvas with
+    pyplot's figure manager.
 
     ``lock`` is held while webfig draws the figure, reads its pixels, or hands it a viewer's
     event or a timer tick. A script that changes the figure from a thread of its own while
@@ -74,8 +78,8 @@ class FigureCanvasWebfig(FigureCanvasAgg):
         fig.canvas.draw_idle()
     """
 
-    manager_class = FigureManagerWebfig
-    manager: FigureManagerWebfig | None
+    manager_class = WebfigManager
+    manager: WebfigManager | None
     _timer_cls = TimerWebfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,14 +144,14 @@ class FigureCanvasWebfig(FigureCanvasAgg):
 
     def set_cursor(self, cursor: Cursors) -> None:
         if self.manager is not None:
-            self.manager.broadcast({"type": "cursor", "cursor": _CSS_CURSORS[cursor]})
+            self.manager.broadcast(outgoing.cursor(_CSS_CURSORS[cursor]))
 
     def set_capture_scroll(self, capture: bool) -> None:
         """Whether wheel events over the canvas stop scrolling the page."""
         if capture != self.capture_scroll:
             self.capture_scroll = capture
             if self.manager is not None:
-                self.manager.broadcast({"type": "capture_scroll", "capture_scroll": capture})
+                self.manager.broadcast(outgoing.capture_scroll(capture))
 
     # Size
 

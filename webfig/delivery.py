@@ -18,6 +18,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar
 
+from . import outgoing
 from .frames import (
     Frame,
     FrameKind,
@@ -29,8 +30,8 @@ from .frames import (
     encode_tile,
     pack_rect_frame,
 )
+from .interfaces import Viewer
 from .regions import SavedRegion
-from .viewer import Viewer
 
 _log = logging.getLogger(__name__)
 
@@ -292,7 +293,7 @@ def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bool:
         return False
     if state.image_mode != frame.kind:
         state.image_mode = frame.kind
-        viewer.send_json({"type": "image_mode", "mode": frame.kind})
+        viewer.send_json(outgoing.image_mode(frame.kind))
     viewer.send_binary(frame.png)
     return True
 

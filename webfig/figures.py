@@ -2,49 +2,38 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from typing import Protocol
 
-import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
-from matplotlib.backend_bases import FigureCanvasBase
 
-from .manager import FigureManagerWebfig
+from .interfaces import ServedFigure
 
 
 class FigureRegistry(Protocol):
     """Where the server finds figures by number."""
 
-    def get(self, num: int) -> FigureManagerWebfig | None: ...
+    def get(self, num: int) -> ServedFigure | None: ...
 
-    def managers(self) -> list[FigureManagerWebfig]: ...
+    def figures(self) -> list[ServedFigure]:
+        """Every figure, in number order."""
 
 
 class PyplotFigures:
-    """pyplot's open figures that use the webfig backend."""
+    """pyplot's open figures that webfig can serve (those of the webfig backend)."""
 
-    def get(self, num: int) -> FigureManagerWebfig | None:
+    def get(self, num: int) -> ServedFigure | None:
         # Gcf.get_fig_manager would also make the figure pyplot's current one: a viewer
         # opening a page must not change which figure the script draws on.
         manager = Gcf.figs.get(num)
-        return manager if isinstance(manager, FigureManagerWebfig) else None
+        return manager if isinstance(manager, ServedFigure) else None
 
-    def managers(self) -> list[FigureManagerWebfig]:
+    def figures(self) -> list[ServedFigure]:
         return [
             manager
             for _, manager in sorted(list(Gcf.figs.items()))
-            if isinstance(manager, FigureManagerWebfig)
+            if isinstance(manager, ServedFigure)
         ]
-
-
-def download_formats(canvas: FigureCanvasBase) -> dict[str, str]:
-    """The formats a figure can be saved in on this machine, with their descriptions: the
-    canvas' own, less pgf when there is no TeX to make it."""
-    formats = dict(canvas.get_supported_filetypes())
-    if shutil.which(mpl.rcParams["pgf.texsystem"]) is None:
-        formats.pop("pgf", None)
-    return formats
 
 
 @dataclass(frozen=True)
@@ -61,16 +50,15 @@ class FigureInfo:
     default_format: str
 
     @classmethod
-    def of(cls, manager: FigureManagerWebfig, prefix: str) -> FigureInfo:
-        canvas = manager.canvas
-        width, height = canvas.get_width_height()
+    def of(cls, figure: ServedFigure, prefix: str) -> FigureInfo:
+        width, height = figure.size
         return cls(
-            num=int(manager.num),
-            label=manager.get_window_title(),
+            num=figure.number,
+            label=figure.title,
             width=width,
             height=height,
-            socket_path=f"{prefix}/{manager.num}/ws",
-            download_path=f"{prefix}/{manager.num}/download",
-            formats=sorted(download_formats(canvas)),
-            default_format=canvas.get_default_filetype(),
+            socket_path=f"{prefix}/{figure.number}/ws",
+            download_path=f"{prefix}/{figure.number}/download",
+            formats=sorted(figure.download_formats()),
+            default_format=figure.default_format,
         )

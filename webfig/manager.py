@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
+import shutil
 import threading
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
 from matplotlib.backend_bases import FigureManagerBase
 
-from . import protocol
+from . import outgoing, protocol
 from .delivery import FrameDelivery, ViewerState
+from .downloads import DownloadOptions
 from .eventloop import encoder_pool, server_thread
+from .interfaces import Viewer
 from .lifecycle import figure_changes
+from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
+from .render import render
+from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
-from .viewer import Viewer
 
 if TYPE_CHECKING:
-    from .canvas import FigureCanvasWebfig
+    from .canvas import WebfigCanvas
 
 _log = logging.getLogger(__name__)
 
@@ -33,8 +36,9 @@ STATUS_INTERVAL: Final = 0.1
 _serials = itertools.count(1)
 
 
-class FigureManagerWebfig(FigureManagerBase):
-    """Keeps every viewer of one figure up to date.
+class WebfigManager(FigureManagerBase):
+    """Keeps every viewer of one figure up to date: the figure as a
+    :class:`~webfig.interfaces.ServedFigure`.
 
     Viewer bookkeeping, message handling and rendering all run on the server's event loop;
     the public methods that a script may call from its own thread (``resize``,
@@ -50,15 +54,19 @@ class FigureManagerWebfig(FigureManagerBase):
     Size policy: the figure's size changes only when the script sets it or a viewer's user
     resizes it explicitly; opening a page changes nothing for the others. The figure renders
     at the highest device pixel ratio among its viewers, so every screen gets a sharp picture.
+
+    Which server shows the figure is not the manager's business: any server whose registry
+    lists it does. pyplot's manager (:class:`webfig.backend.FigureManagerWebfig`) starts the
+    default server in ``show``.
     """
 
-    canvas: FigureCanvasWebfig
+    canvas: WebfigCanvas
     toolbar: NavigationToolbarWebfig | None
 
-    def __init__(self, canvas: FigureCanvasWebfig, num: int) -> None:
+    def __init__(self, canvas: WebfigCanvas, num: int) -> None:
         self._delivery = FrameDelivery(server_thread().loop, encoder_pool(), self._schedule)
         self._window_title = ""
-        self.serial = next(_serials)
+        self._serial = next(_serials)
         self._schedule_lock = threading.Lock()
         self._revision = 0
         self._render_pending = False
@@ -69,9 +77,9 @@ class FigureManagerWebfig(FigureManagerBase):
         self._restored: SavedRegion | None = None
         # The viewer whose message is being handled, so replies (``save``) reach only it.
         self._replying_to: Viewer | None = None
-        # Status messages waiting for the end of the current STATUS_INTERVAL, if one runs.
-        self._status_timer: asyncio.TimerHandle | None = None
-        self._pending_status: Mapping[str, object] | None = None
+        # The status line follows the pointer; repainting it on every move costs a browser
+        # as much as a frame does, and nobody reads ten updates a second anyway.
+        self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
         super().__init__(canvas, num)
         if mpl.rcParams["toolbar"] == "toolbar2":
             self.toolbar = NavigationToolbarWebfig(
@@ -82,28 +90,18 @@ class FigureManagerWebfig(FigureManagerBase):
     # matplotlib's manager interface
 
     def show(self) -> None:
-        """Make sure the figure server is running; the figure is live from now on."""
-        from .server import default_server  # the backend starts the server, never the reverse
-
-        default_server().ensure_started()
-
-    @classmethod
-    def start_main_loop(cls) -> None:
-        """Serve until Ctrl+C (what a blocking ``plt.show()`` does)."""
-        from .server import default_server
-
-        default_server().serve_until_interrupted()
+        """Nothing to do: the figure is live for every server that lists it."""
 
     def resize(self, w: float, h: float, forward: bool = True) -> None:
         """Tell every viewer the figure's new size (``w``, ``h`` in device pixels)."""
         ratio = self.canvas.device_pixel_ratio
-        self.broadcast({"type": "resize", "size": [w / ratio, h / ratio], "forward": forward})
+        self.broadcast(outgoing.resize(w / ratio, h / ratio, forward=forward))
         server_thread().call_soon(self._delivery.invalidate_all)
         self.schedule_render()
 
     def set_window_title(self, title: str) -> None:
         self._window_title = title
-        self.broadcast({"type": "figure_label", "label": title})
+        self.broadcast(outgoing.figure_label(title))
         figure_changes.changed()
 
     def get_window_title(self) -> str:
@@ -118,9 +116,54 @@ class FigureManagerWebfig(FigureManagerBase):
         for viewer in self._delivery.viewers():
             viewer.figure_closed()
         self._delivery.clear()
-        if self._status_timer is not None:
-            self._status_timer.cancel()
-            self._status_timer = None
+        self._status.cancel()
+
+    # What a server shows of the figure
+
+    @property
+    def number(self) -> int:
+        return int(self.num)
+
+    @property
+    def title(self) -> str:
+        return self._window_title
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in CSS pixels."""
+        return self.canvas.get_width_height()
+
+    @property
+    def size_inches(self) -> tuple[float, float]:
+        width, height = self.canvas.figure.get_size_inches()
+        return float(width), float(height)
+
+    @property
+    def default_format(self) -> str:
+        return self.canvas.get_default_filetype()
+
+    def download_formats(self) -> dict[str, str]:
+        """The formats the figure can be saved in on this machine, with their descriptions:
+        the canvas' own, less pgf when there is no TeX to make it."""
+        formats = dict(self.canvas.get_supported_filetypes())
+        if shutil.which(mpl.rcParams["pgf.texsystem"]) is None:
+            formats.pop("pgf", None)
+        return formats
+
+    def save(self, fmt: str, options: DownloadOptions) -> bytes:
+        """The figure as a file in ``fmt``; blocks, holding the canvas' lock, so call it off
+        the event loop. Viewers' pictures and the figure's revision stay as they were."""
+        figure = self.canvas.figure
+        try:
+            with self.canvas.lock:
+                body = render(figure, fmt, options.dpi, **options.savefig_kwargs())
+                # savefig puts the figure's colours back as it found them, which marks the
+                # figure stale; it is not (a stale figure would change the revision).
+                figure.stale = False
+            return body
+        finally:
+            # Saving may have drawn Agg's buffer at the file's dpi; viewers need theirs back.
+            self.schedule_render(changed=False)
 
     # Viewers
 
@@ -136,15 +179,15 @@ class FigureManagerWebfig(FigureManagerBase):
     def add_viewer(self, viewer: Viewer) -> None:
         """Start sending ``viewer`` this figure's messages; on the event loop only."""
         self._delivery.add(viewer)
-        viewer.send_json({"type": "figure_label", "label": self._window_title})
+        viewer.send_json(outgoing.figure_label(self._window_title))
         width, height = self.canvas.get_width_height()
-        viewer.send_json({"type": "resize", "size": [width, height], "forward": True})
+        viewer.send_json(outgoing.resize(width, height, forward=True))
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._delivery.remove(viewer)
         self._follow_pixel_ratios()
 
-    def broadcast(self, content: Mapping[str, object]) -> None:
+    def broadcast(self, content: Message) -> None:
         """Send ``content`` to every viewer; from any thread."""
         if server_thread().in_loop_thread():
             for viewer in self._delivery.viewers():
@@ -152,30 +195,11 @@ class FigureManagerWebfig(FigureManagerBase):
         else:
             server_thread().call_soon(lambda: self.broadcast(content))
 
-    def broadcast_status(self, content: Mapping[str, object]) -> None:
-        """Broadcast a status line update, at most one per STATUS_INTERVAL: the first at
-        once, then the latest at the end of each interval. From any thread.
+    def broadcast_status(self, content: Message) -> None:
+        """Broadcast a status line update, at most one per STATUS_INTERVAL; from any thread."""
+        self._status(content)
 
-        The status line follows the pointer; repainting it on every move costs a browser
-        as much as a frame does, and nobody reads ten updates a second anyway.
-        """
-        if not server_thread().in_loop_thread():
-            server_thread().call_soon(lambda: self.broadcast_status(content))
-        elif self._status_timer is None:
-            self.broadcast(content)
-            self._status_timer = server_thread().loop.call_later(
-                STATUS_INTERVAL, self._flush_status
-            )
-        else:
-            self._pending_status = content
-
-    def _flush_status(self) -> None:
-        content, self._pending_status = self._pending_status, None
-        self._status_timer = None
-        if content is not None:
-            self.broadcast_status(content)
-
-    def reply(self, content: Mapping[str, object]) -> None:
+    def reply(self, content: Message) -> None:
         """Send ``content`` to the viewer being answered, or to all when there is none."""
         if self._replying_to is not None:
             self._replying_to.send_json(content)
@@ -216,7 +240,7 @@ class FigureManagerWebfig(FigureManagerBase):
                 self._refresh(viewer)
             case Command(type="send_image_mode"):
                 state.image_mode = "full" if state.needs_full else "diff"
-                viewer.send_json({"type": "image_mode", "mode": state.image_mode})
+                viewer.send_json(outgoing.image_mode(state.image_mode))
             case SetPixelRatio(ratio=ratio):
                 state.pixel_ratio = ratio
                 self._follow_pixel_ratios()
@@ -233,7 +257,7 @@ class FigureManagerWebfig(FigureManagerBase):
     def _pointer(self, viewer: Viewer, state: ViewerState, message: Mouse) -> None:
         self.canvas.dispatch_mouse(message)
         if message.type == "motion_notify" and protocol.MOTION_ACK in state.extensions:
-            viewer.send_json({"type": "motion_ack"})
+            viewer.send_json(outgoing.motion_ack())
 
     def _follow_pixel_ratios(self) -> None:
         """Render at the highest pixel ratio a viewer asked for; the CSS size stays."""
@@ -249,20 +273,14 @@ class FigureManagerWebfig(FigureManagerBase):
         """Accept the extensions webfig knows; they change the protocol for this viewer only."""
         state.extensions = frozenset(extensions) & protocol.SUPPORTED_EXTENSIONS
         state.format = "rect" if protocol.RECT_FRAMES in state.extensions else "png"
-        viewer.send_json(
-            {
-                "type": "webfig_welcome",
-                "protocol": protocol.PROTOCOL_VERSION,
-                "extensions": sorted(state.extensions),
-            }
-        )
+        viewer.send_json(outgoing.welcome(protocol.PROTOCOL_VERSION, state.extensions))
 
     def _refresh(self, viewer: Viewer) -> None:
-        viewer.send_json({"type": "figure_label", "label": self._window_title})
+        viewer.send_json(outgoing.figure_label(self._window_title))
         if self.toolbar is not None:
             for content in self.toolbar.state_messages():
                 viewer.send_json(content)
-        viewer.send_json({"type": "capture_scroll", "capture_scroll": self.canvas.capture_scroll})
+        viewer.send_json(outgoing.capture_scroll(self.canvas.capture_scroll))
         # With a render on its way, the viewer waits for it rather than get a stale picture
         # first (one from before its own pixel ratio, say).
         self._delivery.request_full(viewer, newer_coming=self._render_wanted())
@@ -279,13 +297,13 @@ class FigureManagerWebfig(FigureManagerBase):
 
     # Rendering
 
-    def revision(self) -> int:
-        """A number that changes whenever the figure may have: every draw or blit asked for,
-        and a figure changed since its last draw. (Downloads use it as their ETag.)"""
+    def revision(self) -> str:
+        """Changes whenever the figure may have: every draw or blit asked for, and a figure
+        changed since its last draw. Unique in the process (figure numbers are reused)."""
         with self._schedule_lock:
             if self.canvas.figure.stale:
                 self._revision += 1
-            return self._revision
+            return f"{self._serial}.{self._revision}"
 
     def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None:
         """Render and send a frame soon; from any thread. Calls before the render coalesce.

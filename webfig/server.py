@@ -236,16 +236,3 @@ class FigureServer:
             _log.info("webfig: interrupted, shutting down")
         finally:
             self.stop()
-
-
-_default_lock = threading.Lock()
-_default: FigureServer | None = None
-
-
-def default_server() -> FigureServer:
-    """The server ``plt.show()`` uses, made from the settings in force on first use."""
-    global _default  # noqa: PLW0603 - one pyplot server per process, created lazily
-    with _default_lock:
-        if _default is None:
-            _default = FigureServer()
-        return _default

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from matplotlib.backend_bases import NavigationToolbar2
 
+from . import outgoing
+from .outgoing import Message
 from .protocol import ToolName
 
 if TYPE_CHECKING:
     from matplotlib.backend_bases import Event, FigureCanvasBase
 
-Send = Callable[[Mapping[str, object]], None]
+Send = Callable[[Message], None]
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,17 @@ class NavigationToolbarWebfig(NavigationToolbar2):
     def set_message(self, s: str) -> None:
         if s != self.message:
             self.message = s
-            self._status({"type": "message", "message": s})
+            self._status(outgoing.status(s))
 
     def draw_rubberband(self, event: Event, x0: float, y0: float, x1: float, y1: float) -> None:
-        self._broadcast({"type": "rubberband", "x0": x0, "y0": y0, "x1": x1, "y1": y1})
+        self._broadcast(outgoing.rubberband(x0, y0, x1, y1))
 
     def remove_rubberband(self) -> None:
-        self._broadcast({"type": "rubberband", "x0": -1, "y0": -1, "x1": -1, "y1": -1})
+        self._broadcast(outgoing.no_rubberband())
 
     def save_figure(self, *args: Any) -> Any:
         """Ask the viewer that pressed the key (or the button) to download the figure."""
-        self._reply({"type": "save"})
+        self._reply(outgoing.save())
         return self.UNKNOWN_SAVED_STATUS
 
     def pan(self, *args: Any) -> None:
@@ -91,22 +93,16 @@ class NavigationToolbarWebfig(NavigationToolbar2):
     def set_history_buttons(self) -> None:
         self._broadcast(self.history_message())
 
-    def navigate_mode_message(self) -> dict[str, object]:
-        return {"type": "navigate_mode", "mode": self.mode.name}
+    def navigate_mode_message(self) -> Message:
+        return outgoing.navigate_mode(self.mode.name)
 
-    def history_message(self) -> dict[str, object]:
+    def history_message(self) -> Message:
         # The view history has no public API; every toolbar reads it like this.
         history = self._nav_stack  # type: ignore[attr-defined]
-        return {
-            "type": "history_buttons",
-            "Back": history._pos > 0,
-            "Forward": history._pos < len(history) - 1,
-        }
+        return outgoing.history_buttons(
+            back=history._pos > 0, forward=history._pos < len(history) - 1
+        )
 
-    def state_messages(self) -> list[dict[str, object]]:
+    def state_messages(self) -> list[Message]:
         """What a new viewer needs to show the toolbar as it is."""
-        return [
-            self.history_message(),
-            self.navigate_mode_message(),
-            {"type": "message", "message": self.message},
-        ]
+        return [self.history_message(), self.navigate_mode_message(), outgoing.status(self.message)]

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 from playwright.sync_api import Locator, Page
 
-from webfig.canvas import FigureCanvasWebfig
+from webfig.backend import FigureCanvasWebfig
 from webfig.eventloop import server_thread
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from webfig.manager import FigureManagerWebfig
+from webfig.backend import FigureManagerWebfig
 
 from .helpers import FigureOnPage, agg_pixels, line_figure, on_server, wait_until
 

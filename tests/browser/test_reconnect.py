@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from webfig.manager import FigureManagerWebfig
+from webfig.backend import FigureManagerWebfig
 from webfig.server import FigureServer
 
 from .conftest import VIEWPORT, PageProblems

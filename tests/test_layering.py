@@ -1,0 +1,122 @@
+"""The package's shape: dependencies run one way, and no module grows past what one reads.
+
+Imports are read from the source (inside functions too, but not those under
+``if TYPE_CHECKING:``, which never run).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "webfig"
+MAX_LINES = 400
+# The backend's side of the Viewer and ServedFigure interfaces: it never talks to Tornado.
+TRANSPORT_FREE = ("webfig.canvas", "webfig.manager", "webfig.delivery", "webfig.frames")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in {
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        }:
+            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
+def imports(name: str) -> set[str]:
+    """The modules ``name`` imports: webfig's by full name, others by their top package."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _runtime_nodes(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                found.add(node.module or "")
+                continue
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            target = f"{base}.{node.module}" if node.module else base
+            # ``from . import outgoing`` imports a module; ``from . import __version__`` not.
+            submodules = {f"{target}.{alias.name}" for alias in node.names}
+            found.update((submodules & MODULES.keys()) or {target})
+    return {item if item.startswith("webfig") else item.split(".")[0] for item in found}
+
+
+GRAPH = {name: imports(name) & MODULES.keys() for name in MODULES}
+
+
+def find_cycle() -> list[str] | None:
+    """One import cycle among webfig's modules, as the modules along it, if there is one."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return None
+        path.append(name)
+        for imported in sorted(GRAPH[name]):
+            if cycle := visit(imported):
+                return cycle
+        path.pop()
+        done.add(name)
+        return None
+
+    return next((cycle for name in MODULES if (cycle := visit(name))), None)
+
+
+def reachable(name: str) -> set[str]:
+    seen = {name}
+    stack = [name]
+    while stack:
+        for imported in GRAPH[stack.pop()] - seen:
+            seen.add(imported)
+            stack.append(imported)
+    return seen
+
+
+def test_the_reader_finds_imports_and_cycles(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert {"webfig.interfaces", "webfig.delivery", "matplotlib"} <= imports("webfig.manager")
+    assert "webfig.demo" in imports("webfig.__main__")  # inside a function
+    # canvas.py imports the manager only for its type, under TYPE_CHECKING in manager.py.
+    assert "webfig.canvas" not in imports("webfig.manager")
+    assert "webfig.outgoing" in imports("webfig.handlers.sockets")  # from .. import outgoing
+    monkeypatch.setitem(GRAPH, "webfig.frames", {"webfig.canvas"})
+    assert find_cycle() == ["webfig.canvas", "webfig.frames", "webfig.canvas"]
+
+
+def test_no_import_cycle() -> None:
+    assert find_cycle() is None
+
+
+@pytest.mark.parametrize("name", TRANSPORT_FREE)
+def test_the_backend_side_imports_no_tornado(name: str) -> None:
+    tornado_users = sorted(m for m in reachable(name) if "tornado" in imports(m))
+    assert tornado_users == [], f"{name} reaches Tornado through {tornado_users}"
+
+
+def test_only_the_composition_root_imports_the_server() -> None:
+    assert sorted(m for m in MODULES if "webfig.server" in GRAPH[m]) == ["webfig.backend"]
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_module_is_over_400_lines(name: str) -> None:
+    assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES

@@ -1,0 +1,230 @@
+"""The websockets: ``/ws`` lists the figures, ``/<num>/ws`` is one viewer of one figure."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from asyncio import Future
+from typing import Any, Final
+
+import tornado.websocket
+from tornado.ioloop import IOLoop
+
+from .. import outgoing
+from ..access import Access
+from ..figures import FigureRegistry
+from ..interfaces import ServedFigure
+from ..lifecycle import figure_changes
+from ..outgoing import Message
+from ..problems import ProblemLog
+from ..protocol import ProtocolError, SupportsBinary, parse_message
+from .guard import Guarded
+
+_log = logging.getLogger(__name__)
+
+# The close code that tells a viewer its figure is gone (no point reconnecting).
+FIGURE_CLOSED: Final = 4000
+# Seconds the figure list waits after a change, so a burst of changes makes one message.
+FIGURE_LIST_DELAY: Final = 0.05
+
+
+class OpenSockets:
+    """The websockets open through one set of figure routes, so their server can close them.
+
+    (Tornado's HTTPServer forgets a connection once it is upgraded to a websocket.)
+    """
+
+    def __init__(self) -> None:
+        self._sockets: set[_Socket] = set()
+
+    def __len__(self) -> int:
+        return len(self._sockets)
+
+    def add(self, socket: _Socket) -> None:
+        self._sockets.add(socket)
+
+    def discard(self, socket: _Socket) -> None:
+        self._sockets.discard(socket)
+
+    def close_all(self, reason: str) -> None:
+        for socket in list(self._sockets):
+            socket.close(1001, reason)
+
+
+def _ignore_closed(written: Future[None]) -> None:
+    """Collect a failed write's error: a viewer that left is not a problem to report."""
+    if not written.cancelled() and written.exception() is not None:
+        _log.debug("a frame for a viewer that left was dropped: %r", written.exception())
+
+
+class _Socket(Guarded, tornado.websocket.WebSocketHandler):
+    """What both of webfig's websockets share: access rules, the origin check, the
+    registry of open sockets, and sends that may come from any thread."""
+
+    def initialize(
+        self,
+        figures: FigureRegistry,
+        prefix: str = "",
+        access: Access | None = None,
+        sockets: OpenSockets | None = None,
+        problems: ProblemLog | None = None,
+    ) -> None:
+        self.figures = figures
+        self.access = access or Access()
+        self.sockets = sockets
+        self.problems = problems or ProblemLog()
+        self._loop = IOLoop.current()
+
+    def keep_token(self, token: str) -> None:
+        """Nothing to keep: the page that opened the socket has the cookie already."""
+
+    def check_origin(self, origin: str) -> bool:
+        """Accept a page from this server's own origin, or from an allowed one.
+
+        Security: without this a page on any site could open a socket and drive or watch
+        figures (browsers do not apply the same-origin policy to websockets). The server's
+        own origin is the ``Host`` the request came to, or the ``X-Forwarded-Host`` a
+        reverse proxy set; a hostile page cannot forge either header in a browser.
+        """
+        hosts = [self.request.host, *self.request.headers.get("X-Forwarded-Host", "").split(",")]
+        if self.access.origin_allowed(origin, hosts):
+            return True
+        self._report("refused origin", f"refused a websocket from origin {origin!r}")
+        return False
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self.set_nodelay(True)
+        if self.sockets is not None:
+            self.sockets.add(self)
+
+    def on_close(self) -> None:
+        if self.sockets is not None:
+            self.sockets.discard(self)
+
+    def _report(self, kind: str, problem: str, *, exc_info: bool = False) -> None:
+        """Log a problem: the first of its ``kind`` as a warning, the rest quietly."""
+        self.problems.report(kind, f"{self.request.remote_ip}: {problem}", exc_info=exc_info)
+
+    def _send(self, message: str | bytes, *, binary: bool = False) -> None:
+        self._loop.add_callback(self._write, message, binary)
+
+    def _write(self, message: str | bytes, binary: bool) -> None:
+        try:
+            written = self.write_message(message, binary=binary)
+        except tornado.websocket.WebSocketClosedError:
+            return  # the viewer left; on_close cleans up
+        # The write may also fail later, when the viewer leaves while it is under way.
+        written.add_done_callback(_ignore_closed)
+
+
+class FigureList(_Socket):
+    """``/ws``: the numbers and labels of the open figures, sent again whenever they change
+    (:func:`webfig.outgoing.figure_list`). The socket takes no messages."""
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        super().open(*args, **kwargs)
+        self._last_sent: Message | None = None
+        self._pending: object | None = None
+        figure_changes.subscribe(self._changed)
+        self._send_list()
+
+    def on_close(self) -> None:
+        super().on_close()
+        figure_changes.unsubscribe(self._changed)
+        if self._pending is not None:
+            self._loop.remove_timeout(self._pending)
+
+    def on_message(self, message: str | bytes) -> None:
+        self._report("list message", "the figure list socket takes no messages")
+
+    def _changed(self) -> None:
+        self._loop.add_callback(self._schedule)
+
+    def _schedule(self) -> None:
+        # A short wait: pyplot registers a new figure just after its manager announces it,
+        # and a script that opens ten figures should cost one message.
+        if self._pending is None:
+            self._pending = self._loop.call_later(FIGURE_LIST_DELAY, self._send_list)
+
+    def _send_list(self) -> None:
+        self._pending = None
+        listed = outgoing.figure_list(
+            (figure.number, figure.title) for figure in self.figures.figures()
+        )
+        if listed != self._last_sent:
+            self._last_sent = listed
+            self._send(json.dumps(listed))
+
+
+class WebSocket(_Socket):
+    """``/<num>/ws``: one viewer's connection to one figure.
+
+    This handler is the transport behind the :class:`~webfig.interfaces.Viewer` interface: it
+    turns text messages into checked protocol messages for the figure, and the figure's
+    ``send_json``/``send_binary`` calls into websocket messages.
+    """
+
+    def initialize(self, *args: Any, **kwargs: Any) -> None:
+        super().initialize(*args, **kwargs)
+        self.figure: ServedFigure | None = None
+        self.supports_binary = True
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse the upgrade with a 404 when the figure does not exist."""
+        num = int(args[0])
+        if self.figures.get(num) is None:
+            self.set_status(404)
+            self.finish(f"There is no figure {num}.\n")
+            return
+        await super().get(*args, **kwargs)
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self.figure = self.figures.get(int(args[0]))
+        if self.figure is None:  # closed between the upgrade check and now
+            self.close(FIGURE_CLOSED, "figure closed")
+            return
+        super().open(*args, **kwargs)
+        self.figure.add_viewer(self)
+
+    def on_close(self) -> None:
+        super().on_close()
+        if self.figure is not None:
+            self.figure.remove_viewer(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            parsed = parse_message(message)
+        except ProtocolError as error:
+            self._report(error.kind, f"ignored a message: {error}")
+            return
+        if isinstance(parsed, SupportsBinary):
+            self.supports_binary = parsed.value
+        elif self.figure is not None:
+            try:
+                self.figure.handle_message(self, parsed)
+            except Exception as error:
+                # matplotlib, or a callback of the script's, failed on a valid message (a
+                # zoom to a rectangle of no width, say). As in desktop backends the figure
+                # and this viewer go on; left to Tornado, the connection would be dropped.
+                name = type(parsed).__name__
+                self._report(
+                    f"failed: {name}: {type(error).__name__}",
+                    f"handling a {name} message failed: {error!r}",
+                    exc_info=True,
+                )
+
+    # The Viewer interface
+
+    def send_json(self, content: Message) -> None:
+        self._send(json.dumps(content))
+
+    def send_binary(self, blob: bytes) -> None:
+        if self.supports_binary:
+            self._send(blob, binary=True)
+        else:
+            self._send("data:image/png;base64," + base64.b64encode(blob).decode())
+
+    def figure_closed(self) -> None:
+        # After the messages already queued, so the viewer gets them before the close.
+        self._loop.add_callback(self.close, FIGURE_CLOSED, "figure closed")

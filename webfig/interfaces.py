@@ -1,0 +1,76 @@
+"""The two interfaces between the backend and the transport that serves it.
+
+:class:`Viewer` is what a figure needs of a viewer: somewhere to send messages and frames.
+:class:`ServedFigure` is what the server needs of a figure. The figure manager implements one
+and talks only to the other, never to Tornado; the handlers do the reverse. So either side can
+be driven by plain objects in tests, and either can change without the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+from .downloads import DownloadOptions
+from .outgoing import Message
+from .protocol import ClientMessage
+
+
+class Viewer(Protocol):
+    """One browser view of one figure."""
+
+    def send_json(self, content: Message) -> None:
+        """Send one JSON message. May be called from any thread."""
+
+    def send_binary(self, blob: bytes) -> None:
+        """Send one binary frame. May be called from any thread."""
+
+    def figure_closed(self) -> None:
+        """The figure is gone: tell the viewer so and end the connection. On the event loop."""
+
+
+@runtime_checkable
+class ServedFigure(Protocol):
+    """One figure as a server sees it: what its pages show, its viewers, its files.
+
+    ``add_viewer``, ``remove_viewer`` and ``handle_message`` are called on the event loop and
+    return at once; the figure does its work (drawing, encoding) when and where it sees fit.
+    ``save`` blocks until the file is made: call it off the event loop.
+    """
+
+    @property
+    def number(self) -> int:
+        """The figure's number, which names it in URLs (``/<number>``)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """Width and height in CSS pixels."""
+
+    @property
+    def size_inches(self) -> tuple[float, float]: ...
+
+    @property
+    def default_format(self) -> str:
+        """The download format offered first."""
+
+    def download_formats(self) -> Mapping[str, str]:
+        """The formats the figure can be saved in, with their descriptions."""
+
+    def revision(self) -> str:
+        """A token that changes whenever the figure may have changed, and that no other
+        figure of the process has (figure numbers are reused); downloads' ETags use it."""
+
+    def add_viewer(self, viewer: Viewer) -> None:
+        """Start sending ``viewer`` this figure's messages and frames."""
+
+    def remove_viewer(self, viewer: Viewer) -> None: ...
+
+    def handle_message(self, viewer: Viewer, message: ClientMessage) -> None:
+        """Act on one checked message from ``viewer``."""
+
+    def save(self, fmt: str, options: DownloadOptions) -> bytes:
+        """The figure as a file in ``fmt``, drawn as ``options`` say; viewers' pictures and
+        the figure are left as they were."""
