@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,17 +44,25 @@ class RecordingViewer:
     def wait_for(
         self, predicate: Callable[[dict[str, Any] | bytes], bool], *, after: int = 0
     ) -> dict[str, Any] | bytes:
-        """The first message from index ``after`` on that matches, waiting for it."""
-        with self._changed:
-            found: list[dict[str, Any] | bytes] = []
+        """The first message from index ``after`` on that matches, waiting for it.
 
-            def match() -> bool:
-                found[:] = [m for m in self.messages[after:] if predicate(m)][:1]
-                return bool(found)
-
-            if not self._changed.wait_for(match, TIMEOUT):
+        ``predicate`` runs without this viewer's lock: it may take the canvas' lock, which
+        the server thread holds while it sends (a draw sets the cursor, say).
+        """
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            with self._changed:
+                count = len(self.messages)
+                messages = self.messages[after:]
+            found = next((m for m in messages if predicate(m)), None)
+            if found is not None:
+                return found
+            with self._changed:
+                more = self._changed.wait_for(
+                    lambda seen=count: len(self.messages) > seen, deadline - time.monotonic()
+                )
+            if not more:
                 raise TimeoutError(f"no matching message; got {self.summary()}")
-            return found[0]
 
     def wait_for_json(self, type: str, *, after: int = 0) -> dict[str, Any]:
         message = self.wait_for(lambda m: isinstance(m, dict) and m["type"] == type, after=after)
