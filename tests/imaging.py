@@ -3,11 +3,50 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from webfig.frames import Pixels, unpack_rect_frame
+from webfig.frames import (
+    RECT_FRAME_FULL,
+    RECT_FRAME_HEADER,
+    RECT_FRAME_MAGIC,
+    RECT_FRAME_STEP,
+    RECT_FRAME_VERSION,
+    TILE_KINDS,
+    Pixels,
+    Rect,
+    Tile,
+)
+
+
+@dataclass(frozen=True)
+class RectFrame:
+    """A rect frame message, unpacked."""
+
+    width: int
+    height: int
+    full: bool
+    tiles: list[Tile]
+
+
+def unpack_rect_frame(message: bytes) -> RectFrame:
+    """The reference decoder of rect frames (docs/protocol.md), as a client reads them."""
+    magic, version, flags, count, width, height = RECT_FRAME_HEADER.unpack_from(message)
+    if magic != RECT_FRAME_MAGIC or version != RECT_FRAME_VERSION:
+        raise ValueError(f"not a version {RECT_FRAME_VERSION} rect frame")
+    offset = RECT_FRAME_HEADER.size
+    tiles = []
+    for _ in range(count):
+        x, y, tile_width, tile_height, kind, slot, length = RECT_FRAME_STEP.unpack_from(
+            message, offset
+        )
+        offset += RECT_FRAME_STEP.size
+        image = message[offset : offset + length]
+        tiles.append(Tile(Rect(x, y, tile_width, tile_height), TILE_KINDS[kind], image, slot))
+        offset += length
+    return RectFrame(width, height, bool(flags & RECT_FRAME_FULL), tiles)
 
 
 def decode_png(png: bytes) -> Pixels:

@@ -10,8 +10,9 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 
 from webfig.delivery import WINDOW
-from webfig.frames import RECT_FRAME_MAGIC, unpack_rect_frame
+from webfig.frames import RECT_FRAME_MAGIC
 
+from .imaging import unpack_rect_frame
 from .test_manager import acknowledging_viewer, join, on_loop, send
 from .viewers import RecordingViewer
 

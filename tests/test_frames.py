@@ -18,10 +18,9 @@ from webfig.frames import (
     encode_tile,
     frame_pixels,
     pack_rect_frame,
-    unpack_rect_frame,
 )
 
-from .imaging import decode_image, decode_png, paint, paint_rect_frame
+from .imaging import decode_image, decode_png, paint, paint_rect_frame, unpack_rect_frame
 
 
 def opaque(height: int, width: int, seed: int) -> np.ndarray:
@@ -70,10 +69,9 @@ def test_no_change_makes_no_frame():
     assert encode_frame(previous, previous.copy()) is None
 
 
-def test_full_is_sent_first_on_request_and_when_the_size_changes():
+def test_full_without_a_previous_frame_and_when_the_size_changes():
     current = opaque(8, 8, seed=3)
     assert encode_frame(None, current).kind == "full"
-    assert encode_frame(current, current, full=True).kind == "full"
     assert encode_frame(opaque(8, 9, seed=3), current).kind == "full"
     np.testing.assert_array_equal(decode_png(encode_frame(None, current).png), current)
 

@@ -37,7 +37,7 @@ def test_commands(kind):
 
 def test_supports_binary_and_hello():
     assert parse(type="supports_binary", value=False) == SupportsBinary(False)
-    assert parse(type="webfig_hello", protocol=1, extensions=["x"]) == Hello(1, ("x",))
+    assert parse(type="webfig_hello", protocol=1, extensions=["x"]) == Hello(("x",))
 
 
 def test_pixel_ratio_in_both_spellings():

@@ -20,7 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from . import outgoing
 from .frames import Pixels, Rect
 from .manager import WebfigManager
-from .protocol import Key, Mouse
+from .protocol import DOM_BUTTON_BITS, DOM_BUTTONS, Key, Mouse
 from .regions import SavedRegion
 from .timer import TimerWebfig
 
@@ -30,22 +30,8 @@ MAX_PIXEL_RATIO: Final = 4.0
 MIN_CANVAS_SIDE: Final = 16
 MAX_CANVAS_SIDE: Final = 8192
 
-# DOM ``MouseEvent.button`` numbers.
-_BUTTONS: Final = {
-    0: MouseButton.LEFT,
-    1: MouseButton.MIDDLE,
-    2: MouseButton.RIGHT,
-    3: MouseButton.BACK,
-    4: MouseButton.FORWARD,
-}
-# DOM ``MouseEvent.buttons`` bits.
-_BUTTON_BITS: Final = (
-    (1, MouseButton.LEFT),
-    (2, MouseButton.RIGHT),
-    (4, MouseButton.MIDDLE),
-    (8, MouseButton.BACK),
-    (16, MouseButton.FORWARD),
-)
+# matplotlib's buttons by DOM ``MouseEvent.button`` number.
+_BUTTONS: Final = {number: MouseButton[name.upper()] for number, name in enumerate(DOM_BUTTONS)}
 _CSS_CURSORS: Final = {
     Cursors.HAND: "pointer",
     Cursors.POINTER: "default",
@@ -59,7 +45,9 @@ _CSS_CURSORS: Final = {
 
 def held_buttons(bits: int) -> frozenset[MouseButton]:
     """The buttons a DOM ``buttons`` bitmask says are held."""
-    return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
+    return frozenset(
+        MouseButton[name.upper()] for name, bit in DOM_BUTTON_BITS.items() if bits & bit
+    )
 
 
 class WebfigCanvas(FigureCanvasAgg):

@@ -49,7 +49,6 @@ Format = Literal["png", "rect"]
 class Snapshot:
     """One rendered image of the figure; shared, never modified."""
 
-    version: int
     pixels: Pixels
     # The region a blit restored just before this snapshot, if any.
     restored: SavedRegion | None = None
@@ -174,8 +173,7 @@ class FrameDelivery:
     def publish(self, pixels: Pixels, restored: SavedRegion | None = None) -> None:
         """A new render (``restored``: the region a blit restored before it, if any);
         viewers that can take a frame get one."""
-        version = self._current.version + 1 if self._current else 1
-        self._current = Snapshot(version, pixels, restored)
+        self._current = Snapshot(pixels, restored)
         self.pump()
 
     def _room_made(self) -> None:

@@ -61,8 +61,10 @@ MAX_TILE_ROWS = 256
 RECT_FRAME_MAGIC = b"WFRM"
 RECT_FRAME_VERSION = 1
 RECT_FRAME_FULL = 1
-_HEADER = struct.Struct("<4sBBHHH")
-_TILE = struct.Struct("<HHHHBxHI")
+# A rect frame's header (magic, version, flags, step count, width, height), then per step:
+# x, y, width, height, kind, a zero byte, slot, image length. Little-endian.
+RECT_FRAME_HEADER = struct.Struct("<4sBBHHH")
+RECT_FRAME_STEP = struct.Struct("<HHHHBxHI")
 
 
 @dataclass(frozen=True)
@@ -109,14 +111,10 @@ def _as_words(pixels: Pixels) -> npt.NDArray[np.uint32]:
     return np.ascontiguousarray(pixels).view(np.uint32)[..., 0]
 
 
-def frame_pixels(
-    previous: Pixels | None, current: Pixels, *, full: bool = False
-) -> tuple[FrameKind, Pixels] | None:
-    """The pixels of the frame that takes a viewer from ``previous`` to ``current``.
-
-    Returns ``None`` when nothing changed (and no full frame was asked for).
-    """
-    if full or previous is None or previous.shape != current.shape:
+def frame_pixels(previous: Pixels | None, current: Pixels) -> tuple[FrameKind, Pixels] | None:
+    """The pixels of the frame that takes a viewer from ``previous`` (``None``: nothing, a
+    full frame) to ``current``; ``None`` when nothing changed."""
+    if previous is None or previous.shape != current.shape:
         return "full", current
     changed = _as_words(previous) != _as_words(current)
     if not changed.any():
@@ -126,9 +124,9 @@ def frame_pixels(
     return "diff", np.where(changed[..., np.newaxis], current, np.uint8(0))
 
 
-def encode_frame(previous: Pixels | None, current: Pixels, *, full: bool = False) -> Frame | None:
+def encode_frame(previous: Pixels | None, current: Pixels) -> Frame | None:
     """Encode the frame from ``previous`` to ``current``; ``None`` when there is nothing new."""
-    found = frame_pixels(previous, current, full=full)
+    found = frame_pixels(previous, current)
     if found is None:
         return None
     kind, pixels = found
@@ -248,7 +246,7 @@ def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool)
     """
     width, height = size
     parts = [
-        _HEADER.pack(
+        RECT_FRAME_HEADER.pack(
             RECT_FRAME_MAGIC,
             RECT_FRAME_VERSION,
             RECT_FRAME_FULL if full else 0,
@@ -260,32 +258,9 @@ def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool)
     for tile in tiles:
         rect, kind = tile.rect, TILE_KINDS.index(tile.kind)
         parts.append(
-            _TILE.pack(rect.x, rect.y, rect.width, rect.height, kind, tile.slot, len(tile.image))
+            RECT_FRAME_STEP.pack(
+                rect.x, rect.y, rect.width, rect.height, kind, tile.slot, len(tile.image)
+            )
         )
         parts.append(tile.image)
     return b"".join(parts)
-
-
-@dataclass(frozen=True)
-class RectFrame:
-    """A rect frame message, unpacked (the reference for clients, and for tests)."""
-
-    width: int
-    height: int
-    full: bool
-    tiles: list[Tile]
-
-
-def unpack_rect_frame(message: bytes) -> RectFrame:
-    magic, version, flags, count, width, height = _HEADER.unpack_from(message)
-    if magic != RECT_FRAME_MAGIC or version != RECT_FRAME_VERSION:
-        raise ValueError(f"not a version {RECT_FRAME_VERSION} rect frame")
-    offset = _HEADER.size
-    tiles = []
-    for _ in range(count):
-        x, y, tile_width, tile_height, kind, slot, length = _TILE.unpack_from(message, offset)
-        offset += _TILE.size
-        image = message[offset : offset + length]
-        tiles.append(Tile(Rect(x, y, tile_width, tile_height), TILE_KINDS[kind], image, slot))
-        offset += length
-    return RectFrame(width, height, bool(flags & RECT_FRAME_FULL), tiles)

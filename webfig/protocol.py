@@ -43,8 +43,10 @@ _MAX_GUI_EVENT_FIELDS: Final = 32
 # a side, and a pointer dragged beyond it stays on some screen: further than this is no
 # pointer's position, and only feeds matplotlib's navigation infinite limits.
 MAX_COORDINATE: Final = 2**16
-# DOM ``MouseEvent.button`` numbers go from 0 (main) to 4 (forward).
-_MAX_BUTTON: Final = 4
+# The buttons by DOM ``MouseEvent.button`` number, and each one's bit in ``MouseEvent.buttons``
+# (the same buttons, in another order).
+DOM_BUTTONS: Final = ("left", "middle", "right", "back", "forward")
+DOM_BUTTON_BITS: Final = {"left": 1, "right": 2, "middle": 4, "back": 8, "forward": 16}
 _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
 _MAX_KEY_LENGTH: Final = 64
 
@@ -108,9 +110,12 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Hello:
-    """webfig's client introduces itself and asks for protocol extensions."""
+    """webfig's client introduces itself and asks for protocol extensions.
 
-    protocol: int
+    Its protocol version must be an integer, and is not kept: a server speaks with clients
+    of any version, and its welcome says which version it speaks.
+    """
+
     extensions: tuple[str, ...]
 
 
@@ -333,18 +338,19 @@ def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
     if kind == "supports_binary":
         return SupportsBinary(fields.boolean("value"))
     assert kind == "webfig_hello", kind  # MESSAGE_TYPES holds no other
-    protocol = fields.content.get("protocol")
-    if not isinstance(protocol, int) or isinstance(protocol, bool):
+    version = fields.content.get("protocol")
+    if not isinstance(version, int) or isinstance(version, bool):
         raise fields.error("protocol", "webfig_hello needs an integer 'protocol'")
-    return Hello(protocol, tuple(fields.strings("extensions")))
+    return Hello(tuple(fields.strings("extensions")))
 
 
 def _parse_mouse(fields: _Fields) -> Mouse:
     button = fields.integer("button", default=0)
     # (Other pointer events carry a button too, and nothing reads it.)
-    if fields.type in _BUTTON_TYPES and not 0 <= button <= _MAX_BUTTON:
+    if fields.type in _BUTTON_TYPES and not 0 <= button < len(DOM_BUTTONS):
         raise fields.error(
-            "button", f"'button' must be 0 to {_MAX_BUTTON} (DOM numbering), not {_show(button)}"
+            "button",
+            f"'button' must be 0 to {len(DOM_BUTTONS) - 1} (DOM numbering), not {_show(button)}",
         )
     buttons = fields.integer("buttons", default=0)
     if buttons < 0:
