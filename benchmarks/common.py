@@ -1,5 +1,5 @@
-"""What the benchmark scripts share: free ports, the machine line, and talking to a scene
-server subprocess line by line."""
+"""What the benchmark scripts share: free ports, the machine line, Chromium, and talking to a
+scene server subprocess line by line. (The browser tests launch Chromium from here too.)"""
 
 from __future__ import annotations
 
@@ -12,6 +12,21 @@ from pathlib import Path
 
 import matplotlib
 import tornado
+
+# Debian's Chromium: Playwright cannot download a browser of its own on these machines.
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, as root, with no display; the background-networking flags stop Chromium from
+# calling hosts this closed network refuses.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 def free_port(address: str = "127.0.0.1") -> int:

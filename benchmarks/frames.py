@@ -32,24 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import common
-from common import free_port, read_line
+from common import CHROMIUM, CHROMIUM_FLAGS, free_port, read_line
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 SCENE = Path(__file__).with_name("scene.py")
 BACKENDS = ("webagg", "webfig")
 TIMEOUT = 10.0
 SETTLE = 0.05  # seconds without a frame after which a change counts as delivered
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class Server:
@@ -239,7 +228,9 @@ async def measure_browser(backend: str, scene: str, ratio: float) -> tuple[float
     from playwright.async_api import async_playwright
 
     async with Server(backend, scene) as server, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS)
+        )
         context = await browser.new_context(
             viewport={"width": 1000, "height": 800}, device_scale_factor=ratio
         )
@@ -308,7 +299,7 @@ async def wait_async_page(page: Any, condition: str) -> None:
 
 def machine() -> str:
     chromium = subprocess.run(
-        [CHROMIUM, "--version"], capture_output=True, text=True, check=False
+        [str(CHROMIUM), "--version"], capture_output=True, text=True, check=False
     ).stdout.strip()
     return common.machine(chromium)
 

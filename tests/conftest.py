@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,16 +20,7 @@ from webfig.config import Settings
 from webfig.figures import FigureRegistry
 from webfig.server import FigureServer
 
-TIMEOUT = 10.0
-
-
-def wait_until(condition: Callable[[], object], timeout: float = TIMEOUT) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        pause.wait(0.01)
+from .waiting import TIMEOUT
 
 
 @pytest.fixture(autouse=True)

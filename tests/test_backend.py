@@ -21,7 +21,7 @@ from webfig.timer import TimerWebfig
 
 from .processes import Script, run_python
 from .test_manager import join
-from .viewers import TIMEOUT
+from .waiting import TIMEOUT
 
 SHOW_BACKEND = (
     "import matplotlib.pyplot as plt; plt.figure(); "

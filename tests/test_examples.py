@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .conftest import WsClient, wait_until
+from .conftest import WsClient
 from .processes import TIMEOUT, Script, environment
+from .waiting import wait_until
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

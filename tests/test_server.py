@@ -18,8 +18,8 @@ from webfig.delivery import WINDOW
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer, figure_routes
 
-from .conftest import wait_until
 from .imaging import decode_png, paint, paint_rect_frame
+from .waiting import wait_until
 
 
 def fetch(

@@ -11,9 +11,10 @@ import numpy as np
 from webfig.backend import FigureManagerWebfig
 from webfig.handlers import FIGURE_CLOSED
 
-from .conftest import WsClient, wait_until
+from .conftest import WsClient
 from .imaging import decode_png
 from .test_server import fetch
+from .waiting import wait_until
 
 
 def figure_list(server) -> WsClient:

@@ -10,8 +10,7 @@ from typing import Any
 from webfig.frames import RECT_FRAME_MAGIC, Pixels
 
 from .imaging import paint, paint_rect_frame
-
-TIMEOUT = 10.0
+from .waiting import TIMEOUT
 
 
 class RecordingViewer:

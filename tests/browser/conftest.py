@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,23 +15,12 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from benchmarks.common import CHROMIUM, CHROMIUM_FLAGS
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-# Debian's Chromium: Playwright cannot download its own browser here.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 1000}
 
 
@@ -48,7 +36,7 @@ def playwright() -> Iterator[Any]:
 @pytest.fixture(scope="package")
 def browser(playwright: Any) -> Iterator[Any]:
     """One headless Chromium for every test of the folder."""
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS))
     yield chromium
     chromium.close()
 

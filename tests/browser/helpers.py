@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,38 +19,13 @@ from playwright.sync_api import Locator, Page
 from webfig.backend import FigureCanvasWebfig
 from webfig.eventloop import server_thread
 
+from ..waiting import TIMEOUT, wait_until
+
 T = TypeVar("T")
 Pixels = npt.NDArray[np.uint8]
 
-TIMEOUT = 10.0
 # Playwright's timeouts are in milliseconds.
 TIMEOUT_MS = TIMEOUT * 1000
-
-
-def wait_until(
-    condition: Callable[[], T],
-    *,
-    timeout: float = TIMEOUT,
-    interval: float = 0.05,
-    message: str | Callable[[], str] = "condition",
-    page: Page | None = None,
-) -> T:
-    """Poll ``condition`` until it returns something truthy, and return that; fail at the deadline.
-
-    With ``page``, the pauses between polls let Playwright dispatch the page's events.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            text = message() if callable(message) else message
-            raise AssertionError(f"timed out after {timeout} s waiting for {text}")
-        if page is not None:
-            page.wait_for_timeout(interval * 1000)
-        else:
-            time.sleep(interval)
 
 
 def on_server(function: Callable[[], T]) -> T:
