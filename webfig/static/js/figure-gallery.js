@@ -2,21 +2,26 @@ import { Connection } from "./connection.js"
 
 // Keeps the all-figures page in step with the script: a card appears for each figure it
 // opens and goes away when it closes the figure, without a reload.
+//
+// The gallery owns the views of its cards, the server-rendered ones and those it adds:
+// `createView(figureRoot)` makes one, connected when its card appears and disconnected when
+// the card goes. disconnect() disconnects them all.
 export class FigureGallery {
   #root
   #empty
   #prefix
   #connection
-  #callbacks
+  #createView
+  #views = new Map()
   // The numbers of the figures the server listed last, and those whose card is on its way.
   #listed = new Set()
   #fetching = new Set()
 
-  constructor(root, empty, { onAdded, onRemoving }) {
+  constructor(root, empty, { createView }) {
     this.#root = root
     this.#empty = empty
     this.#prefix = root.dataset.prefix ?? ""
-    this.#callbacks = { onAdded, onRemoving }
+    this.#createView = createView
     this.#connection = new Connection(root, root.dataset.listPath, {
       onOpen: () => {},
       onMessage: this.#received,
@@ -26,11 +31,14 @@ export class FigureGallery {
   }
 
   connect() {
+    for (const card of this.#cards()) this.#show(card)
     this.#connection.connect()
   }
 
   disconnect() {
     this.#connection.disconnect()
+    this.#views.forEach((view) => view.disconnect())
+    this.#views.clear()
   }
 
   #received = (message) => {
@@ -59,14 +67,21 @@ export class FigureGallery {
       const card = parseCard(await response.text())
       if (!card || !this.#listed.has(num) || this.#card(num)) return
       this.#root.insertBefore(card, this.#cardAfter(num))
-      this.#callbacks.onAdded(card)
+      this.#show(card)
     } finally {
       this.#fetching.delete(num)
     }
   }
 
+  #show(card) {
+    const view = this.#createView(card.querySelector(".webfig-figure"))
+    this.#views.set(card, view)
+    view.connect()
+  }
+
   #remove(card) {
-    this.#callbacks.onRemoving(card)
+    this.#views.get(card)?.disconnect()
+    this.#views.delete(card)
     card.remove()
   }
 
