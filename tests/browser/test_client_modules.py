@@ -1,6 +1,6 @@
 """The client's modules: webfig.js exports the classes and starts nothing, FigurePage connects
-and disconnects a page's figures, the gallery lets go of its views, and the painter gets over a
-frame it could not decode or paint.
+and disconnects a page's figures, the gallery lets go of its views and of cards on their way,
+and the painter gets over a frame it could not decode or paint.
 
 The pages for FigurePage are copies of webfig's own pages without the entry module (mpl.js),
 served next to webfig's routes: the test imports webfig.js and drives the page itself.
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tornado.web
 from matplotlib.figure import Figure
-from playwright.sync_api import ConsoleMessage, Page, WebSocket, expect
+from playwright.sync_api import ConsoleMessage, Page, Request, Route, WebSocket, expect
 
 from webfig.manager import FigureManagerWebfig
 from webfig.server import figure_routes
@@ -224,6 +224,42 @@ def test_disconnecting_the_page_disconnects_the_gallery_and_its_views(
         FigureOnPage(page, figure.number).wait_ready()
     expect(gallery).to_have_attribute("data-state", "open")
     assert socket_states(page) == [3, 3, 3, 1, 1, 1, 1]
+
+
+def test_a_card_on_its_way_when_the_gallery_disconnects_never_arrives(
+    open_without_entry: Callable[[str], Page],
+) -> None:
+    first, _, _ = line_figure("First")
+    page = connected_gallery(open_without_entry, [first])
+    cards = page.locator("[data-figure-card]")
+
+    # The next card's fragment is held back until after the disconnect.
+    held: list[Route] = []
+    failed: list[Request] = []
+    page.route("**/fragment", collector(held))
+    page.on("requestfailed", collector(failed))
+    second, _, _ = line_figure("Second")
+    wait_until(lambda: held, page=page, message="the second figure's fragment to be requested")
+    page.evaluate("window.figurePage.disconnect()")
+
+    # The fetch was aborted (no console error): letting the request through brings no card.
+    wait_until(
+        lambda: [request.url for request in failed] == [held[0].request.url],
+        page=page,
+        message="the fragment's fetch to be aborted",
+    )
+    assert failed[0].failure == "net::ERR_ABORTED"
+    held[0].continue_()
+    page.unroute("**/fragment")
+    expect(cards).to_have_count(1)
+    assert len(socket_states(page)) == 2
+    expect(FigureOnPage(page, first.number).root).to_have_attribute("data-state", "closed")
+    assert manager_of(second).viewer_count == 0
+
+    # Connected again, the gallery fetches the card anew.
+    page.evaluate("window.figurePage.connect()")
+    expect(cards).to_have_count(2)
+    FigureOnPage(page, second.number).wait_ready()
 
 
 def sent_types(payloads: list[str | bytes]) -> list[str]:

@@ -5,7 +5,7 @@ import { Connection } from "./connection.js"
 //
 // The gallery owns the views of its cards, the server-rendered ones and those it adds:
 // `createView(figureRoot)` makes one, connected when its card appears and disconnected when
-// the card goes. disconnect() disconnects them all.
+// the card goes. disconnect() disconnects them all, and abandons the cards still on their way.
 export class FigureGallery {
   #root
   #empty
@@ -13,9 +13,9 @@ export class FigureGallery {
   #connection
   #createView
   #views = new Map()
-  // The numbers of the figures the server listed last, and those whose card is on its way.
+  // The numbers of the figures the server listed last, and the fetches of cards on their way.
   #listed = new Set()
-  #fetching = new Set()
+  #fetches = new Map()
 
   constructor(root, empty, { createView }) {
     this.#root = root
@@ -37,6 +37,8 @@ export class FigureGallery {
 
   disconnect() {
     this.#connection.disconnect()
+    this.#fetches.forEach((fetching) => fetching.abort())
+    this.#fetches.clear()
     this.#views.forEach((view) => view.disconnect())
     this.#views.clear()
   }
@@ -53,23 +55,36 @@ export class FigureGallery {
       if (!this.#listed.has(cardNum(card))) this.#remove(card)
     }
     for (const num of nums) {
-      if (!this.#card(num) && !this.#fetching.has(num)) this.#add(num)
+      if (!this.#card(num) && !this.#fetches.has(num)) this.#add(num)
     }
     this.#empty.hidden = nums.length > 0
   }
 
   async #add(num) {
-    this.#fetching.add(num)
+    const fetching = new AbortController()
+    this.#fetches.set(num, fetching)
     try {
-      const response = await fetch(`${this.#prefix}/${num}/fragment`)
-      // A figure closed meanwhile answers 404, or is no longer listed: nothing to show.
-      if (!response.ok) return
-      const card = parseCard(await response.text())
+      const html = await this.#fetchCard(num, fetching.signal)
+      // Closed meanwhile (404, or no longer listed), or the gallery let go: nothing to show.
+      if (html === null || fetching.signal.aborted) return
+      const card = parseCard(html)
       if (!card || !this.#listed.has(num) || this.#card(num)) return
       this.#root.insertBefore(card, this.#cardAfter(num))
       this.#show(card)
     } finally {
-      this.#fetching.delete(num)
+      // A fetch the gallery abandoned may end after a new one for the same figure started.
+      if (this.#fetches.get(num) === fetching) this.#fetches.delete(num)
+    }
+  }
+
+  // The card's HTML, or null when the figure is gone or the fetch was aborted.
+  async #fetchCard(num, signal) {
+    try {
+      const response = await fetch(`${this.#prefix}/${num}/fragment`, { signal })
+      return response.ok ? await response.text() : null
+    } catch (error) {
+      if (signal.aborted) return null
+      throw error
     }
   }
 
