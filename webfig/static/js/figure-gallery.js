@@ -2,21 +2,26 @@ import { Connection } from "./connection.js"
 
 // Keeps the all-figures page in step with the script: a card appears for each figure it
 // opens and goes away when it closes the figure, without a reload.
+//
+// The gallery owns the views of its cards, the server-rendered ones and those it adds:
+// `createView(figureRoot)` makes one, connected when its card appears and disconnected when
+// the card goes. disconnect() disconnects them all, and abandons the cards still on their way.
 export class FigureGallery {
   #root
   #empty
   #prefix
   #connection
-  #callbacks
-  // The numbers of the figures the server listed last, and those whose card is on its way.
+  #createView
+  #views = new Map()
+  // The numbers of the figures the server listed last, and the fetches of cards on their way.
   #listed = new Set()
-  #fetching = new Set()
+  #fetches = new Map()
 
-  constructor(root, empty, { onAdded, onRemoving }) {
+  constructor(root, empty, { createView }) {
     this.#root = root
     this.#empty = empty
     this.#prefix = root.dataset.prefix ?? ""
-    this.#callbacks = { onAdded, onRemoving }
+    this.#createView = createView
     this.#connection = new Connection(root, root.dataset.listPath, {
       onOpen: () => {},
       onMessage: this.#received,
@@ -26,11 +31,16 @@ export class FigureGallery {
   }
 
   connect() {
+    for (const card of this.#cards()) this.#show(card)
     this.#connection.connect()
   }
 
   disconnect() {
     this.#connection.disconnect()
+    this.#fetches.forEach((fetching) => fetching.abort())
+    this.#fetches.clear()
+    this.#views.forEach((view) => view.disconnect())
+    this.#views.clear()
   }
 
   #received = (message) => {
@@ -45,28 +55,48 @@ export class FigureGallery {
       if (!this.#listed.has(cardNum(card))) this.#remove(card)
     }
     for (const num of nums) {
-      if (!this.#card(num) && !this.#fetching.has(num)) this.#add(num)
+      if (!this.#card(num) && !this.#fetches.has(num)) this.#add(num)
     }
     this.#empty.hidden = nums.length > 0
   }
 
   async #add(num) {
-    this.#fetching.add(num)
+    const fetching = new AbortController()
+    this.#fetches.set(num, fetching)
     try {
-      const response = await fetch(`${this.#prefix}/${num}/fragment`)
-      // A figure closed meanwhile answers 404, or is no longer listed: nothing to show.
-      if (!response.ok) return
-      const card = parseCard(await response.text())
+      const html = await this.#fetchCard(num, fetching.signal)
+      // Closed meanwhile (404, or no longer listed), or the gallery let go: nothing to show.
+      if (html === null || fetching.signal.aborted) return
+      const card = parseCard(html)
       if (!card || !this.#listed.has(num) || this.#card(num)) return
       this.#root.insertBefore(card, this.#cardAfter(num))
-      this.#callbacks.onAdded(card)
+      this.#show(card)
     } finally {
-      this.#fetching.delete(num)
+      // A fetch the gallery abandoned may end after a new one for the same figure started.
+      if (this.#fetches.get(num) === fetching) this.#fetches.delete(num)
     }
   }
 
+  // The card's HTML, or null when the figure is gone or the fetch was aborted.
+  async #fetchCard(num, signal) {
+    try {
+      const response = await fetch(`${this.#prefix}/${num}/fragment`, { signal })
+      return response.ok ? await response.text() : null
+    } catch (error) {
+      if (signal.aborted) return null
+      throw error
+    }
+  }
+
+  #show(card) {
+    const view = this.#createView(card.querySelector(".webfig-figure"))
+    this.#views.set(card, view)
+    view.connect()
+  }
+
   #remove(card) {
-    this.#callbacks.onRemoving(card)
+    this.#views.get(card)?.disconnect()
+    this.#views.delete(card)
     card.remove()
   }
 

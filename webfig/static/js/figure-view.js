@@ -45,7 +45,7 @@ export class FigureView {
     this.#badge = new ConnectionBadge(root.querySelector(".webfig-connection"))
     this.#painter = new FramePainter(canvas, {
       onPainted: this.#painted,
-      onFailed: () => this.#send("refresh"),
+      onFailed: this.#paintFailed,
     })
     this.#toolbar = new Toolbar(root.querySelector(".webfig-toolbar"), {
       send: this.#send,
@@ -124,6 +124,12 @@ export class FigureView {
     // Lets the page style the figure before its first frame (and tests wait for one).
     if (!("painted" in this.#root.dataset)) this.#root.dataset.painted = ""
     this.#send("ack")
+  }
+
+  // A warning, not an error: the next full frame puts the picture right.
+  #paintFailed = (error) => {
+    console.warn(`webfig: figure ${this.#num}: a frame could not be shown`, error)
+    this.#send("refresh")
   }
 
   #pixelRatioChanged = (ratio) => {

@@ -6,6 +6,9 @@ import { parseRectFrame } from "./rect-frame.js"
 // connect() and disconnect() follow the socket: the stored regions, the format and the mode
 // belong to one connection, and so do frames still decoding when it closes. The canvas keeps
 // its picture in between.
+//
+// onPainted() follows each frame of the current connection, painted or not; onFailed(error)
+// comes first for a frame that could not be decoded or painted.
 export class FramePainter {
   #canvas
   #context
@@ -49,29 +52,39 @@ export class FramePainter {
   paint(blob) {
     // The mode in force when the frame arrived, not when its decode finishes.
     const decoding = this.#format === "rect" ? this.#decodeRects(blob) : this.#decodePng(blob)
-    const draw = decoding.catch(() => null)
+    // Settled at once: a failed decode waiting for its turn is no unhandled rejection.
+    const decoded = decoding.then((paint) => ({ paint }), (error) => ({ error }))
     const generation = this.#generation
-    this.#queue = this.#queue.then(async () => {
-      const paint = await draw
-      if (generation !== this.#generation) {
-        paint?.release()
-        return
-      }
-      if (paint) {
-        paint.run()
-        paint.release()
-      } else {
-        this.#callbacks.onFailed()
-      }
-      this.#callbacks.onPainted()
-    })
+    this.#queue = this.#queue.then(() => this.#draw(decoded, generation))
   }
 
-  // A decoded frame: `run` paints it, `release` frees its bitmaps.
+  // One frame's turn in the queue. It never rejects, so a frame that fails to decode or to
+  // paint holds up none after it: it is reported, and acknowledged like any other.
+  async #draw(decoded, generation) {
+    const { paint, error } = await decoded
+    if (generation !== this.#generation) {
+      paint?.release()
+      return
+    }
+    if (paint) {
+      try {
+        paint.run()
+      } catch (thrown) {
+        this.#callbacks.onFailed(thrown)
+      } finally {
+        paint.release()
+      }
+    } else {
+      this.#callbacks.onFailed(error)
+    }
+    this.#callbacks.onPainted()
+  }
+
+  // A decoded frame: `run` paints it, `release` frees its bitmaps. Rejects when the frame
+  // cannot be decoded.
   async #decodePng(blob) {
     const mode = this.#mode
-    const bitmap = await createImageBitmap(blob).catch(() => null)
-    if (!bitmap) return null
+    const bitmap = await createImageBitmap(blob)
     return {
       run: () => {
         if (mode === "full") this.#resetCanvas(bitmap.width, bitmap.height)
@@ -83,15 +96,14 @@ export class FramePainter {
 
   async #decodeRects(blob) {
     const frame = parseRectFrame(await blob.arrayBuffer())
-    if (!frame) return null
+    if (!frame) throw new Error("not a rect frame")
     // Every image of the frame decodes (in parallel) before any step is painted.
     const decodes = frame.tiles.map((tile) =>
       tile.kind === "restore"
         ? null
         : createImageBitmap(blob.slice(tile.offset, tile.offset + tile.length)),
     )
-    const bitmaps = await Promise.all(decodes).catch(() => null)
-    if (!bitmaps) return null
+    const bitmaps = await Promise.all(decodes)
     const kept = new Set()
     return {
       run: () => {
