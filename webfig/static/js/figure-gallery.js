@@ -6,6 +6,7 @@ import { Connection } from "./connection.js"
 // The gallery owns the views of its cards, the server-rendered ones and those it adds:
 // `createView(figureRoot)` makes one, connected when its card appears and disconnected when
 // the card goes. disconnect() disconnects them all, and abandons the cards still on their way.
+// `empty`, an element or null, is shown while there are no figures.
 export class FigureGallery {
   #root
   #empty
@@ -57,7 +58,7 @@ export class FigureGallery {
     for (const num of nums) {
       if (!this.#card(num) && !this.#fetches.has(num)) this.#add(num)
     }
-    this.#empty.hidden = nums.length > 0
+    if (this.#empty) this.#empty.hidden = nums.length > 0
   }
 
   async #add(num) {
@@ -77,14 +78,15 @@ export class FigureGallery {
     }
   }
 
-  // The card's HTML, or null when the figure is gone or the fetch was aborted.
+  // The card's HTML, or null when the figure is gone, the fetch was aborted or the server
+  // could not be reached (the list socket reconnects, and its next list tries again).
   async #fetchCard(num, signal) {
     try {
       const response = await fetch(`${this.#prefix}/${num}/fragment`, { signal })
       return response.ok ? await response.text() : null
     } catch (error) {
-      if (signal.aborted) return null
-      throw error
+      if (!signal.aborted) console.warn(`webfig: the card of figure ${num} did not come`, error)
+      return null
     }
   }
 
