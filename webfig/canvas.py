@@ -30,8 +30,11 @@ MAX_PIXEL_RATIO: Final = 4.0
 MIN_CANVAS_SIDE: Final = 16
 MAX_CANVAS_SIDE: Final = 8192
 
-# matplotlib's buttons by DOM ``MouseEvent.button`` number.
+# matplotlib's buttons by DOM ``MouseEvent.button`` number, and by ``MouseEvent.buttons`` bit.
 _BUTTONS: Final = {number: MouseButton[name.upper()] for number, name in enumerate(DOM_BUTTONS)}
+_BUTTON_BITS: Final = tuple(
+    (bit, MouseButton[name.upper()]) for name, bit in DOM_BUTTON_BITS.items()
+)
 _CSS_CURSORS: Final = {
     Cursors.HAND: "pointer",
     Cursors.POINTER: "default",
@@ -45,9 +48,7 @@ _CSS_CURSORS: Final = {
 
 def held_buttons(bits: int) -> frozenset[MouseButton]:
     """The buttons a DOM ``buttons`` bitmask says are held."""
-    return frozenset(
-        MouseButton[name.upper()] for name, bit in DOM_BUTTON_BITS.items() if bits & bit
-    )
+    return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
 
 
 class WebfigCanvas(FigureCanvasAgg):

@@ -15,7 +15,7 @@ from . import outgoing, protocol
 from .delivery import FrameDelivery, ViewerState
 from .downloads import DownloadOptions
 from .eventloop import encoder_pool, server_thread
-from .interfaces import Viewer
+from .interfaces import ServedFigure, Viewer
 from .lifecycle import figure_changes
 from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
@@ -180,8 +180,7 @@ class WebfigManager(FigureManagerBase):
         """Start sending ``viewer`` this figure's messages; on the event loop only."""
         self._delivery.add(viewer)
         viewer.send_json(outgoing.figure_label(self._window_title))
-        width, height = self.canvas.get_width_height()
-        viewer.send_json(outgoing.resize(width, height, forward=True))
+        viewer.send_json(outgoing.resize(*self.size, forward=True))
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._delivery.remove(viewer)
@@ -371,3 +370,10 @@ class WebfigManager(FigureManagerBase):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} figure {self.num}, {len(self._delivery)} viewer(s)>"
+
+
+if TYPE_CHECKING:
+
+    def _is_served_figure(manager: WebfigManager) -> ServedFigure:
+        """Makes mypy check that the manager is what a server needs of a figure."""
+        return manager

@@ -19,7 +19,7 @@ import tornado.web
 from matplotlib.figure import Figure
 from playwright.sync_api import ConsoleMessage, Page, Request, Route, WebSocket, expect
 
-from webfig.manager import FigureManagerWebfig
+from webfig.backend import FigureManagerWebfig
 from webfig.server import figure_routes
 
 from .helpers import (
