@@ -28,11 +28,21 @@ def rect_viewer(manager: Any, *, acknowledging: bool = True) -> RecordingViewer:
 
 
 def change_and_wait(figure, viewers: list[RecordingViewer], value: float) -> None:
-    """Change the line, and wait until every viewer shows exactly the new picture."""
+    """Change the line, and wait until every viewer shows exactly the new picture.
+
+    Until the change is drawn, Agg's buffer still holds the old picture, which the viewers
+    show already: only a frame sent after the change can show the new one.
+    """
+    marks = [len(viewer.messages) for viewer in viewers]
     figure.axes[0].lines[0].set_ydata([0, value, 0])
     figure.canvas.draw_idle()
-    for viewer in viewers:
-        viewer.wait_for(lambda _, v=viewer: np.array_equal(v.picture(), figure.canvas.pixels()))
+    for viewer, mark in zip(viewers, marks, strict=True):
+        viewer.wait_for(
+            lambda m, v=viewer: (
+                isinstance(m, bytes) and np.array_equal(v.picture(), figure.canvas.pixels())
+            ),
+            after=mark,
+        )
 
 
 def test_rect_frames_carry_only_the_change_and_rebuild_the_figure(figure):
