@@ -18,9 +18,10 @@ from matplotlib.backend_tools import Cursors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from . import outgoing
+from .dom import DOM_BUTTON_BITS, DOM_BUTTONS
 from .frames import Pixels, Rect
 from .manager import WebfigManager
-from .protocol import DOM_BUTTON_BITS, DOM_BUTTONS, Key, Mouse
+from .protocol import Key, Mouse
 from .regions import SavedRegion
 from .timer import TimerWebfig
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, get_args
 
+from .dom import DOM_BUTTONS, MODIFIER_NAMES, key_name
+
 PROTOCOL_VERSION: Final = 1
 # Frames that carry only the changed rectangles (see webfig.frames).
 RECT_FRAMES: Final = "rect_frames"
@@ -43,55 +45,8 @@ _MAX_GUI_EVENT_FIELDS: Final = 32
 # a side, and a pointer dragged beyond it stays on some screen: further than this is no
 # pointer's position, and only feeds matplotlib's navigation infinite limits.
 MAX_COORDINATE: Final = 2**16
-# The buttons by DOM ``MouseEvent.button`` number, and each one's bit in ``MouseEvent.buttons``
-# (the same buttons, in another order).
-DOM_BUTTONS: Final = ("left", "middle", "right", "back", "forward")
-DOM_BUTTON_BITS: Final = {"left": 1, "right": 2, "middle": 4, "back": 8, "forward": 16}
 _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
 _MAX_KEY_LENGTH: Final = 64
-
-# DOM ``KeyboardEvent.key`` names whose matplotlib name differs.
-_KEY_NAMES: Final[Mapping[str, str]] = {
-    "Control": "control",
-    "Shift": "shift",
-    "Alt": "alt",
-    "AltGraph": "alt",
-    "Meta": "super",
-    "OS": "super",
-    "CapsLock": "caps_lock",
-    "NumLock": "num_lock",
-    "ScrollLock": "scroll_lock",
-    "Enter": "enter",
-    "Tab": "tab",
-    "ArrowDown": "down",
-    "ArrowLeft": "left",
-    "ArrowRight": "right",
-    "ArrowUp": "up",
-    "End": "end",
-    "Home": "home",
-    "PageDown": "pagedown",
-    "PageUp": "pageup",
-    "Backspace": "backspace",
-    "Delete": "delete",
-    "Insert": "insert",
-    "Escape": "escape",
-    "Pause": "pause",
-    "Select": "select",
-    "Dead": "dead",
-    **{f"F{number}": f"f{number}" for number in range(1, 25)},
-}
-
-# Modifier names as clients send them, to matplotlib's names in matplotlib's order.
-_MODIFIER_NAMES: Final[Mapping[str, str]] = {
-    "ctrl": "ctrl",
-    "control": "ctrl",
-    "alt": "alt",
-    "super": "super",
-    "meta": "super",
-    "cmd": "cmd",
-    "shift": "shift",
-}
-_MODIFIER_ORDER: Final = ("ctrl", "alt", "super", "cmd", "shift")
 
 
 class ProtocolError(ValueError):
@@ -292,10 +247,10 @@ class _Fields:
 
     def modifiers(self) -> frozenset[str]:
         names = self.strings("modifiers")
-        unknown = [name for name in names if name not in _MODIFIER_NAMES]
+        unknown = [name for name in names if name not in MODIFIER_NAMES]
         if unknown:
             raise self.error("modifiers", f"unknown modifier {_show(unknown[0])}")
-        return frozenset(_MODIFIER_NAMES[name] for name in names)
+        return frozenset(MODIFIER_NAMES[name] for name in names)
 
     def gui_event(self) -> GuiEvent | None:
         raw = self.content.get("guiEvent")
@@ -378,16 +333,9 @@ def normalize_key(raw: str) -> str:
         raise ProtocolError(
             f"key {_show(raw)} is not of the form '<modifiers>k<key>'", kind="bad key"
         )
-    prefix, value = raw[:marker], raw[marker + 1 :]
+    prefix, dom_key = raw[:marker], raw[marker + 1 :]
     names = [name for name in prefix.split("+") if name]
-    unknown = [name for name in names if name not in _MODIFIER_NAMES]
+    unknown = [name for name in names if name not in MODIFIER_NAMES]
     if unknown:
         raise ProtocolError(f"unknown modifier {_show(unknown[0])}", kind="bad key")
-    modifiers = {_MODIFIER_NAMES[name] for name in names}
-    value = _KEY_NAMES.get(value, value)
-    if len(value) == 1:
-        modifiers.discard("shift")
-    # A modifier key pressed alone is reported by its own name only.
-    modifiers.discard(_MODIFIER_NAMES.get(value, value))
-    ordered = [name for name in _MODIFIER_ORDER if name in modifiers]
-    return "+".join([*ordered, value])
+    return key_name({MODIFIER_NAMES[name] for name in names}, dom_key)
