@@ -48,7 +48,9 @@ class Guarded(tornado.web.RequestHandler):
             return
         from_query = self.get_query_argument("token", None)
         if from_query is not None and self.access.token_matches(from_query):
-            self.keep_token(from_query)
+            # Only a GET's answer keeps it: a page, a file, or a socket's upgrade.
+            if self.request.method == "GET":
+                self.keep_token(from_query)
         elif not self.access.token_matches(self.get_cookie(self.access.cookie_name)):
             raise tornado.web.HTTPError(
                 403,
@@ -57,10 +59,8 @@ class Guarded(tornado.web.RequestHandler):
             )
 
     def keep_token(self, token: str) -> None:
-        """The right token came in the query: keep it in a cookie for the requests that
-        follow (only a GET's answer sets one)."""
-        if self.request.method != "GET":
-            return
+        """The right token came in a GET's query: keep it in a cookie for the requests that
+        follow."""
         # Secure over https, also when a proxy did the TLS and says so.
         secure = "https" in (
             self.request.protocol,

@@ -74,15 +74,14 @@ class _Page(FigureHandler):
         Security: so the token stays out of the address bar, the history and ``Referer``.
         """
         super().keep_token(token)
-        if self.request.method == "GET":
-            rest = [
-                (name, value.decode())
-                for name, values in self.request.query_arguments.items()
-                if name != "token"
-                for value in values
-            ]
-            query = urlencode(rest)
-            self.redirect(self.request.path + (f"?{query}" if query else ""))
+        rest = [
+            (name, value.decode())
+            for name, values in self.request.query_arguments.items()
+            if name != "token"
+            for value in values
+        ]
+        query = urlencode(rest)
+        self.redirect(self.request.path + (f"?{query}" if query else ""))
 
 
 class AllFigures(_Page):
