@@ -158,12 +158,13 @@ def canvas() -> FigureCanvasWebfig:
     return plt.figure().canvas
 
 
-def test_timers_fire_on_the_server_loop(canvas):
-    ticks: list[int] = []
+def test_timers_fire_on_the_figures_worker_holding_its_lock(canvas):
+    ticks: list[tuple[str, bool]] = []
     three = threading.Event()
 
     def tick() -> None:
-        ticks.append(threading.get_ident())
+        # _is_owned: whether this thread holds the lock (what Condition asks an RLock).
+        ticks.append((threading.current_thread().name, canvas.lock._is_owned()))
         if len(ticks) == 3:
             three.set()
 
@@ -173,10 +174,11 @@ def test_timers_fire_on_the_server_loop(canvas):
     assert three.wait(TIMEOUT)
     timer.stop()
     count = len(ticks)
-    server_thread().run_sync(lambda: None)
+    canvas.worker.run_sync(lambda: None)
     stopped_at = len(ticks)
     assert stopped_at in (count, count + 1)  # a tick already running may finish
-    assert set(ticks) == {server_thread().ident}
+    assert set(ticks) == {(canvas.worker.name, True)}
+    assert canvas.worker.name != server_thread().name
     # After a stop, nothing more fires, even after several intervals.
     fired_late = threading.Event()
     late = canvas.new_timer(interval=30, callbacks=[(fired_late.set, (), {})])

@@ -24,6 +24,7 @@ from .manager import WebfigManager
 from .protocol import Key, Mouse
 from .regions import SavedRegion
 from .timer import TimerWebfig
+from .worker import FigureWorker
 
 # Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
 MIN_PIXEL_RATIO: Final = 0.5
@@ -59,8 +60,10 @@ class WebfigCanvas(FigureCanvasAgg):
     pyplot's figure manager.
 
     ``lock`` is held while webfig draws the figure, reads its pixels, or hands it a viewer's
-    event or a timer tick. A script that changes the figure from a thread of its own while
-    viewers watch should hold it too, around each change that must appear whole::
+    event or a timer tick; webfig does all of those on ``worker``, the figure's own thread,
+    so a figure that is busy (or locked by the script) holds up no other. A script that
+    changes the figure from a thread of its own while viewers watch should hold it too,
+    around each change that must appear whole::
 
         with fig.canvas.lock:
             line.set_data(x, y)
@@ -75,6 +78,7 @@ class WebfigCanvas(FigureCanvasAgg):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lock = threading.RLock()
+        self.worker = FigureWorker()
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
         self.capture_scroll = False
@@ -129,8 +133,11 @@ class WebfigCanvas(FigureCanvasAgg):
             self.manager.schedule_render()
 
     def new_timer(self, interval: float | None = None, callbacks: Any = None) -> TimerWebfig:
-        """A timer whose callbacks (an animation's steps, say) run holding ``lock``."""
-        return TimerWebfig(interval=interval, callbacks=callbacks, lock=self.lock)
+        """A timer whose callbacks (an animation's steps, say) run on ``worker`` holding
+        ``lock``."""
+        return TimerWebfig(
+            interval=interval, callbacks=callbacks, lock=self.lock, worker=self.worker
+        )
 
     def set_cursor(self, cursor: Cursors) -> None:
         if self.manager is not None:

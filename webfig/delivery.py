@@ -97,6 +97,10 @@ class ViewerState:
         """It asked for frames, none is encoding for it, and its window has room."""
         return self.ready and not self.encoding and self.in_flight < WINDOW
 
+    @property
+    def can_take_render(self) -> bool:
+        return self.ready and self.in_flight + self.encoding < WINDOW
+
     def wants_frame(self, current: Snapshot) -> bool:
         return self.can_take_frame and (self.needs_full or self.shown is not current)
 
@@ -132,9 +136,10 @@ class FrameDelivery:
     def states(self) -> list[ViewerState]:
         return list(self._viewers.values())
 
-    def has_capacity(self) -> bool:
-        """Whether some viewer could take a frame now: worth rendering one for."""
-        return any(state.can_take_frame for state in self._viewers.values())
+    def wants_render(self) -> bool:
+        """Whether some viewer could take a new frame once those it has coming are through:
+        worth drawing one for now, so that the draw overlaps their encode and travel."""
+        return any(state.can_take_render for state in self._viewers.values())
 
     def state(self, viewer: Viewer) -> ViewerState | None:
         return self._viewers.get(viewer)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import shutil
-import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
@@ -21,6 +20,7 @@ from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
 from .render import render
+from .scheduling import RenderScheduler
 from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
 
@@ -32,24 +32,26 @@ _log = logging.getLogger(__name__)
 # Seconds between two status line updates (cursor coordinates), at most.
 STATUS_INTERVAL: Final = 0.1
 
-# Numbers no two managers of a process share (figure numbers are reused).
-_serials = itertools.count(1)
-
 
 class WebfigManager(FigureManagerBase):
     """Keeps every viewer of one figure up to date: the figure as a
     :class:`~webfig.interfaces.ServedFigure`.
 
-    Viewer bookkeeping, message handling and rendering all run on the server's event loop;
-    the public methods that a script may call from its own thread (``resize``,
-    ``set_window_title``, ``broadcast``, ``schedule_render``, ``destroy``) hand their work to
-    the loop. Renders are coalesced: any number of ``draw_idle`` calls before the loop gets to
-    it make one render, whatever the number of viewers. Each render becomes a snapshot that
-    :class:`~webfig.delivery.FrameDelivery` encodes and sends, with flow control per viewer.
+    Two threads share the work. Viewer bookkeeping and frame delivery run on the server's
+    event loop, which never waits for the figure. Whatever touches the figure (viewers'
+    events, toolbar buttons, resizes, drawing) runs on the canvas' ``worker``, in the order
+    it came, holding the canvas' ``lock``: a script that changes the figure from its own
+    thread inside ``with fig.canvas.lock:`` never races it, and a busy figure holds up no
+    other figure and no request. Pointer moves that pile up while the figure is busy
+    coalesce to the latest; presses, releases, scrolls and keys are never dropped. The
+    public methods a script may call from its own thread (``resize``, ``set_window_title``,
+    ``broadcast``, ``schedule_render``, ``destroy``) hand their work to the right thread.
 
-    Event handling, drawing and reading Agg's buffer hold the canvas' ``lock``, so a script
-    that changes the figure from its own thread inside ``with fig.canvas.lock:`` never races
-    them.
+    Renders are coalesced: any number of ``draw_idle`` calls before the worker gets to it
+    make one render, whatever the number of viewers. Each render becomes a snapshot that
+    :class:`~webfig.delivery.FrameDelivery` encodes and sends, with flow control per viewer;
+    the next render may start while the last frame still encodes or travels, so frames
+    follow one another at the speed the figure draws.
 
     Size policy: the figure's size changes only when the script sets it or a viewer's user
     resizes it explicitly; opening a page changes nothing for the others. The figure renders
@@ -64,23 +66,22 @@ class WebfigManager(FigureManagerBase):
     toolbar: NavigationToolbarWebfig | None
 
     def __init__(self, canvas: WebfigCanvas, num: int) -> None:
-        self._delivery = FrameDelivery(server_thread().loop, encoder_pool(), self._schedule)
+        # When a viewer can take a frame again, a render may start. (A lambda: the
+        # scheduler needs the delivery, so it comes second.)
+        self._delivery = FrameDelivery(
+            server_thread().loop,
+            encoder_pool(),
+            lambda: self._renders.start(),  # noqa: PLW0108
+        )
+        self._renders = RenderScheduler(canvas, self._delivery)
         self._window_title = ""
-        self._serial = next(_serials)
-        self._schedule_lock = threading.Lock()
-        self._revision = 0
-        self._render_pending = False
-        # The figure must be drawn again; Agg's buffer changed since the last snapshot.
-        self._needs_draw = True
-        self._needs_publish = False
-        # The region a blit restored since the last render (viewers may restore it too).
-        self._restored: SavedRegion | None = None
         # The viewer whose message is being handled, so replies (``save``) reach only it.
         self._replying_to: Viewer | None = None
         # The status line follows the pointer; repainting it on every move costs a browser
         # as much as a frame does, and nobody reads ten updates a second anyway.
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
         super().__init__(canvas, num)
+        canvas.worker.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
             self.toolbar = NavigationToolbarWebfig(
                 canvas, self.broadcast, self.reply, self.broadcast_status
@@ -200,71 +201,102 @@ class WebfigManager(FigureManagerBase):
 
     def reply(self, content: Message) -> None:
         """Send ``content`` to the viewer being answered, or to all when there is none."""
-        if self._replying_to is not None:
-            self._replying_to.send_json(content)
+        viewer = self._replying_to
+        if viewer is not None and self.canvas.worker.in_worker_thread():
+            self._send_to(viewer, content)
         else:
             self.broadcast(content)
+
+    def _send_to(self, viewer: Viewer, content: Message) -> None:
+        """Send ``content`` to ``viewer`` if it is still here; from any thread."""
+        if not server_thread().in_loop_thread():
+            server_thread().call_soon(lambda: self._send_to(viewer, content))
+        elif self._delivery.state(viewer) is not None:
+            viewer.send_json(content)
 
     # Messages
 
     def handle_message(self, viewer: Viewer, message: ClientMessage) -> None:
-        """Act on one checked message from ``viewer``; on the event loop only."""
+        """Act on one checked message from ``viewer``; on the event loop only.
+
+        Delivery's own messages are handled at once; what needs the figure goes to its
+        worker, after the figure's earlier work. A refresh and a hello wait for that work
+        too, then run on the loop: a viewer that just sent its pixel ratio or size gets a
+        picture that follows it, and the welcome tells the viewer all it sent before was
+        handled.
+        """
         state = self._delivery.state(viewer)
         if state is None:
             return
+        match message:
+            case Command(type="ack"):
+                self._delivery.acknowledge(viewer)
+            case Command(type="draw"):
+                state.ready = True
+                self._renders.start()
+            case Command(type="send_image_mode"):
+                state.image_mode = "full" if state.needs_full else "diff"
+                viewer.send_json(outgoing.image_mode(state.image_mode))
+            case protocol.SupportsBinary():
+                pass  # a matter of the transport, which handles it before we see it
+            case SetPixelRatio(ratio=ratio):
+                state.pixel_ratio = ratio
+                self._follow_pixel_ratios()
+            case Command(type="refresh"):
+                self._after_figure_work(lambda: self._refresh(viewer))
+            case Hello(extensions=extensions):
+                self._after_figure_work(lambda: self._welcome(viewer, state, extensions))
+            case Mouse(type="motion_notify"):
+                acknowledge = protocol.MOTION_ACK in state.extensions
+                self.canvas.worker.submit(
+                    lambda: self._on_figure(viewer, message, acknowledge=acknowledge),
+                    key=(viewer, message.buttons, message.modifiers),
+                )
+            case _:
+                self.canvas.worker.submit(lambda: self._on_figure(viewer, message))
+
+    def _after_figure_work(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the loop once the figure's worker did what it has now."""
+        self.canvas.worker.submit(lambda: server_thread().call_soon(callback))
+
+    def _on_figure(
+        self, viewer: Viewer, message: ClientMessage, *, acknowledge: bool = False
+    ) -> None:
+        """On the worker: hand the figure a viewer's message."""
         self._replying_to = viewer
         try:
             with self.canvas.lock:
-                self._dispatch(viewer, state, message)
+                match message:
+                    case Mouse():
+                        self.canvas.dispatch_mouse(message)
+                    case Key():
+                        self.canvas.dispatch_key(message)
+                    case Resize(width=width, height=height):
+                        self.canvas.resize_to(width, height)
+                        self.resize(*self.canvas.get_width_height(physical=True), forward=False)
+                    case protocol.ToolbarButton(name=name):
+                        self._press_tool(name)
         finally:
             self._replying_to = None
+            if acknowledge:
+                self._send_to(viewer, outgoing.motion_ack())
             # A callback may have changed the figure without asking for a draw, or failed
             # halfway through a change. (Before the first frame the figure is stale anyway,
             # and the viewer's refresh will render it.)
             if self._delivery.current is not None and self.canvas.figure.stale:
                 self.schedule_render()
 
-    def _dispatch(self, viewer: Viewer, state: ViewerState, message: ClientMessage) -> None:
-        match message:
-            case Mouse():
-                self._pointer(viewer, state, message)
-            case Key():
-                self.canvas.dispatch_key(message)
-            case Command(type="ack"):
-                self._delivery.acknowledge(viewer)
-            case Command(type="draw"):
-                state.ready = True
-                self._schedule()
-            case Command(type="refresh"):
-                self._refresh(viewer)
-            case Command(type="send_image_mode"):
-                state.image_mode = "full" if state.needs_full else "diff"
-                viewer.send_json(outgoing.image_mode(state.image_mode))
-            case SetPixelRatio(ratio=ratio):
-                state.pixel_ratio = ratio
-                self._follow_pixel_ratios()
-            case Resize(width=width, height=height):
-                self.canvas.resize_to(width, height)
-                self.resize(*self.canvas.get_width_height(physical=True), forward=False)
-            case protocol.ToolbarButton(name=name):
-                self._press_tool(name)
-            case Hello(extensions=extensions):
-                self._welcome(viewer, state, extensions)
-            case protocol.SupportsBinary():
-                pass  # a matter of the transport, which handles it before we see it
-
-    def _pointer(self, viewer: Viewer, state: ViewerState, message: Mouse) -> None:
-        self.canvas.dispatch_mouse(message)
-        if message.type == "motion_notify" and protocol.MOTION_ACK in state.extensions:
-            viewer.send_json(outgoing.motion_ack())
-
     def _follow_pixel_ratios(self) -> None:
         """Render at the highest pixel ratio a viewer asked for; the CSS size stays."""
         ratios = [s.pixel_ratio for s in self._delivery.states() if s.pixel_ratio is not None]
-        if not ratios:
-            return  # the last viewer left (or none said yet): nothing to re-render for
+        if ratios:  # else the last viewer left (or none said yet): nothing to re-render for
+            ratio = max(ratios)
+            self.canvas.worker.submit(lambda: self._set_pixel_ratio(ratio))
+
+    def _set_pixel_ratio(self, ratio: float) -> None:
+        """On the worker."""
         with self.canvas.lock:
-            changed = self.canvas.set_pixel_ratio(max(ratios))
+            changed = self.canvas.set_pixel_ratio(ratio)
         if changed:
             self.resize(*self.canvas.get_width_height(physical=True), forward=False)
 
@@ -282,8 +314,8 @@ class WebfigManager(FigureManagerBase):
         viewer.send_json(outgoing.capture_scroll(self.canvas.capture_scroll))
         # With a render on its way, the viewer waits for it rather than get a stale picture
         # first (one from before its own pixel ratio, say).
-        self._delivery.request_full(viewer, newer_coming=self._render_wanted())
-        self._schedule()
+        self._delivery.request_full(viewer, newer_coming=self._renders.wanted)
+        self._renders.start()
 
     def _press_tool(self, name: protocol.ToolName) -> None:
         if self.toolbar is None:
@@ -299,10 +331,7 @@ class WebfigManager(FigureManagerBase):
     def revision(self) -> str:
         """Changes whenever the figure may have: every draw or blit asked for, and a figure
         changed since its last draw. Unique in the process (figure numbers are reused)."""
-        with self._schedule_lock:
-            if self.canvas.figure.stale:
-                self._revision += 1
-            return f"{self._serial}.{self._revision}"
+        return self._renders.revision()
 
     def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None:
         """Render and send a frame soon; from any thread. Calls before the render coalesce.
@@ -311,62 +340,11 @@ class WebfigManager(FigureManagerBase):
         without drawing the figure again. ``changed=False``: the figure is as it was, only
         Agg's buffer is not (a download drew it at another dpi).
         """
-        with self._schedule_lock:
-            if changed:
-                self._revision += 1
-            if draw:
-                self._needs_draw = True
-            else:
-                self._needs_publish = True
-        self._schedule()
+        self._renders.request(draw=draw, changed=changed)
 
     def note_restore(self, region: SavedRegion) -> None:
         """A blit restored ``region``: the next frame may tell viewers to restore it too."""
-        with self._schedule_lock:
-            self._restored = region
-
-    def _render_wanted(self) -> bool:
-        return self._needs_draw or self._needs_publish or self.canvas.figure.stale
-
-    def _schedule(self) -> None:
-        """Make sure a render runs soon; it does what the flags say, maybe nothing."""
-        if not self._render_wanted():
-            return
-        with self._schedule_lock:
-            if self._render_pending:
-                return
-            self._render_pending = True
-        server_thread().call_soon(self._render)
-
-    def _render(self) -> None:
-        with self._schedule_lock:
-            self._render_pending = False
-            if not self._delivery.has_capacity():
-                # Nobody could take the frame: render when somebody can (an ack, a finished
-                # encode, a new viewer), then with the newest state. Changes made meanwhile
-                # cost nothing.
-                return
-            draw = self._needs_draw or self.canvas.figure.stale
-            publish = draw or self._needs_publish
-            # After a full draw the last restore says nothing about the picture.
-            restored = None if draw else self._restored
-            self._needs_draw = self._needs_publish = False
-            self._restored = None
-        if not publish:
-            return
-        try:
-            with self.canvas.lock:
-                # Drawn and copied under one hold: the copy is of one whole picture, whatever
-                # the script's threads do.
-                if draw:
-                    self.canvas.render_agg()
-                pixels = self.canvas.pixels()
-        except Exception:
-            # A figure the script left half-changed; viewers keep the last good picture
-            # and the next change draws again.
-            _log.exception("drawing figure %s failed", self.num)
-            return
-        self._delivery.publish(pixels, restored)
+        self._renders.note_restore(region)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} figure {self.num}, {len(self._delivery)} viewer(s)>"

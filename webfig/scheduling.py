@@ -1,0 +1,120 @@
+"""When a figure is drawn: render requests coalesced, drawn on the figure's worker, published
+for delivery."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from .delivery import FrameDelivery
+from .eventloop import server_thread
+from .regions import SavedRegion
+
+if TYPE_CHECKING:
+    from .canvas import WebfigCanvas
+
+_log = logging.getLogger(__name__)
+
+# Numbers no two figures of a process share (figure numbers are reused).
+_serials = itertools.count(1)
+
+
+class RenderScheduler:
+    """Draws one figure when it changed and a viewer can take the picture.
+
+    Any number of requests before the worker gets to it make one render. A render runs on
+    the canvas' worker holding its lock, then publishes a copy of Agg's buffer to
+    ``delivery`` on the event loop. It starts as soon as some viewer could take a frame by
+    the time the render is done (see :meth:`FrameDelivery.wants_render`), so a render
+    overlaps the encode and travel of the frame before it.
+    """
+
+    def __init__(self, canvas: WebfigCanvas, delivery: FrameDelivery) -> None:
+        self._canvas = canvas
+        self._delivery = delivery
+        self._serial = next(_serials)
+        self._lock = threading.Lock()
+        self._revision = 0
+        self._pending = False
+        # The figure must be drawn again; Agg's buffer changed since the last snapshot.
+        self._needs_draw = True
+        self._needs_publish = False
+        # The region a blit restored since the last render (viewers may restore it too).
+        self._restored: SavedRegion | None = None
+
+    def revision(self) -> str:
+        """Changes whenever the figure may have: every draw or blit asked for, and a figure
+        changed since its last draw. Unique in the process."""
+        with self._lock:
+            if self._canvas.figure.stale:
+                self._revision += 1
+            return f"{self._serial}.{self._revision}"
+
+    def request(self, *, draw: bool = True, changed: bool = True) -> None:
+        """Render and publish soon; from any thread. See ``WebfigManager.schedule_render``."""
+        with self._lock:
+            if changed:
+                self._revision += 1
+            if draw:
+                self._needs_draw = True
+            else:
+                self._needs_publish = True
+        self.start()
+
+    def note_restore(self, region: SavedRegion) -> None:
+        """A blit restored ``region``: the next frame may tell viewers to restore it too."""
+        with self._lock:
+            self._restored = region
+
+    @property
+    def wanted(self) -> bool:
+        """Whether the next render would publish something new."""
+        return self._needs_draw or self._needs_publish or self._canvas.figure.stale
+
+    def start(self) -> None:
+        """Make sure a render runs soon if one is wanted; from any thread."""
+        if not self.wanted:
+            return
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+        server_thread().call_soon(self._submit)
+
+    def _submit(self) -> None:
+        """On the loop: have the worker render, if a viewer could take the frame. Otherwise
+        the next ``start`` (an ack, a finished encode, a new viewer) renders, with the newest
+        state then; changes made meanwhile cost nothing."""
+        if self._delivery.wants_render():
+            self._canvas.worker.submit(self._render)
+        else:
+            with self._lock:
+                self._pending = False
+
+    def _render(self) -> None:
+        """On the worker: draw if needed, and publish a copy of Agg's buffer."""
+        with self._lock:
+            self._pending = False
+            draw = self._needs_draw or self._canvas.figure.stale
+            publish = draw or self._needs_publish
+            # After a full draw the last restore says nothing about the picture.
+            restored = None if draw else self._restored
+            self._needs_draw = self._needs_publish = False
+            self._restored = None
+        if not publish:
+            return
+        try:
+            with self._canvas.lock:
+                # Drawn and copied under one hold: the copy is of one whole picture, whatever
+                # the script's threads do.
+                if draw:
+                    self._canvas.render_agg()
+                pixels = self._canvas.pixels()
+        except Exception:
+            # A figure the script left half-changed; viewers keep the last good picture
+            # and the next change draws again.
+            _log.exception("drawing figure %s failed", self._canvas.figure.number)
+            return
+        server_thread().call_soon(lambda: self._delivery.publish(pixels, restored))
