@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from webfig.delivery import WINDOW
 from webfig.frames import RECT_FRAME_MAGIC
+from webfig.viewer_state import WINDOW
 
 from .imaging import unpack_rect_frame
 from .test_manager import acknowledging_viewer, join, on_loop, send

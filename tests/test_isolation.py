@@ -98,6 +98,7 @@ def test_a_drag_through_the_worker_ends_where_every_event_in_order_would(server,
     viewer = connect(server, dragged.number)
     viewer.receive_frame()
     viewer.send("toolbar_button", name="pan")
+    viewer.sync()  # the worker is idle
     reference.canvas.manager.toolbar.pan()
     press, moves = (150, 100), [(150 + 3 * n, 100 + n % 7) for n in range(60)]
 

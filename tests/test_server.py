@@ -14,9 +14,9 @@ import pytest
 import tornado.web
 
 from webfig.config import Settings
-from webfig.delivery import WINDOW
 from webfig.eventloop import server_thread
 from webfig.server import FigureServer, figure_routes
+from webfig.viewer_state import WINDOW
 
 from .imaging import decode_png, paint, paint_rect_frame
 from .waiting import wait_until

@@ -28,7 +28,9 @@ class Settings:
     Port 0 lets the operating system pick a free port. ``token`` is the access token every
     request must carry; a server on a non-loopback address makes one up when none is set.
     ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
-    websockets to the server, besides its own pages.
+    websockets to the server, besides its own pages. ``lossy``: webfig's own client may get
+    lossy frames while the figure moves and the link limits the frame rate (a lossless frame
+    always follows once it stops); read as each viewer connects.
     """
 
     port: int = DEFAULT_PORT
@@ -37,6 +39,7 @@ class Settings:
     url_prefix: str = ""
     token: str | None = None
     allowed_origins: tuple[str, ...] = ()
+    lossy: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -65,6 +68,7 @@ _ENVIRONMENT_NAMES = {
     "url_prefix": "WEBFIG_URL_PREFIX",
     "token": "WEBFIG_TOKEN",
     "allowed_origins": "WEBFIG_ALLOWED_ORIGINS",
+    "lossy": "WEBFIG_LOSSY",
 }
 
 _overrides: dict[str, object] = {}
@@ -101,6 +105,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["token"] = token
     if (origins := environ.get(_ENVIRONMENT_NAMES["allowed_origins"])) is not None:
         found["allowed_origins"] = tuple(origins.replace(",", " ").split())
+    if (lossy := environ.get(_ENVIRONMENT_NAMES["lossy"])) is not None:
+        found["lossy"] = _parse_bool(_ENVIRONMENT_NAMES["lossy"], lossy)
     return found
 
 
@@ -112,6 +118,7 @@ def configure(
     url_prefix: str | None = None,
     token: str | None = None,
     allowed_origins: Iterable[str] | None = None,
+    lossy: bool | None = None,
 ) -> Settings:
     """Set server settings from Python; they override the environment.
 
@@ -125,6 +132,7 @@ def configure(
         "url_prefix": url_prefix,
         "token": token,
         "allowed_origins": None if allowed_origins is None else tuple(allowed_origins),
+        "lossy": lossy,
     }
     candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
     settings = _build(os.environ, candidate)

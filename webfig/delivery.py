@@ -6,103 +6,46 @@ one frame from what it has to the newest snapshot, never a backlog. Viewers that
 snapshot and speak the same frame format share one encode, so with viewers that keep up each
 change is encoded once. Encoding runs on a small thread pool, off the event loop; everything
 else here runs on the loop.
+
+Viewers that negotiated ``lossy_frames`` (webfig's own client) get cheaper, lossy tiles while
+the figure keeps changing (a drag, an animation) and their link, not the draw, is what limits
+the frame rate: a lossless frame of the usual size would take longer to reach them than the
+figure takes to draw. :data:`SETTLE` seconds after the changes stop, such a viewer gets a full
+lossless frame, so the picture it is left with is always exactly Agg's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Final, TypeVar
 
 from . import outgoing
 from .frames import (
     Frame,
-    FrameKind,
     Pixels,
     Tile,
     changed_rects,
     encode_frame,
+    encode_lossy,
     encode_png,
     encode_tile,
     pack_rect_frame,
 )
 from .interfaces import Viewer
 from .regions import SavedRegion
+from .viewer_state import Format, Snapshot, ViewerState
 
 _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
-WINDOW: Final = 2
-# Saved regions a viewer keeps at most (one per blitted axes is typical).
-REGION_SLOTS: Final = 8
-
-Format = Literal["png", "rect"]
-
-
-@dataclass(frozen=True, eq=False)
-class Snapshot:
-    """One rendered image of the figure; shared, never modified."""
-
-    pixels: Pixels
-    # The region a blit restored just before this snapshot, if any.
-    restored: SavedRegion | None = None
-
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.pixels.shape[1], self.pixels.shape[0]
-
-
-@dataclass(eq=False)
-class ViewerState:
-    """What delivery knows of one viewer."""
-
-    format: Format = "png"
-    # The viewer asked for frames (its first refresh or draw); until then it gets none.
-    ready: bool = False
-    # The next frame must be full (new viewer, refresh, new size or pixel ratio).
-    needs_full: bool = True
-    # The snapshot the viewer has (or will have, once its frames in flight arrive).
-    shown: Snapshot | None = None
-    in_flight: int = 0
-    encoding: bool = False
-    # The image mode last announced with ``image_mode`` (png viewers only).
-    image_mode: FrameKind | None = None
-    extensions: frozenset[str] = field(default_factory=frozenset)
-    # Saved regions the viewer keeps (rect viewers only): region id to slot, oldest first.
-    regions: OrderedDict[int, int] = field(default_factory=OrderedDict)
-    # The device pixel ratio of the viewer's screen, once it said.
-    pixel_ratio: float | None = None
-
-    def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
-        """The slot that holds ``region`` on the viewer, and whether it must be stored first
-        (then evicting the region used longest ago, if every slot is taken)."""
-        if region.id in self.regions:
-            self.regions.move_to_end(region.id)
-            return self.regions[region.id], False
-        if len(self.regions) < REGION_SLOTS:
-            slot = len(self.regions)
-        else:
-            slot = self.regions.pop(next(iter(self.regions)))
-        self.regions[region.id] = slot
-        return slot, True
-
-    @property
-    def can_take_frame(self) -> bool:
-        """It asked for frames, none is encoding for it, and its window has room."""
-        return self.ready and not self.encoding and self.in_flight < WINDOW
-
-    @property
-    def can_take_render(self) -> bool:
-        return self.ready and self.in_flight + self.encoding < WINDOW
-
-    def wants_frame(self, current: Snapshot) -> bool:
-        return self.can_take_frame and (self.needs_full or self.shown is not current)
+# Seconds without a change after which motion counts as stopped: viewers whose picture is
+# lossy get a lossless one then. Two changes closer than this are motion.
+SETTLE: Final = 0.1
 
 
 class FrameDelivery:
@@ -113,11 +56,18 @@ class FrameDelivery:
         loop: asyncio.AbstractEventLoop,
         pool: Executor,
         on_capacity: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``on_capacity`` is called when a viewer can take a frame again."""
+        """``on_capacity`` is called when a viewer can take a frame again; ``clock`` times
+        links and motion."""
         self._loop = loop
         self._pool = pool
         self._on_capacity = on_capacity
+        self._clock = clock
+        # When the figure last changed, and how long after the change before that.
+        self._last_change = -float("inf")
+        self._change_gap = float("inf")
+        self._settle_handle: asyncio.TimerHandle | None = None
         self._viewers: dict[Viewer, ViewerState] = {}
         self._current: Snapshot | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -173,12 +123,21 @@ class FrameDelivery:
         state = self._viewers.get(viewer)
         if state is not None and state.in_flight > 0:
             state.in_flight -= 1
+            state.link.acknowledged(self._clock())
             self._room_made()
 
-    def publish(self, pixels: Pixels, restored: SavedRegion | None = None) -> None:
-        """A new render (``restored``: the region a blit restored before it, if any);
-        viewers that can take a frame get one."""
-        self._current = Snapshot(pixels, restored)
+    def note_change(self) -> None:
+        """The figure changed (a render is coming); from any thread. Changes in quick
+        succession are motion, which lossy frames may follow."""
+        now = self._clock()
+        self._change_gap, self._last_change = now - self._last_change, now
+
+    def publish(
+        self, pixels: Pixels, restored: SavedRegion | None = None, render_time: float = 0.0
+    ) -> None:
+        """A new render (``restored``: the region a blit restored before it, if any;
+        ``render_time``: how long it took); viewers that can take a frame get one."""
+        self._current = Snapshot(pixels, restored, render_time)
         self.pump()
 
     def _room_made(self) -> None:
@@ -191,16 +150,20 @@ class FrameDelivery:
         current = self._current
         if current is None:
             return
-        # Viewers grouped by the snapshot they have (None: they need a full frame) and format.
-        groups: dict[tuple[Snapshot | None, Format], list[Viewer]] = {}
+        # Viewers grouped by the snapshot they have (None: they need a full frame), format,
+        # and whether the frame is lossy.
+        groups: dict[tuple[Snapshot | None, Format, bool], list[Viewer]] = {}
+        motion = self._in_motion()
         for viewer, state in self._viewers.items():
             if state.wants_frame(current):
-                previous = None if state.needs_full else state.shown
-                groups.setdefault((previous, state.format), []).append(viewer)
-        for (previous, fmt), viewers in groups.items():
+                lossy = motion and state.link_limited(current)
+                full = state.needs_full or (state.lossy_shown and not lossy)
+                previous = None if full else state.shown
+                groups.setdefault((previous, state.format, lossy), []).append(viewer)
+        for (previous, fmt, lossy), viewers in groups.items():
             for viewer in viewers:
                 self._viewers[viewer].encoding = True
-            task = self._loop.create_task(self._deliver(viewers, fmt, previous, current))
+            task = self._loop.create_task(self._deliver(viewers, fmt, previous, current, lossy))
             self._tasks.add(task)
             task.add_done_callback(self._finished)
 
@@ -209,15 +172,44 @@ class FrameDelivery:
         if not task.cancelled() and task.exception() is not None:
             _log.error("encoding a frame failed", exc_info=task.exception())
 
+    def _in_motion(self) -> bool:
+        """Whether the figure keeps changing: two changes in quick succession, the last one
+        just now."""
+        return self._change_gap < SETTLE and self._clock() - self._last_change < SETTLE
+
+    def _settle(self) -> None:
+        """Once motion stops, viewers whose picture is lossy get a full lossless frame."""
+        self._settle_handle = None
+        lossy = [state for state in self._viewers.values() if state.lossy_shown]
+        if not lossy:
+            return
+        if self._in_motion():
+            self._arm_settle()
+            return
+        for state in lossy:
+            state.needs_full = True
+        self.pump()
+
+    def _arm_settle(self) -> None:
+        if self._settle_handle is None:
+            self._settle_handle = self._loop.call_later(SETTLE, self._settle)
+
     async def _deliver(
-        self, viewers: list[Viewer], fmt: Format, previous: Snapshot | None, current: Snapshot
+        self,
+        viewers: list[Viewer],
+        fmt: Format,
+        previous: Snapshot | None,
+        current: Snapshot,
+        lossy: bool,
     ) -> None:
         """Encode one frame for a group of viewers that have the same snapshot, and send it.
 
         (Any of them may leave while it encodes; the frame goes to those still here.)
         """
         try:
-            if fmt == "rect":
+            if lossy:
+                await self._deliver_lossy(viewers, previous, current)
+            elif fmt == "rect":
                 await self._deliver_rects(viewers, previous, current)
             else:
                 before = previous.pixels if previous else None
@@ -252,7 +244,7 @@ class FrameDelivery:
         # Viewers that keep the region in the same slot get the very same message.
         messages: dict[tuple[tuple[str, int], ...], bytes] = {}
 
-        def send(viewer: Viewer, state: ViewerState) -> bool:
+        def send(viewer: Viewer, state: ViewerState) -> int:
             steps: list[Tile] = []
             if region is not None:
                 slot, new = state.slot_for(region)
@@ -260,29 +252,60 @@ class FrameDelivery:
                     steps.append(Tile(region.rect, "store", region.image or b"", slot))
                 steps.append(Tile(region.rect, "restore", slot=slot))
             if not steps and not tiles:
-                return False
+                return 0
             key = tuple((step.kind, step.slot) for step in steps)
             if key not in messages:
                 messages[key] = pack_rect_frame(current.size, steps + tiles, full=full)
             viewer.send_binary(messages[key])
-            return True
+            return len(messages[key])
 
         self._send(viewers, current, send)
+
+    async def _deliver_lossy(
+        self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
+    ) -> None:
+        """A rect frame of lossy tiles replacing what changed since the (exact) previous
+        snapshot; the settle frame puts every pixel right later."""
+        full = previous is None or previous.size != current.size
+        before = None if full or previous is None else previous.pixels
+        rects = await self._run(changed_rects, before, current.pixels)
+        images = await asyncio.gather(
+            *(self._run(encode_lossy, rect.of(current.pixels)) for rect in rects)
+        )
+        tiles = [Tile(rect, "replace", image) for rect, image in zip(rects, images, strict=True)]
+        message = pack_rect_frame(current.size, tiles, full=full) if tiles else b""
+
+        def send(viewer: Viewer, state: ViewerState) -> int:
+            if message:
+                viewer.send_binary(message)
+            return len(message)
+
+        self._send(viewers, current, send, lossy=True)
+        self._arm_settle()
 
     def _send(
         self,
         viewers: list[Viewer],
         current: Snapshot,
-        send: Callable[[Viewer, ViewerState], bool],
+        send: Callable[[Viewer, ViewerState], int],
+        *,
+        lossy: bool = False,
     ) -> None:
-        """Send each viewer still here its frame; it has ``current`` from now on."""
+        """Send each viewer still here its frame (``send`` returns its size, 0 for none);
+        it has ``current`` from now on."""
+        now = self._clock()
         for viewer in viewers:
             state = self._viewers.get(viewer)
             if state is None:
                 continue  # it left while its frame was encoding
-            if send(viewer, state):
+            if size := send(viewer, state):
                 state.in_flight += 1
+                state.link.sent(size, now, lossless=not lossy)
                 self.frames_sent += 1
+            if lossy:
+                state.lossy_shown = True
+            elif state.needs_full:
+                state.lossy_shown = False
             state.shown = current
             state.needs_full = False
 
@@ -290,15 +313,15 @@ class FrameDelivery:
         return await self._loop.run_in_executor(self._pool, function, *args)
 
 
-def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bool:
+def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> int:
     """Send a standard frame, announcing its image mode first when it changes."""
     if frame is None:
-        return False
+        return 0
     if state.image_mode != frame.kind:
         state.image_mode = frame.kind
         viewer.send_json(outgoing.image_mode(frame.kind))
     viewer.send_binary(frame.png)
-    return True
+    return len(frame.png)
 
 
 def _with_region(pixels: Pixels, region: SavedRegion) -> Pixels:

@@ -264,3 +264,13 @@ def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool)
         )
         parts.append(tile.image)
     return b"".join(parts)
+
+
+def encode_lossy(pixels: Pixels) -> bytes:
+    """A lossy WebP of an RGBA image, at the fastest effort: a frame for a slow link while
+    the figure moves."""
+    with io.BytesIO() as buffer:
+        Image.fromarray(np.ascontiguousarray(pixels), "RGBA").save(
+            buffer, format="webp", quality=80, method=0
+        )
+        return buffer.getvalue()

@@ -11,7 +11,8 @@ import matplotlib as mpl
 from matplotlib.backend_bases import FigureManagerBase
 
 from . import outgoing, protocol
-from .delivery import FrameDelivery, ViewerState
+from .config import current_settings
+from .delivery import FrameDelivery
 from .downloads import DownloadOptions
 from .eventloop import encoder_pool, server_thread
 from .interfaces import ServedFigure, Viewer
@@ -23,6 +24,7 @@ from .render import render
 from .scheduling import RenderScheduler
 from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
+from .viewer_state import ViewerState
 
 if TYPE_CHECKING:
     from .canvas import WebfigCanvas
@@ -301,9 +303,14 @@ class WebfigManager(FigureManagerBase):
             self.resize(*self.canvas.get_width_height(physical=True), forward=False)
 
     def _welcome(self, viewer: Viewer, state: ViewerState, extensions: tuple[str, ...]) -> None:
-        """Accept the extensions webfig knows; they change the protocol for this viewer only."""
-        state.extensions = frozenset(extensions) & protocol.SUPPORTED_EXTENSIONS
+        """Accept the extensions webfig knows; they change the protocol for this viewer only.
+        Lossy frames come only as rect frames, and only when the settings allow them."""
+        accepted = set(extensions) & protocol.SUPPORTED_EXTENSIONS
+        if protocol.RECT_FRAMES not in accepted or not current_settings().lossy:
+            accepted.discard(protocol.LOSSY_FRAMES)
+        state.extensions = frozenset(accepted)
         state.format = "rect" if protocol.RECT_FRAMES in state.extensions else "png"
+        state.lossy_allowed = protocol.LOSSY_FRAMES in state.extensions
         viewer.send_json(outgoing.welcome(protocol.PROTOCOL_VERSION, state.extensions))
 
     def _refresh(self, viewer: Viewer) -> None:

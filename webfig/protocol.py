@@ -21,7 +21,9 @@ PROTOCOL_VERSION: Final = 1
 RECT_FRAMES: Final = "rect_frames"
 # The server answers each motion_notify, so a client keeps at most one in flight.
 MOTION_ACK: Final = "motion_ack"
-SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset({RECT_FRAMES, MOTION_ACK})
+# Lossy tiles while the link limits the frame rate (with rect frames only).
+LOSSY_FRAMES: Final = "lossy_frames"
+SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset({RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES})
 
 MouseType = Literal[
     "button_press",

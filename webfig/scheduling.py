@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from .delivery import FrameDelivery
@@ -57,6 +58,7 @@ class RenderScheduler:
         with self._lock:
             if changed:
                 self._revision += 1
+                self._delivery.note_change()
             if draw:
                 self._needs_draw = True
             else:
@@ -105,6 +107,7 @@ class RenderScheduler:
             self._restored = None
         if not publish:
             return
+        started = time.perf_counter()
         try:
             with self._canvas.lock:
                 # Drawn and copied under one hold: the copy is of one whole picture, whatever
@@ -117,4 +120,5 @@ class RenderScheduler:
             # and the next change draws again.
             _log.exception("drawing figure %s failed", self._canvas.figure.number)
             return
-        server_thread().call_soon(lambda: self._delivery.publish(pixels, restored))
+        took = time.perf_counter() - started
+        server_thread().call_soon(lambda: self._delivery.publish(pixels, restored, took))

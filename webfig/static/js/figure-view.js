@@ -8,7 +8,7 @@ import { Rubberband } from "./rubberband.js"
 import { Toolbar } from "./toolbar.js"
 
 const PROTOCOL_VERSION = 1
-const EXTENSIONS = ["rect_frames", "motion_ack"]
+const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames"]
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
 export class FigureView {

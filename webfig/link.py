@@ -1,0 +1,69 @@
+"""What one viewer's connection can carry, measured from its own frames.
+
+Every frame sent is timed until the viewer acknowledges it. A frame sent while an earlier one
+was still on its way starts when that one was acknowledged (the link was busy until then), so
+on a saturated link each sample is a frame's own transfer time; on an idle one it includes the
+round trip, which only makes the estimate careful.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Final
+
+# Weight of the newest sample in the running estimates.
+SMOOTHING: Final = 0.3
+# Round trips remembered for the minimum (the link's latency, least disturbed by its load).
+ROUND_TRIPS: Final = 16
+
+
+class LinkMeter:
+    """Bytes per second and round trip of one viewer's frames; pure bookkeeping, given the
+    times (seconds, any monotonic clock)."""
+
+    def __init__(self) -> None:
+        # Frames sent and not yet acknowledged: when, and how many bytes.
+        self._unacknowledged: deque[tuple[float, int]] = deque()
+        self._last_acknowledged: float | None = None
+        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS)
+        self.bandwidth: float | None = None
+        self.lossless_bytes: float | None = None
+
+    def sent(self, size: int, now: float, *, lossless: bool = True) -> None:
+        """A frame of ``size`` bytes left for the viewer."""
+        self._unacknowledged.append((now, size))
+        if lossless:
+            self.lossless_bytes = _smooth(self.lossless_bytes, size)
+
+    def acknowledged(self, now: float) -> None:
+        """The viewer acknowledged its oldest frame."""
+        if not self._unacknowledged:
+            return
+        sent_at, size = self._unacknowledged.popleft()
+        self._round_trips.append(now - sent_at)
+        started = sent_at
+        if self._last_acknowledged is not None:
+            started = max(started, self._last_acknowledged)
+        self._last_acknowledged = now
+        # A clock that did not move says nothing of the link.
+        if now > started:
+            self.bandwidth = _smooth(self.bandwidth, size / (now - started))
+
+    def forget_unacknowledged(self) -> None:
+        """The viewer started over (a refresh): its frames in flight will not be answered."""
+        self._unacknowledged.clear()
+        self._last_acknowledged = None
+
+    @property
+    def round_trip(self) -> float | None:
+        return min(self._round_trips, default=None)
+
+    def lossless_transfer_time(self) -> float | None:
+        """Seconds a lossless frame of the usual size takes to reach the viewer, if known."""
+        if self.bandwidth is None or self.lossless_bytes is None:
+            return None
+        return self.lossless_bytes / self.bandwidth
+
+
+def _smooth(estimate: float | None, sample: float) -> float:
+    return sample if estimate is None else estimate + SMOOTHING * (sample - estimate)

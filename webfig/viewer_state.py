@@ -1,0 +1,97 @@
+"""What frame delivery knows of each viewer, and the snapshots it delivers."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from .frames import FrameKind, Pixels
+from .link import LinkMeter
+from .regions import SavedRegion
+
+# Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
+WINDOW: Final = 2
+# Saved regions a viewer keeps at most (one per blitted axes is typical).
+REGION_SLOTS: Final = 8
+
+# A lossless frame that reaches the viewer faster than this never counts as limited by the
+# link (a display shows no more than 60 frames a second anyway).
+MIN_LINK_LIMITED: Final = 1 / 30
+
+Format = Literal["png", "rect"]
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One rendered image of the figure; shared, never modified."""
+
+    pixels: Pixels
+    # The region a blit restored just before this snapshot, if any.
+    restored: SavedRegion | None = None
+    # Seconds the render took: how fast frames could follow one another.
+    render_time: float = 0.0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+@dataclass(eq=False)
+class ViewerState:
+    """What delivery knows of one viewer."""
+
+    format: Format = "png"
+    # The viewer asked for frames (its first refresh or draw); until then it gets none.
+    ready: bool = False
+    # The next frame must be full (new viewer, refresh, new size or pixel ratio).
+    needs_full: bool = True
+    # The snapshot the viewer has (or will have, once its frames in flight arrive).
+    shown: Snapshot | None = None
+    in_flight: int = 0
+    encoding: bool = False
+    # The image mode last announced with ``image_mode`` (png viewers only).
+    image_mode: FrameKind | None = None
+    extensions: frozenset[str] = field(default_factory=frozenset)
+    # Saved regions the viewer keeps (rect viewers only): region id to slot, oldest first.
+    regions: OrderedDict[int, int] = field(default_factory=OrderedDict)
+    # The device pixel ratio of the viewer's screen, once it said.
+    pixel_ratio: float | None = None
+    # It may get lossy frames (``lossy_frames``) while its link limits the frame rate.
+    lossy_allowed: bool = False
+    # Its picture is a lossy version of ``shown``: the next lossless frame must be full.
+    lossy_shown: bool = False
+    link: LinkMeter = field(default_factory=LinkMeter)
+
+    def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
+        """The slot that holds ``region`` on the viewer, and whether it must be stored first
+        (then evicting the region used longest ago, if every slot is taken)."""
+        if region.id in self.regions:
+            self.regions.move_to_end(region.id)
+            return self.regions[region.id], False
+        if len(self.regions) < REGION_SLOTS:
+            slot = len(self.regions)
+        else:
+            slot = self.regions.pop(next(iter(self.regions)))
+        self.regions[region.id] = slot
+        return slot, True
+
+    @property
+    def can_take_frame(self) -> bool:
+        """It asked for frames, none is encoding for it, and its window has room."""
+        return self.ready and not self.encoding and self.in_flight < WINDOW
+
+    @property
+    def can_take_render(self) -> bool:
+        return self.ready and self.in_flight + self.encoding < WINDOW
+
+    def wants_frame(self, current: Snapshot) -> bool:
+        return self.can_take_frame and (self.needs_full or self.shown is not current)
+
+    def link_limited(self, current: Snapshot) -> bool:
+        """Whether the viewer may get a lossy frame of ``current``: its link, not the draw,
+        limits its frame rate."""
+        if not self.lossy_allowed:
+            return False
+        transfer = self.link.lossless_transfer_time()
+        return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
