@@ -17,10 +17,11 @@ from .downloads import DownloadOptions
 from .eventloop import encoder_pool, server_thread
 from .interfaces import ServedFigure, Viewer
 from .lifecycle import figure_changes
+from .offload import CannotOffload, pickled, save_workers
 from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
-from .render import render
+from .render import file_dpi, render
 from .scheduling import RenderScheduler
 from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
@@ -154,18 +155,41 @@ class WebfigManager(FigureManagerBase):
         return formats
 
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
-        """The figure as a file in ``fmt``; blocks, holding the canvas' lock, so call it off
-        the event loop. Viewers' pictures and the figure's revision stay as they were."""
+        """The figure as a file in ``fmt``; blocks, so call it off the event loop.
+
+        The figure is pickled holding the canvas' lock and saved in a worker process (see
+        :mod:`webfig.offload`), so that a slow save stops no other figure; a figure that
+        cannot be saved there is saved here, holding the lock. Viewers' pictures and the
+        figure's revision stay as they were.
+        """
         figure = self.canvas.figure
+        savefig_kwargs = options.savefig_kwargs()
+        with self.canvas.lock:
+            dpi = file_dpi(figure, options.dpi)
+            try:
+                snapshot: bytes | None = pickled(figure)
+            except CannotOffload as error:
+                snapshot, reason = None, str(error)
+            if snapshot is not None and figure.stale:
+                # The file shows the figure as it is: its revision (which counted the change)
+                # stays until it changes again, and viewers get the change drawn.
+                figure.stale = False
+                self.schedule_render(changed=False)
+        if snapshot is not None:
+            try:
+                return save_workers().save(snapshot, fmt, dpi, **savefig_kwargs)
+            except CannotOffload as error:
+                reason = str(error)
+        _log.debug("saving figure %s in the server's process: %s", self.num, reason)
         try:
             with self.canvas.lock:
-                body = render(figure, fmt, options.dpi, **options.savefig_kwargs())
+                body = render(figure, fmt, dpi, **savefig_kwargs)
                 # savefig puts the figure's colours back as it found them, which marks the
                 # figure stale; it is not (a stale figure would change the revision).
                 figure.stale = False
             return body
         finally:
-            # Saving may have drawn Agg's buffer at the file's dpi; viewers need theirs back.
+            # Saving drew Agg's buffer at the file's dpi; viewers need theirs back.
             self.schedule_render(changed=False)
 
     # Viewers
