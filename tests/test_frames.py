@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from webfig.frames import (
+    DIFF_DENSITY,
     MAX_TILE_ROWS,
     Rect,
     Tile,
@@ -21,6 +22,7 @@ from webfig.frames import (
     encode_tile,
     frame_pixels,
     pack_rect_frame,
+    tiles_of,
 )
 
 from .imaging import decode_image, decode_png, paint, paint_rect_frame, unpack_rect_frame
@@ -136,6 +138,73 @@ def test_translucent_pixels_that_did_not_change_allow_a_diff():
     frame = encode_frame(previous, current)
     assert frame.kind == "diff"
     np.testing.assert_array_equal(paint(previous, "diff", frame.png), current)
+
+
+def test_a_translucent_pixel_at_the_far_corner_of_the_change_forces_a_full_frame():
+    previous = opaque(40, 60, seed=10)
+    current = previous.copy()
+    current[2, 3] = [0, 0, 0, 255]
+    current[30, 50] = [0, 0, 0, 254]  # the last row and column of the changed box
+    assert frame_pixels(previous, current)[0] == "full"
+
+
+def test_a_change_of_most_pixels_is_a_full_frame():
+    previous = opaque(40, 60, seed=11)
+    current = previous.copy()
+    current[: int(40 * DIFF_DENSITY) + 1] = [1, 2, 3, 255]
+    kind, pixels = frame_pixels(previous, current)
+    assert kind == "full"
+    np.testing.assert_array_equal(pixels, current)
+
+
+scattered = st.tuples(
+    st.integers(1, 80), st.integers(1, 80), st.integers(0, 2**32 - 1), st.floats(0, 1)
+)
+
+
+def scattered_change(height: int, width: int, seed: int, density: float):
+    """A random image and a copy with about ``density`` of its pixels changed, anywhere;
+    a few pixels of each are translucent (more in some, none in others)."""
+    rng = np.random.default_rng(seed)
+    translucent_share = rng.choice([0.0, 0.001, 0.05, 0.5])
+
+    def image() -> np.ndarray:
+        pixels = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+        opaque = rng.random((height, width)) >= translucent_share
+        pixels[..., 3][opaque] = 255
+        return pixels
+
+    previous, replacement = image(), image()
+    changed = rng.random((height, width)) < density
+    current = np.where(changed[..., np.newaxis], replacement, previous)
+    return previous, current
+
+
+@given(scattered)
+def test_changes_of_any_density_reproduce_the_new_image(change):
+    previous, current = scattered_change(*change)
+    frame = encode_frame(previous, current)
+    if frame is None:
+        np.testing.assert_array_equal(previous, current)
+        return
+    np.testing.assert_array_equal(paint(previous, frame.kind, frame.png), current)
+    message = encode_rect_frame(previous, current)
+    np.testing.assert_array_equal(paint_rect_frame(previous, message), current)
+    rects = changed_rects(previous, current)
+    covered = np.zeros(current.shape[:2], bool)
+    for rect in rects:
+        rect.of(covered)[...] = True
+    assert covered[(previous != current).any(axis=-1)].all()
+
+
+def test_a_dense_change_is_covered_by_its_bounding_box_in_tiles():
+    previous, current = scattered_change(600, 300, seed=12, density=0.0)
+    block = Rect(20, 30, 250, 500)
+    rng = np.random.default_rng(12)
+    block.of(current)[rng.random((500, 250)) < 0.8] = [9, 9, 9, 255]
+    block.of(current)[[0, -1], [0, -1]] = [9, 9, 9, 255]  # the block's corners bound it
+    block.of(previous)[[0, -1], [0, -1]] = [8, 8, 8, 255]
+    assert changed_rects(previous, current) == tiles_of(block)
 
 
 def encode_rect_frame(previous, current) -> bytes:
