@@ -175,14 +175,15 @@ def print_steps(
     print("| " + " | ".join(header) + " |")
     print("| --- | --- |" + " ---: | --- |" * len(encoders) + (" ---: |" if baseline else ""))
     for scene, (previous, current) in scenes.items():
-        measured = [dict(steps(e, previous, current, repeat)) for e in encoders.values()]
-        for step in measured[-1]:
-            cells = [scene, step]
-            for found in measured:
-                time, made = found.get(step, (math.nan, "–"))
+        # Step by step, each encoder in turn, so that a change in the machine's load falls
+        # on both alike.
+        timed = (steps(encoder, previous, current, repeat) for encoder in encoders.values())
+        for measured in zip(*timed, strict=True):
+            cells = [scene, measured[0][0]]
+            for _, (time, made) in measured:
                 cells += [f"{time:.2f}", made]
             if baseline is not None:
-                cells.append(f"{measured[1][step][0] / measured[0][step][0]:.2f}×")
+                cells.append(f"{measured[1][1][0] / measured[0][1][0]:.2f}×")
             print("| " + " | ".join(cells) + " |")
     print()
 
