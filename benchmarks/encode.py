@@ -1,6 +1,6 @@
 """Encoding: the frame encoder's steps, timed on frames that matplotlib's Agg renders here.
 
-    python benchmarks/encode.py [--repeat N] [--baseline REV]
+    python benchmarks/encode.py [--repeat N] [--baseline REV] [--images DIR]
 
 The scenes are the benchmark figure (two 2000-point lines and a grid, as benchmarks/scene.py)
 at device pixel ratio 2, 1280 × 960: its first frame, a pan step (x limits shifted 1%), and a
@@ -11,7 +11,12 @@ in one run. The tables go to stdout as Markdown:
 - the public steps of webfig/frames.py, per scene: time and bytes; with ``--baseline REV``
   also those of webfig/frames.py as it was at git revision REV, side by side;
 - deflate: zlib against ISA-L's zlib-compatible deflate, at several levels, on the PNG rows of
-  each scene's frame: time and bytes; and the CRC-32 of both.
+  each scene's frame: time and bytes; and the CRC-32 of both;
+- lossy encodings for slow links, of the line plot and the image plot: lossy WebP at several
+  qualities and efforts against a PNG at half the pixel ratio (2 × 2 pixels averaged), which
+  a viewer scales back up: time, bytes, and PSNR against the original once decoded (and the
+  half-size image scaled up bilinearly, as a browser's drawImage does), over the whole image
+  and over its tick labels. ``--images DIR`` writes each decoded image there, to look at.
 
 A benchmark, not a test: it asserts nothing.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import math
 import subprocess
 import sys
@@ -35,6 +41,7 @@ import numpy as np
 from isal import isal_zlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from webfig import frames
 
@@ -230,7 +237,80 @@ def print_deflate(scenes: dict[str, tuple[Pixels | None, Pixels]], repeat: int) 
     print(f"\nCRC-32 of the first frame's IDAT ({len(idat) / 1000:.1f} kB): {', '.join(times)}\n")
 
 
-def main(repeat: int, baseline: str | None) -> None:
+def psnr(original: Pixels, seen: Pixels) -> float:
+    """The peak signal-to-noise ratio of the colours in dB (infinite: the same colours)."""
+    error = float(np.mean((original[..., :3].astype(np.float64) - seen[..., :3]) ** 2))
+    return math.inf if error == 0 else 10 * math.log10(255**2 / error)
+
+
+def half_resolution(pixels: Pixels) -> bytes:
+    """A PNG at half the pixel ratio: each 2 × 2 block of pixels averaged (Pillow's reduce)."""
+    return frames.encode_png(np.asarray(Image.fromarray(pixels, "RGBA").reduce(2)))
+
+
+def scaled_up(data: bytes, size: tuple[int, int]) -> Pixels:
+    """What a browser shows of a half-size image drawn into the full rect: bilinear."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGBA").resize(size, Image.Resampling.BILINEAR))
+
+
+def webp(quality: int, method: int) -> Callable[[Pixels], bytes]:
+    """Lossy WebP at another quality or effort than encode_lossy's."""
+
+    def encode(pixels: Pixels) -> bytes:
+        with io.BytesIO() as buffer:
+            Image.fromarray(pixels, "RGBA").save(buffer, "webp", quality=quality, method=method)
+            return buffer.getvalue()
+
+    return encode
+
+
+def decoded(data: bytes, _: tuple[int, int]) -> Pixels:
+    """What a browser shows of an image drawn at its own size."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGBA"))
+
+
+CHOSEN = (frames.LOSSY_QUALITY, frames.LOSSY_METHOD)
+Lossy = tuple[Callable[[Pixels], bytes], Callable[[bytes, tuple[int, int]], Pixels]]
+LOSSY: dict[str, Lossy] = {
+    "PNG, lossless (encode_png)": (frames.encode_png, decoded),
+    f"WebP q{CHOSEN[0]} m{CHOSEN[1]} (encode_lossy)": (frames.encode_lossy, decoded),
+    **{
+        f"WebP q{quality} m{method}": (webp(quality, method), decoded)
+        for quality, method in [(50, 0), (70, 0), (80, 0), (90, 0), (70, 1), (70, 2), (70, 4)]
+        if (quality, method) != CHOSEN
+    },
+    "PNG at half resolution, scaled up": (half_resolution, scaled_up),
+}
+# The bottom rows of a scene: the x tick labels, where text legibility shows.
+LABELS = slice(-100, None)
+
+
+def print_lossy(
+    scenes: dict[str, tuple[Pixels | None, Pixels]], repeat: int, images: Path | None
+) -> None:
+    print(f"### Lossy encodings for slow links (best of {repeat})\n")
+    print("| scene | encoding | ms | kB | PSNR dB | PSNR dB, tick labels |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for scene in ("first frame", "image pan"):
+        original = scenes[scene][1]
+        size = (original.shape[1], original.shape[0])
+        for name, (encode, show) in LOSSY.items():
+            data = encode(original)
+            seen = show(data, size)
+            time = best_ms(lambda encode=encode, original=original: encode(original), repeat)
+            quality = psnr(original, seen), psnr(original[LABELS], seen[LABELS])
+            cells = [scene, name, f"{time:.1f}", f"{len(data) / 1000:.1f}"]
+            print("| " + " | ".join(cells + [f"{value:.1f}" for value in quality]) + " |")
+            if images is not None:
+                images.mkdir(parents=True, exist_ok=True)
+                file = "".join(c if c.isalnum() else "-" for c in f"{scene} {name}") + ".png"
+                Image.fromarray(seen, "RGBA").save(images / file)
+    print()
+
+
+def main(repeat: int, baseline: str | None, images: Path | None) -> None:
     print(f"Machine: {common.machine(f'numpy {np.__version__}')}\n")
     rendered = scenes()
     for scene, (previous, current) in rendered.items():
@@ -240,11 +320,13 @@ def main(repeat: int, baseline: str | None) -> None:
     print()
     print_steps(rendered, repeat, baseline)
     print_deflate(rendered, repeat)
+    print_lossy(rendered, repeat, images)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="repeats per timing (best counts)")
     parser.add_argument("--baseline", metavar="REV", help="also time frames.py at this revision")
+    parser.add_argument("--images", metavar="DIR", type=Path, help="write the lossy images here")
     arguments = parser.parse_args()
-    main(arguments.repeat, arguments.baseline)
+    main(arguments.repeat, arguments.baseline, arguments.images)

@@ -18,6 +18,7 @@ from webfig.frames import (
     Tile,
     changed_rects,
     encode_frame,
+    encode_lossy,
     encode_png,
     encode_tile,
     frame_pixels,
@@ -83,6 +84,28 @@ def test_a_png_is_standard_zlib_with_valid_checksums():
     np.testing.assert_array_equal(
         decode_png(encode_png(Rect(7, 5, 80, 90).of(pixels))), pixels[5:95, 7:87]
     )
+
+
+def psnr(original: np.ndarray, decoded: np.ndarray) -> float:
+    """The PSNR in dB of the colours as seen (premultiplied by alpha)."""
+    seen = [image[..., :3] * (image[..., 3:] / 255) for image in (original, decoded)]
+    return 10 * np.log10(255**2 / np.mean((seen[0] - seen[1]) ** 2))
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_a_lossy_image_is_close_at_full_size_with_its_alpha_exact(seed):
+    pixels = plot_like(300, 500, seed)
+    decoded = decode_image(encode_lossy(pixels))
+    assert decoded.shape == pixels.shape
+    np.testing.assert_array_equal(decoded[..., 3], pixels[..., 3])
+    assert psnr(pixels, decoded) > 30  # 35 to 39 dB with libwebp 1.6
+
+
+def test_a_lossy_image_shrinks_with_its_quality():
+    pixels = plot_like(300, 500, seed=15)
+    low, high = (encode_lossy(pixels, quality) for quality in (20, 95))
+    assert len(low) < len(high)
+    assert psnr(pixels, decode_image(low)) < psnr(pixels, decode_image(high))
 
 
 @given(images)
