@@ -84,7 +84,7 @@ window.benchmarkPaints = { count: 0 }
   let drawn = false
   const drawImage = CanvasRenderingContext2D.prototype.drawImage
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
-    if (this.canvas.matches?.("canvas.webfig-canvas, canvas.mpl-canvas")) drawn = true
+    if (this.canvas.matches?.(CANVAS)) drawn = true
     return drawImage.apply(this, args)
   }
   const count = () => {
@@ -94,7 +94,7 @@ window.benchmarkPaints = { count: 0 }
   }
   requestAnimationFrame(count)
 }
-"""
+""".replace("CANVAS", json.dumps(CANVAS))
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -236,8 +236,16 @@ async def quiet(last_frame: Callable[[], float], seconds: float, timeout: float)
 # Running and reporting
 
 
+@dataclass
+class Notes:
+    """What a table says under it: failures and remarks, then what the servers logged."""
+
+    remarks: list[str] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+
+
 async def attempt(
-    label: str, server: Server, measure: Callable[[Server], Awaitable[T]], notes: list[str]
+    label: str, server: Server, measure: Callable[[Server], Awaitable[T]], notes: Notes
 ) -> T | None:
     """``measure(server)`` with the server running; None, and a note, if it failed. Either
     way, what the server logged goes to the notes."""
@@ -246,12 +254,13 @@ async def attempt(
         async with server:
             return await measure(server)
     except Exception as error:  # a failed measurement is reported, not raised
-        message = f"{label}: failed: {type(error).__name__}: {error}"
-        progress(message)
-        notes.append(message)
+        progress(f"{label}: failed: {type(error).__name__}: {error}")
+        # In the table, the last line says it (the server's log is below anyway).
+        last = (str(error).strip().splitlines() or [""])[-1]
+        notes.remarks.append(f"{label}: failed: {type(error).__name__}: {last}")
         return None
     finally:
-        notes.extend(log_notes(label, server.log()))
+        notes.logs.extend(log_notes(label, server.log()))
 
 
 def log_notes(label: str, log: str) -> list[str]:
@@ -283,7 +292,7 @@ def print_table(
     about: str,
     columns: Sequence[str],
     rows: Sequence[Row],
-    notes: Sequence[str],
+    notes: Notes,
 ) -> None:
     print(f"### {title}\n\n{about}\n")
     print("| metric | " + " | ".join(columns) + " | target |")
@@ -291,7 +300,7 @@ def print_table(
     for metric, cells, target in rows:
         print(f"| {metric} | " + " | ".join(cells) + f" | {target} |")
     print()
-    for note in notes or ["The servers logged nothing."]:
+    for note in notes.remarks + (notes.logs or ["The servers logged nothing."]):
         print(f"- {note}")
     print(flush=True)
 
@@ -349,7 +358,7 @@ async def part_drag(seconds: float) -> None:
         "webfig, plain client": ("webfig", False),
         "webfig, own client": ("webfig", True),
     }
-    notes: list[str] = []
+    notes = Notes()
     results: dict[str, Drag | None] = {}
     for label, (backend, own) in runs.items():
         results[label] = result = await attempt(
@@ -453,7 +462,7 @@ async def measure_stall(server: Server, saves: int) -> Stall:
 
 
 async def part_stall(saves: int) -> None:
-    notes: list[str] = []
+    notes = Notes()
     results = {
         backend: await attempt(
             f"stall, {NAMES[backend]}",
@@ -525,7 +534,9 @@ class LinkDrag:
     painted: float  # frames painted per second
     received: float  # frames received per second
     frame_bytes: float
+    moves: float  # mouse moves per second the browser took
     settled: str  # whether the settled canvas equals the server's PNG
+    page_errors: list[str]
 
 
 async def page_counts(page: Any) -> tuple[int, int]:
@@ -542,6 +553,10 @@ async def page_quiet(page: Any) -> None:
         await asyncio.sleep(0.1)
         if (counts := await page_counts(page)) != last:
             last, since = counts, time.perf_counter()
+
+
+def rgba(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
 
 
 def compare(shown: np.ndarray, saved: np.ndarray) -> str:
@@ -576,7 +591,8 @@ async def measure_link(server: Server, seconds: float) -> LinkDrag:
                 viewport={"width": 1000, "height": 800}, device_scale_factor=2
             )
             page = await context.new_page()
-            page.on("pageerror", lambda error: progress(f"  page error: {error}"))
+            page_errors: list[str] = []
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
             await page.add_init_script(COUNT_FRAMES + COUNT_PAINTS)
             await page.goto(f"http://127.0.0.1:{link.port}/1", timeout=PAGE_TIMEOUT * 1000)
             await page.wait_for_function(
@@ -584,7 +600,8 @@ async def measure_link(server: Server, seconds: float) -> LinkDrag:
             )
             canvas = page.locator(CANVAS).first
             box = await canvas.bounding_box()
-            assert box is not None, "the figure's canvas is not shown"
+            if box is None:
+                raise RuntimeError("the figure's canvas is not shown")
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             await page.mouse.click(x, y)
             await page.keyboard.press("p")
@@ -592,38 +609,37 @@ async def measure_link(server: Server, seconds: float) -> LinkDrag:
             await page_quiet(page)
             await page.mouse.move(x, y)
             await page.mouse.down()
-            (received, painted), carried = await page_counts(page), link.down.bytes
+            before, carried = await page_counts(page), link.down.bytes
             start = time.perf_counter()
             step = 0
             while time.perf_counter() - start < seconds:
                 step += 1
                 await page.mouse.move(x + sweep(step, 3, 150), y + sweep(step, 1, 20))
             elapsed = time.perf_counter() - start
-            (received_after, painted_after), carried = (
-                await page_counts(page),
-                (link.down.bytes - carried),
-            )
+            after, carried = await page_counts(page), link.down.bytes - carried
             await page.mouse.up()
             await page_quiet(page)
-            shown = await canvas.evaluate("canvas => canvas.toDataURL('image/png')")
+            data_url = await canvas.evaluate("canvas => canvas.toDataURL('image/png')")
+            shown = rgba(base64.b64decode(data_url.split(",", 1)[1]))
             with tempfile.TemporaryDirectory() as directory:
                 path = Path(directory, "figure.png")
                 await server.ask(f"png {path}")
-                saved = np.asarray(Image.open(path).convert("RGBA"))
+                saved = rgba(path.read_bytes())
         finally:
             await browser.close()
-    png = base64.b64decode(shown.split(",", 1)[1])
-    frames = received_after - received
+    frames = after[0] - before[0]
     return LinkDrag(
-        painted=(painted_after - painted) / elapsed,
+        painted=(after[1] - before[1]) / elapsed,
         received=frames / elapsed,
         frame_bytes=carried / max(frames, 1),
-        settled=compare(np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")), saved),
+        moves=step / elapsed,
+        settled=compare(shown, saved),
+        page_errors=page_errors,
     )
 
 
 async def part_link(seconds: float) -> None:
-    notes: list[str] = []
+    notes = Notes()
     results = {
         backend: await attempt(
             f"link, {NAMES[backend]}",
@@ -633,7 +649,19 @@ async def part_link(seconds: float) -> None:
         )
         for backend in BACKENDS
     }
+    for backend, result in results.items():
+        if result is not None and result.page_errors:
+            errors = "; ".join(f"`{error[:160]}`" for error in result.page_errors[:LOG_LINES])
+            notes.remarks.append(
+                f"{NAMES[backend]}'s page had {len(result.page_errors)} error(s): {errors}"
+            )
     webagg, webfig = results["webagg"], results["webfig"]
+    if webagg is not None and webagg.settled.startswith("no: the canvas"):
+        notes.remarks.append(
+            "WebAgg's canvas is 640×480 here: mpl.js sizes it from ResizeObserver's "
+            "devicePixelContentBoxSize, which headless Chromium's emulated device scale factor "
+            "reports in CSS pixels, so it shows the top-left quarter of its 1280×960 frames."
+        )
     ratio = (
         f"{webfig.painted / webagg.painted:.1f}×" if webagg and webfig and webagg.painted else "–"
     )
@@ -648,6 +676,12 @@ async def part_link(seconds: float) -> None:
             f"webfig ≥ 3× WebAgg (now {ratio})",
         ),
         row("frames received per s during the drag", drags, lambda r: r.received, "{:.1f}"),
+        row(
+            "mouse moves per s (as fast as the browser took them)",
+            drags,
+            lambda r: r.moves,
+            "{:.0f}",
+        ),
         row(
             "bytes per frame received (at the proxy)",
             drags,
