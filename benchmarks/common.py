@@ -1,14 +1,20 @@
-"""What the benchmark scripts share: free ports, the machine line, Chromium, and talking to a
-scene server subprocess line by line. (The browser tests launch Chromium from here too.)"""
+"""What the benchmark scripts share: free ports, the machine line, Chromium, choosing a
+backend in a scene script, and running a scene server subprocess driven through stdin. (The
+browser tests launch Chromium from here too.)"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import platform
 import socket
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import matplotlib
 import tornado
@@ -27,6 +33,9 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+SCENE = Path(__file__).with_name("scene.py")
+REPOSITORY = Path(__file__).resolve().parents[1]
+SERVER_TIMEOUT = 10.0  # seconds for a server to start, or to answer a command
 
 
 def free_port(address: str = "127.0.0.1") -> int:
@@ -71,3 +80,91 @@ async def read_line(
             raise RuntimeError(ended())
         if wanted(line := raw.decode().strip()):
             return line
+
+
+def use_backend(backend: str, port: int) -> None:
+    """Make ``backend`` (``webfig`` or ``webagg``) pyplot's, serving on ``port`` without opening
+    a browser. A scene script calls this before it imports pyplot."""
+    matplotlib.use(backend)
+    matplotlib.rcParams.update(
+        {"webagg.port": port, "webagg.port_retries": 1, "webagg.open_in_browser": False}
+    )
+    if backend == "webfig":
+        import webfig
+
+        webfig.configure(port=port, open_browser=False)
+
+
+class Server:
+    """One backend serving a scene script in a process of its own, driven through stdin:
+    ``script BACKEND *arguments PORT``. It runs this checkout's webfig, whatever is installed,
+    and keeps its stderr (the server's log) for :meth:`log`."""
+
+    def __init__(self, backend: str, *arguments: str, script: Path = SCENE) -> None:
+        self.backend = backend
+        self.arguments = arguments
+        self.script = script
+        self.port = free_port()
+        self.process: asyncio.subprocess.Process | None = None
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __aexit__
+        self._log = ""  # what it logged, once the file is closed
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> Server:
+        path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+        env.pop("MPLBACKEND", None)
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, str(self.script), self.backend, *self.arguments, str(self.port),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+        )  # fmt: skip
+        try:
+            await self.line(lambda line: f":{self.port}" in line)
+        except BaseException:
+            await self.__aexit__()  # a server that never served must not outlive us
+            raise
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
+        self._log = self.log()
+        self.stderr.close()
+
+    async def command(self, command: str) -> None:
+        assert self.process is not None
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{command}\n".encode())
+        await self.process.stdin.drain()
+
+    async def ask(self, command: str) -> dict[str, float]:
+        """Send ``command`` and read the JSON line it answers with."""
+        await self.command(command)
+        answer: dict[str, float] = json.loads(await self.line(lambda line: line.startswith("{")))
+        return answer
+
+    async def stats(self) -> dict[str, float]:
+        return await self.ask("stats")
+
+    async def line(self, wanted: Callable[[str], bool], timeout: float = SERVER_TIMEOUT) -> str:
+        """The next line the server prints that is ``wanted``."""
+        assert self.process is not None
+        return await read_line(
+            self.process,
+            wanted,
+            timeout,
+            lambda: f"the {self.backend} server ended: {self.log()[-2000:]}",
+        )
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far. (pread: the server shares the file's offset,
+        so moving it would make the server write over its own log.)"""
+        if self.stderr.closed:
+            return self._log
+        descriptor = self.stderr.fileno()
+        return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode(errors="replace")

@@ -22,70 +22,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import common
-from common import CHROMIUM, CHROMIUM_FLAGS, free_port, read_line
+from common import CHROMIUM, CHROMIUM_FLAGS, Server
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-SCENE = Path(__file__).with_name("scene.py")
 BACKENDS = ("webagg", "webfig")
 TIMEOUT = 10.0
 SETTLE = 0.05  # seconds without a frame after which a change counts as delivered
-
-
-class Server:
-    """One backend serving the benchmark scene in a process of its own."""
-
-    def __init__(self, backend: str, scene: str) -> None:
-        self.backend = backend
-        self.scene = scene
-        self.port = free_port()
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> Server:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("MPLBACKEND", None)
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, str(SCENE), self.backend, self.scene, str(self.port),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-        )  # fmt: skip
-        await self._line(lambda line: f":{self.port}" in line)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def command(self, command: str) -> None:
-        assert self.process is not None
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{command}\n".encode())
-        await self.process.stdin.drain()
-
-    async def stats(self) -> dict[str, float]:
-        await self.command("stats")
-        line = await self._line(lambda line: line.startswith("{"))
-        stats: dict[str, float] = json.loads(line)
-        return stats
-
-    async def _line(self, wanted: Callable[[str], bool]) -> str:
-        assert self.process is not None
-        return await read_line(
-            self.process, wanted, TIMEOUT, lambda: f"the {self.backend} server ended"
-        )
 
 
 @dataclass

@@ -9,34 +9,39 @@ alike. Commands, one per line on stdin, run on the backend's event loop (through
 - ``cursor``: move a vertical cursor line by one device pixel, by blitting where the canvas
   supports it (as matplotlib's widgets do) and by ``draw_idle`` where it does not;
 - ``stats``: print ``{"draws", "cpu", "rss"}`` as one JSON line: the number of full draws,
-  the process' CPU seconds (all threads), and its resident memory in bytes.
+  the process' CPU seconds (all threads), and its resident memory in bytes;
+- ``drawtime N``: pan N times, each followed by one Agg draw of the figure alone (Agg's own
+  ``draw``, not the backend's, so nothing is sent), and print ``{"draw", "width", "height"}``:
+  the median seconds of one draw and the canvas' size in device pixels;
+- ``png PATH``: draw the figure with Agg alone (as ``drawtime`` does, so a blitted cursor is
+  drawn once, as viewers see it; ``savefig`` would draw it twice) and save Agg's buffer,
+  the picture viewers should show at the canvas' size, as a PNG; print ``{"saved": PATH}``.
+
+Warnings and errors are logged to stderr with their level first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import queue
+import statistics
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+from common import use_backend
 
 BACKEND, SCENE, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
-matplotlib.use(BACKEND)
-matplotlib.rcParams.update(
-    {"webagg.port": PORT, "webagg.port_retries": 1, "webagg.open_in_browser": False}
-)
-if BACKEND == "webfig":
-    import webfig
-
-    webfig.configure(port=PORT, open_browser=False)
+use_backend(BACKEND, PORT)
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from PIL import Image  # noqa: E402
 
 
 def resident_bytes() -> int:
@@ -69,11 +74,22 @@ class Scene:
             self.background = self.canvas.copy_from_bbox(self.ax.bbox)
             self.ax.draw_artist(self.cursor)
 
-    def pan(self) -> None:
+    def pan(self, draw: bool = True) -> None:
         low, high = self.ax.get_xlim()
         step = (high - low) / 100
         self.ax.set_xlim(low + step, high + step)
-        self.canvas.draw_idle()
+        if draw:
+            self.canvas.draw_idle()
+
+    def draw_time(self, draws: int) -> float:
+        """The median seconds of one Agg draw after a pan step."""
+        times = []
+        for _ in range(draws):
+            self.pan(draw=False)
+            start = time.perf_counter()
+            FigureCanvasAgg.draw(self.canvas)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
 
     def move_cursor(self) -> None:
         low, high = self.ax.get_xlim()
@@ -102,6 +118,7 @@ def blit_animation(scene: Scene) -> FuncAnimation:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     scene = Scene()
     # An animation stops when it is garbage collected: keep it while the figure is shown.
     _animation = blit_animation(scene) if SCENE == "blit" else None
@@ -117,7 +134,16 @@ def main() -> None:
                 command = commands.get_nowait()
             except queue.Empty:
                 return
-            if command == "pan":
+            name, _, argument = command.partition(" ")
+            if name == "drawtime":
+                draw = scene.draw_time(int(argument))
+                width, height = scene.canvas.get_width_height(physical=True)
+                print(json.dumps({"draw": draw, "width": width, "height": height}), flush=True)
+            elif name == "png":
+                FigureCanvasAgg.draw(scene.canvas)
+                Image.fromarray(np.asarray(scene.canvas.buffer_rgba())).save(argument)
+                print(json.dumps({"saved": argument}), flush=True)
+            elif command == "pan":
                 scene.pan()
             elif command == "cursor":
                 scene.move_cursor()
