@@ -56,6 +56,21 @@ def test_a_job_with_the_key_of_the_last_waiting_one_replaces_it(worker):
     assert seen == ["move 2", "press", "move 4", "other 1"]
 
 
+def test_a_job_with_a_key_replaces_one_across_transparent_jobs_only(worker):
+    seen: list[str] = []
+    release = blocked(worker)
+    worker.submit(lambda: seen.append("move 1"), key="move")
+    worker.submit(lambda: seen.append("render 1"), transparent=True)
+    worker.submit(lambda: seen.append("move 2"), key="move")
+    worker.submit(lambda: seen.append("press"))
+    worker.submit(lambda: seen.append("render 2"), transparent=True)
+    worker.submit(lambda: seen.append("move 3"), key="move")
+    release.set()
+    worker.run_sync(lambda: None)
+    # The render shows the newest move; the press still comes between the moves.
+    assert seen == ["move 2", "render 1", "press", "render 2", "move 3"]
+
+
 def test_a_running_job_is_never_replaced(worker):
     seen: list[str] = []
     started, release = threading.Event(), threading.Event()

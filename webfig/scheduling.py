@@ -90,7 +90,7 @@ class RenderScheduler:
         the next ``start`` (an ack, a finished encode, a new viewer) renders, with the newest
         state then; changes made meanwhile cost nothing."""
         if self._delivery.wants_render():
-            self._canvas.worker.submit(self._render)
+            self._canvas.worker.submit(self._render, transparent=True)
         else:
             with self._lock:
                 self._pending = False

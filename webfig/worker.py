@@ -40,6 +40,9 @@ class _Queued:
     # Jobs with the same key, one right after the other, are one: the later replaces the
     # earlier (pointer moves that piled up while the figure was busy).
     key: Hashable | None
+    # A job that only shows the state the others leave (a render): a later job with a key
+    # may replace one queued before it.
+    transparent: bool = False
 
 
 class FigureWorker:
@@ -60,22 +63,36 @@ class FigureWorker:
         self._closed = False
         _workers.add(self)
 
-    def submit(self, job: Job, *, key: Hashable | None = None) -> None:
-        """Run ``job`` after every job submitted before it. With ``key``, it replaces the
-        last job waiting if that one has the same key (never one that is running, and never
-        across a job with another key, so nothing is reordered)."""
+    def submit(self, job: Job, *, key: Hashable | None = None, transparent: bool = False) -> None:
+        """Run ``job`` after every job submitted before it.
+
+        With ``key``, it replaces the last job waiting if that one has the same key, looking
+        past ``transparent`` jobs only: never a running job, and never across another job,
+        so no event overtakes another. A transparent job (a render, which draws whatever
+        state the figure is in) then shows the newer state.
+        """
         with self._lock:
             if self._closed:
                 return
-            if key is not None and self._queue and self._queue[-1].key == key:
-                self._queue[-1].job = job
+            if (queued := self._same_key(key)) is not None:
+                queued.job = job
             else:
-                self._queue.append(_Queued(job, key))
+                self._queue.append(_Queued(job, key, transparent))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
             else:
                 self._work.notify()
+
+    def _same_key(self, key: Hashable | None) -> _Queued | None:
+        if key is None:
+            return None
+        for queued in reversed(self._queue):
+            if queued.key == key:
+                return queued
+            if not queued.transparent:
+                return None
+        return None
 
     def run_sync(self, function: Callable[[], T], timeout: float = 30.0) -> T:
         """Run ``function`` after the jobs already submitted and return its result; not from
