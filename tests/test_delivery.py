@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.animation import FuncAnimation
 
 from webfig.frames import RECT_FRAME_MAGIC
+from webfig.protocol import parse_message
 from webfig.viewer_state import WINDOW
 
 from .imaging import unpack_rect_frame
@@ -116,6 +117,23 @@ def test_motion_is_acknowledged_for_viewers_that_asked(figure):
         send(manager, viewer, "motion_notify", x=10, y=10, buttons=0)
     assert paced.of_type("motion_ack") == [{"type": "motion_ack"}]
     assert plain.of_type("motion_ack") == []
+
+
+def test_motion_is_acknowledged_on_arrival_even_while_the_figure_is_busy(figure):
+    """The client may send its next move at once: moves queued for a busy figure merge."""
+    manager = figure.canvas.manager
+    paced = rect_viewer(manager)
+    moves: list[float] = []
+    figure.canvas.mpl_connect("motion_notify_event", lambda event: moves.append(event.x))
+    with figure.canvas.lock:
+        for x in (10, 20, 30):
+            message = parse_message(json.dumps({"type": "motion_notify", "x": x, "y": 10}))
+            on_loop(lambda message=message: manager.handle_message(paced, message))
+        assert len(paced.of_type("motion_ack")) == 3
+        assert moves == []
+    manager.canvas.worker.run_sync(lambda: None)
+    # The first move was already waiting for the lock; the two behind it merged.
+    assert moves == [10, 30]
 
 
 def blitting_animation(color: str) -> tuple[Any, FuncAnimation, list[int]]:

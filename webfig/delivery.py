@@ -10,7 +10,7 @@ else here runs on the loop.
 Viewers that negotiated ``lossy_frames`` (webfig's own client) get cheaper, lossy tiles while
 the figure keeps changing (a drag, an animation) and their link, not the draw, is what limits
 the frame rate: a lossless frame of the usual size would take longer to reach them than the
-figure takes to draw. :data:`SETTLE` seconds after the changes stop, such a viewer gets a full
+figure takes to draw. Once the changes stop (:data:`SETTLE`), such a viewer gets a full
 lossless frame, so the picture it is left with is always exactly Agg's.
 """
 
@@ -43,9 +43,15 @@ _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Seconds without a change after which motion counts as stopped: viewers whose picture is
-# lossy get a lossless one then. Two changes closer than this are motion.
+# Two changes less than this many seconds apart are motion (a drag, an animation); a heavy
+# figure may take a good part of it to draw each step.
+MOTION_GAP: Final = 0.25
+# Motion has stopped after no change for this long, or for one and a half times the last gap
+# between changes if that is longer (a figure that draws slowly changes slowly): viewers whose
+# picture is lossy get a lossless one then.
 SETTLE: Final = 0.1
+# Changes closer than this are one (a pan step asks for a draw per axis limit).
+SAME_CHANGE: Final = 0.005
 
 
 class FrameDelivery:
@@ -127,10 +133,13 @@ class FrameDelivery:
             self._room_made()
 
     def note_change(self) -> None:
-        """The figure changed (a render is coming); from any thread. Changes in quick
-        succession are motion, which lossy frames may follow."""
+        """The figure changed (a render is coming), or a viewer drags over it; from any
+        thread. Changes in quick succession are motion, which lossy frames may follow. One
+        step's changes (a pan sets both limits) count once."""
         now = self._clock()
-        self._change_gap, self._last_change = now - self._last_change, now
+        if now - self._last_change >= SAME_CHANGE:
+            self._change_gap = now - self._last_change
+        self._last_change = now
 
     def publish(
         self, pixels: Pixels, restored: SavedRegion | None = None, render_time: float = 0.0
@@ -173,9 +182,13 @@ class FrameDelivery:
             _log.error("encoding a frame failed", exc_info=task.exception())
 
     def _in_motion(self) -> bool:
-        """Whether the figure keeps changing: two changes in quick succession, the last one
-        just now."""
-        return self._change_gap < SETTLE and self._clock() - self._last_change < SETTLE
+        """Whether the figure keeps changing: two changes in quick succession, and the last
+        one recent enough that another may be on its way."""
+        return self._change_gap < MOTION_GAP and self._clock() - self._last_change < self._hold()
+
+    def _hold(self) -> float:
+        """How long after a change the figure still counts as moving."""
+        return min(MOTION_GAP, max(SETTLE, 1.5 * self._change_gap))
 
     def _settle(self) -> None:
         """Once motion stops, viewers whose picture is lossy get a full lossless frame."""
@@ -192,7 +205,8 @@ class FrameDelivery:
 
     def _arm_settle(self) -> None:
         if self._settle_handle is None:
-            self._settle_handle = self._loop.call_later(SETTLE, self._settle)
+            wait = self._last_change + self._hold() - self._clock()
+            self._settle_handle = self._loop.call_later(max(wait, 0.01), self._settle)
 
     async def _deliver(
         self,

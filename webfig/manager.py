@@ -273,9 +273,14 @@ class WebfigManager(FigureManagerBase):
             case Hello(extensions=extensions):
                 self._after_figure_work(lambda: self._welcome(viewer, state, extensions))
             case Mouse(type="motion_notify"):
-                acknowledge = protocol.MOTION_ACK in state.extensions
+                # Answered on arrival: the move is queued for the figure, where moves that
+                # pile up merge, so the client may send the next one without a backlog.
+                if protocol.MOTION_ACK in state.extensions:
+                    viewer.send_json(outgoing.motion_ack())
+                if message.buttons:
+                    self._delivery.note_change()  # a drag: the figure is about to move
                 self.canvas.worker.submit(
-                    lambda: self._on_figure(viewer, message, acknowledge=acknowledge),
+                    lambda: self._on_figure(viewer, message),
                     key=(viewer, message.buttons, message.modifiers),
                 )
             case _:
@@ -285,9 +290,7 @@ class WebfigManager(FigureManagerBase):
         """Run ``callback`` on the loop once the figure's worker did what it has now."""
         self.canvas.worker.submit(lambda: server_thread().call_soon(callback))
 
-    def _on_figure(
-        self, viewer: Viewer, message: ClientMessage, *, acknowledge: bool = False
-    ) -> None:
+    def _on_figure(self, viewer: Viewer, message: ClientMessage) -> None:
         """On the worker: hand the figure a viewer's message."""
         self._replying_to = viewer
         try:
@@ -304,8 +307,6 @@ class WebfigManager(FigureManagerBase):
                         self._press_tool(name)
         finally:
             self._replying_to = None
-            if acknowledge:
-                self._send_to(viewer, outgoing.motion_ack())
             # A callback may have changed the figure without asking for a draw, or failed
             # halfway through a change. (Before the first frame the figure is stale anyway,
             # and the viewer's refresh will render it.)

@@ -15,8 +15,11 @@ WINDOW: Final = 2
 # Saved regions a viewer keeps at most (one per blitted axes is typical).
 REGION_SLOTS: Final = 8
 
-# A lossless frame that reaches the viewer faster than this never counts as limited by the
-# link (a display shows no more than 60 frames a second anyway).
+# The link limits a viewer's frames when a lossless frame takes longer to reach it than this
+# share of the figure's draw time: draws and transfers overlap only in part, and every
+# picture waits for its transfer. And when it takes longer than MIN_LINK_LIMITED seconds (a
+# display shows no more than 60 frames a second anyway).
+LINK_SHARE: Final = 0.5
 MIN_LINK_LIMITED: Final = 1 / 30
 
 Format = Literal["png", "rect"]
@@ -83,7 +86,10 @@ class ViewerState:
 
     @property
     def can_take_render(self) -> bool:
-        return self.ready and self.in_flight + self.encoding < WINDOW
+        """Worth drawing for: the viewer will have room for the frame by the time the draw
+        is done. One snapshot ahead of the window, so that when an acknowledgement makes
+        room, the next picture is already drawn and only needs encoding."""
+        return self.ready and self.in_flight + self.encoding <= WINDOW
 
     def wants_frame(self, current: Snapshot) -> bool:
         return self.can_take_frame and (self.needs_full or self.shown is not current)
@@ -94,4 +100,5 @@ class ViewerState:
         if not self.lossy_allowed:
             return False
         transfer = self.link.lossless_transfer_time()
-        return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
+        limit = max(LINK_SHARE * current.render_time, MIN_LINK_LIMITED)
+        return transfer is not None and transfer > limit
