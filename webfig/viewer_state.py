@@ -15,11 +15,9 @@ WINDOW: Final = 2
 # Saved regions a viewer keeps at most (one per blitted axes is typical).
 REGION_SLOTS: Final = 8
 
-# The link limits a viewer's frames when a lossless frame takes longer to reach it than this
-# share of the figure's draw time: draws and transfers overlap only in part, and every
-# picture waits for its transfer. And when it takes longer than MIN_LINK_LIMITED seconds (a
-# display shows no more than 60 frames a second anyway).
-LINK_SHARE: Final = 0.5
+# The link limits a viewer's frames when a lossless frame takes longer to reach it (and be
+# acknowledged) than the figure takes to draw, and longer than this many seconds (a display
+# shows no more than 60 frames a second anyway).
 MIN_LINK_LIMITED: Final = 1 / 30
 
 Format = Literal["png", "rect"]
@@ -100,5 +98,4 @@ class ViewerState:
         if not self.lossy_allowed:
             return False
         transfer = self.link.lossless_transfer_time()
-        limit = max(LINK_SHARE * current.render_time, MIN_LINK_LIMITED)
-        return transfer is not None and transfer > limit
+        return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
