@@ -34,10 +34,10 @@ def on_loop(function):
     return server_thread().run_sync(function)
 
 
-def picture(seed: int) -> Pixels:
+def picture(seed: int, size: tuple[int, int] = SIZE) -> Pixels:
     """An opaque image unlike any other seed's in every pixel (a pan changes them all)."""
     rng = np.random.default_rng(seed)
-    pixels = rng.integers(0, 256, (*SIZE, 4), dtype=np.uint8)
+    pixels = rng.integers(0, 256, (*size, 4), dtype=np.uint8)
     pixels[..., 3] = 255
     return pixels
 
@@ -83,11 +83,14 @@ def watch(delivery: FrameDelivery, *, fmt: str = "rect", lossy: bool = True) -> 
 
 
 def slow_link_then_motion(
-    delivery: FrameDelivery, clock: Clock, viewers: list[RecordingViewer]
+    delivery: FrameDelivery,
+    clock: Clock,
+    viewers: list[RecordingViewer],
+    size: tuple[int, int] = SIZE,
 ) -> None:
     """One lossless frame each, acknowledged 0.5 s later (a slow link); then the figure
     changes twice in quick succession and a new picture comes."""
-    on_loop(lambda: delivery.publish(picture(1), render_time=0.01))
+    on_loop(lambda: delivery.publish(picture(1, size), render_time=0.01))
     for viewer in viewers:
         viewer.wait_for_frame()
     clock.now += 0.5
@@ -96,7 +99,15 @@ def slow_link_then_motion(
     delivery.note_change()
     clock.now += 0.02
     delivery.note_change()
-    on_loop(lambda: delivery.publish(picture(2), render_time=0.01))
+    on_loop(lambda: delivery.publish(picture(2, size), render_time=0.01))
+
+
+def test_small_frames_are_never_lossy(delivery, clock):
+    viewer = watch(delivery)
+    slow_link_then_motion(delivery, clock, [viewer], size=(40, 40))
+    frame = frame_after(viewer, viewer.frames()[0])
+    assert not is_lossy(frame)
+    np.testing.assert_array_equal(viewer.picture(), picture(2, (40, 40)))
 
 
 def test_a_slow_link_gets_lossy_frames_while_moving_then_the_exact_picture(delivery, clock):

@@ -19,6 +19,10 @@ REGION_SLOTS: Final = 8
 # acknowledged) than the figure takes to draw, and longer than this many seconds (a display
 # shows no more than 60 frames a second anyway).
 MIN_LINK_LIMITED: Final = 1 / 30
+# Frames smaller than this are never worth making lossy: they cross any usable link in a few
+# tens of ms, and on a fast one the time a frame takes is the page painting it, which lossy
+# frames do not make faster (a blit animation's frames are 7-15 kB).
+MIN_LOSSY_BYTES: Final = 32_000
 
 Format = Literal["png", "rect"]
 
@@ -96,6 +100,8 @@ class ViewerState:
         """Whether the viewer may get a lossy frame of ``current``: its link, not the draw,
         limits its frame rate."""
         if not self.lossy_allowed:
+            return False
+        if (self.link.lossless_bytes or 0) < MIN_LOSSY_BYTES:
             return False
         transfer = self.link.lossless_transfer_time()
         return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
