@@ -228,7 +228,12 @@ class FrameDelivery:
             else:
                 before = previous.pixels if previous else None
                 frame = await self._run(encode_frame, before, current.pixels)
-                self._send(viewers, current, lambda viewer, state: _send_png(viewer, state, frame))
+                self._send(
+                    viewers,
+                    current,
+                    lambda viewer, state: _send_png(viewer, state, frame),
+                    full=previous is None,
+                )
         finally:
             for viewer in viewers:
                 if (state := self._viewers.get(viewer)) is not None:
@@ -273,7 +278,7 @@ class FrameDelivery:
             viewer.send_binary(messages[key])
             return len(messages[key])
 
-        self._send(viewers, current, send)
+        self._send(viewers, current, send, full=full)
 
     async def _deliver_lossy(
         self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
@@ -294,7 +299,7 @@ class FrameDelivery:
                 viewer.send_binary(message)
             return len(message)
 
-        self._send(viewers, current, send, lossy=True)
+        self._send(viewers, current, send, full=full, lossy=True)
         self._arm_settle()
 
     def _send(
@@ -303,6 +308,7 @@ class FrameDelivery:
         current: Snapshot,
         send: Callable[[Viewer, ViewerState], int],
         *,
+        full: bool,
         lossy: bool = False,
     ) -> None:
         """Send each viewer still here its frame (``send`` returns its size, 0 for none);
@@ -314,7 +320,8 @@ class FrameDelivery:
                 continue  # it left while its frame was encoding
             if size := send(viewer, state):
                 state.in_flight += 1
-                state.link.sent(size, now, lossless=not lossy)
+                # What the viewer's frames usually cost: changes, not the odd full frame.
+                state.link.sent(size, now, usual=not (lossy or full))
                 self.frames_sent += 1
             if lossy:
                 state.lossy_shown = True

@@ -67,16 +67,23 @@ class ServerThread(threading.Thread):
         """Run ``function`` on the loop and return its result; from another thread only."""
         if self.in_loop_thread():
             return function()
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                future.set_result(function())
-            except BaseException as exc:
-                future.set_exception(exc)
-
+        call, future = resolving(function)
         self.loop.call_soon_threadsafe(call)
         return future.result(timeout)
+
+
+def resolving(function: Callable[[], T]) -> tuple[Callable[[], None], concurrent.futures.Future[T]]:
+    """A call of ``function`` to hand another thread, and the future it resolves with the
+    result (or the exception)."""
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def call() -> None:
+        try:
+            future.set_result(function())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    return call, future
 
 
 _lock = threading.Lock()

@@ -29,10 +29,11 @@ class LinkMeter:
         self.bandwidth: float | None = None
         self.lossless_bytes: float | None = None
 
-    def sent(self, size: int, now: float, *, lossless: bool = True) -> None:
-        """A frame of ``size`` bytes left for the viewer."""
+    def sent(self, size: int, now: float, *, usual: bool = True) -> None:
+        """A frame of ``size`` bytes left for the viewer; ``usual``: a lossless frame of the
+        changes, which ``lossless_bytes`` follows (not a full or lossy one)."""
         self._unacknowledged.append((now, size))
-        if lossless:
+        if usual:
             self.lossless_bytes = _smooth(self.lossless_bytes, size)
 
     def acknowledged(self, now: float) -> None:

@@ -13,7 +13,6 @@ so an idle figure costs no thread, and a drag's jobs do not start one each.
 from __future__ import annotations
 
 import atexit
-import concurrent.futures
 import logging
 import threading
 import weakref
@@ -21,6 +20,8 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Final, TypeVar
+
+from .eventloop import resolving
 
 _log = logging.getLogger(__name__)
 
@@ -99,14 +100,7 @@ class FigureWorker:
         the worker's own thread (it would wait for itself)."""
         if self.in_worker_thread():
             raise RuntimeError("run_sync called from the worker's own thread")
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-        def call() -> None:
-            try:
-                future.set_result(function())
-            except BaseException as exc:
-                future.set_exception(exc)
-
+        call, future = resolving(function)
         self.submit(call)
         return future.result(timeout)
 
