@@ -165,7 +165,8 @@ class FrameDelivery:
         motion = self._in_motion()
         for viewer, state in self._viewers.items():
             if state.wants_frame(current):
-                lossy = motion and state.link_limited(current)
+                # A blit's frames are small already: what it restores travels once.
+                lossy = motion and current.restored is None and state.link_limited(current)
                 full = state.needs_full or (state.lossy_shown and not lossy)
                 previous = None if full else state.shown
                 groups.setdefault((previous, state.format, lossy), []).append(viewer)
