@@ -13,19 +13,16 @@ from typing import Final
 
 # Weight of the newest sample in the running estimates.
 SMOOTHING: Final = 0.3
-# Round trips remembered for the minimum (the link's latency, least disturbed by its load).
-ROUND_TRIPS: Final = 16
 
 
 class LinkMeter:
-    """Bytes per second and round trip of one viewer's frames; pure bookkeeping, given the
+    """Bytes per second of one viewer's frames, and their usual size; pure bookkeeping, given the
     times (seconds, any monotonic clock)."""
 
     def __init__(self) -> None:
         # Frames sent and not yet acknowledged: when, and how many bytes.
         self._unacknowledged: deque[tuple[float, int]] = deque()
         self._last_acknowledged: float | None = None
-        self._round_trips: deque[float] = deque(maxlen=ROUND_TRIPS)
         self.bandwidth: float | None = None
         self.lossless_bytes: float | None = None
 
@@ -41,7 +38,6 @@ class LinkMeter:
         if not self._unacknowledged:
             return
         sent_at, size = self._unacknowledged.popleft()
-        self._round_trips.append(now - sent_at)
         started = sent_at
         if self._last_acknowledged is not None:
             started = max(started, self._last_acknowledged)
@@ -49,15 +45,6 @@ class LinkMeter:
         # A clock that did not move says nothing of the link.
         if now > started:
             self.bandwidth = _smooth(self.bandwidth, size / (now - started))
-
-    def forget_unacknowledged(self) -> None:
-        """The viewer started over (a refresh): its frames in flight will not be answered."""
-        self._unacknowledged.clear()
-        self._last_acknowledged = None
-
-    @property
-    def round_trip(self) -> float | None:
-        return min(self._round_trips, default=None)
 
     def lossless_transfer_time(self) -> float | None:
         """Seconds a lossless frame of the usual size takes to reach the viewer, if known."""
