@@ -28,11 +28,10 @@ from .frames import (
     Frame,
     Pixels,
     Tile,
-    changed_rects,
+    encode_changes,
     encode_frame,
-    encode_lossy,
+    encode_lossy_changes,
     encode_png,
-    encode_tile,
     pack_rect_frame,
 )
 from .interfaces import Viewer
@@ -252,14 +251,10 @@ class FrameDelivery:
         region = current.restored
         if before is None or region is None or not region.fits(current.size):
             region = None
-        else:
-            before = await self._run(_with_region, before, region)
-            if region.image is None:
-                region.image = await self._run(encode_png, region.pixels)
-        rects = await self._run(changed_rects, before, current.pixels)
-        tiles = await asyncio.gather(
-            *(self._run(encode_tile, before, current.pixels, rect) for rect in rects)
-        )
+        # One job: each job's start and end takes the GIL from the figure's draw.
+        tiles, region_image = await self._run(_rect_tiles, before, current.pixels, region)
+        if region is not None and region.image is None:
+            region.image = region_image
 
         # Viewers that keep the region in the same slot get the very same message.
         messages: dict[tuple[tuple[str, int], ...], bytes] = {}
@@ -288,11 +283,7 @@ class FrameDelivery:
         snapshot; the settle frame puts every pixel right later."""
         full = previous is None or previous.size != current.size
         before = None if full or previous is None else previous.pixels
-        rects = await self._run(changed_rects, before, current.pixels)
-        images = await asyncio.gather(
-            *(self._run(encode_lossy, rect.of(current.pixels)) for rect in rects)
-        )
-        tiles = [Tile(rect, "replace", image) for rect, image in zip(rects, images, strict=True)]
+        tiles = await self._run(encode_lossy_changes, before, current.pixels)
         message = pack_rect_frame(current.size, tiles, full=full) if tiles else b""
 
         def send(viewer: Viewer, state: ViewerState) -> int:
@@ -346,8 +337,16 @@ def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> int:
     return len(frame.png)
 
 
-def _with_region(pixels: Pixels, region: SavedRegion) -> Pixels:
-    """``pixels`` with ``region`` restored into a copy: what a viewer has after restoring."""
-    restored = pixels.copy()
-    region.rect.of(restored)[...] = region.pixels
-    return restored
+def _rect_tiles(
+    before: Pixels | None, current: Pixels, region: SavedRegion | None
+) -> tuple[list[Tile], bytes | None]:
+    """The tiles that take a viewer from ``before`` to ``current``, once it restored
+    ``region`` (if any) from its copy; and the region's image for that copy, if not made yet.
+    """
+    image = None
+    if before is not None and region is not None:
+        # What the viewer has after restoring: the tiles carry only what was drawn over it.
+        before = before.copy()
+        region.rect.of(before)[...] = region.pixels
+        image = region.image or encode_png(region.pixels)
+    return encode_changes(before, current), image

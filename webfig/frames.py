@@ -14,8 +14,7 @@ not hold, a full frame is sent instead, and so it is when most pixels changed.
 rectangles, each its own image, after a small binary header. A tile *overlays* the old pixels
 (unchanged ones transparent) when few changed and all of those are opaque, and *replaces*
 them otherwise. Frames may also *store* an image in a viewer-side slot and later *restore* it:
-a blit background travels once, not in every frame. Large changes are cut into tiles that
-encode in parallel.
+a blit background travels once, not in every frame. Large changes are cut into tiles.
 
 For slow links, ``encode_lossy`` makes a lossy WebP of the whole image at its full size.
 Measured on the 1280 × 960 line plot of benchmarks/encode.py, against the lossless PNG's 106 kB:
@@ -72,7 +71,7 @@ LOSSY_METHOD = 0
 # standard zlib format, so any PNG decoder reads it) at its level 2: a 1280 × 960 plot takes
 # 1.4 ms and 106 kB where zlib's level 1 takes 11 to 13 ms and 116 kB (benchmarks/encode.py).
 # ISA-L's level 1 is as fast and as small on plots but 4% larger on images; level 3 takes
-# 20 ms or more. It releases the GIL, so tiles encode in parallel.
+# 20 ms or more. It releases the GIL while it compresses.
 PNG_COMPRESS_LEVEL = 2
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -80,7 +79,7 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # (along its longer side) while the halves' boxes cover at most SPLIT_GAIN of it, down to
 # MIN_SPLIT_SIDE pixels or MAX_SPLIT_DEPTH halvings. A moving cursor line makes a few thin
 # rectangles, not its bounding box with another line. Rectangles are then cut into tiles of
-# at most MAX_TILE_ROWS rows, which encode in parallel.
+# at most MAX_TILE_ROWS rows.
 SPLIT_GAIN = 0.6
 MIN_SPLIT_SIDE = 32
 MAX_SPLIT_DEPTH = 8
@@ -184,11 +183,20 @@ def encode_frame(previous: Pixels | None, current: Pixels) -> Frame | None:
 def changed_rects(previous: Pixels | None, current: Pixels) -> list[Rect]:
     """Tiles that together cover every pixel that differs; the whole image, cut into tiles,
     when there is no comparable previous image."""
+    return _changes(previous, current)[0]
+
+
+def _changes(
+    previous: Pixels | None, current: Pixels
+) -> tuple[list[Rect], npt.NDArray[np.bool_] | None]:
+    """``changed_rects``, and the mask of changed pixels they were found from (``None``
+    without a comparable previous image)."""
     height, width = current.shape[:2]
     if previous is None or previous.shape != current.shape:
-        return tiles_of(Rect(0, 0, width, height))
+        return tiles_of(Rect(0, 0, width, height)), None
     changed = _as_words(previous) != _as_words(current)
-    return [tile for rect in _cover(changed, _bounds(changed), 0, 0, 0) for tile in tiles_of(rect)]
+    rects = [tile for rect in _cover(changed, _bounds(changed), 0, 0, 0) for tile in tiles_of(rect)]
+    return rects, changed
 
 
 def _cover(
@@ -291,19 +299,43 @@ def _webp(pixels: Pixels, **options: object) -> bytes:
 
 
 def encode_tile(previous: Pixels | None, current: Pixels, rect: Rect) -> Tile:
-    """The tile that takes ``rect`` of ``previous`` to ``current`` (all of it without one).
+    """The tile that takes ``rect`` of ``previous`` to ``current`` (all of it without one)."""
+    changed = None if previous is None else rect.of(_as_words(previous) != _as_words(current))
+    return _tile(current, rect, changed)
+
+
+def encode_changes(previous: Pixels | None, current: Pixels) -> list[Tile]:
+    """The tiles that take ``previous`` to ``current`` (every tile of it without one): what
+    ``changed_rects`` finds, each encoded as ``encode_tile`` does.
+
+    One pass over the pixels, and few, large calls into numpy and the encoders: each call
+    that releases the GIL has to win it back from a figure drawing on another thread, and
+    many small ones slow that draw down (a fifth, measured on a pan drag at ratio 2).
+    """
+    rects, changed = _changes(previous, current)
+    return [_tile(current, rect, None if changed is None else rect.of(changed)) for rect in rects]
+
+
+def _tile(current: Pixels, rect: Rect, changed: npt.NDArray[np.bool_] | None) -> Tile:
+    """The tile for ``rect`` given which of its pixels changed (``None``: all of them).
 
     A sparse change of opaque pixels overlays (as lossless WebP, which packs scattered pixels
     far better than PNG); anything else replaces (as PNG, which is faster on dense pixels).
     """
-    if previous is not None:
+    if changed is not None and np.count_nonzero(changed) <= OVERLAY_DENSITY * changed.size:
         # The tile of the whole image's words: a view, where words of the tile would copy it.
         words = rect.of(_as_words(current))
-        changed = rect.of(_as_words(previous)) != words
-        sparse = np.count_nonzero(changed) <= OVERLAY_DENSITY * changed.size
-        if sparse and not _any_translucent(words, changed):
+        if not _any_translucent(words, changed):
             return Tile(rect, "overlay", encode_webp(_as_pixels(words * changed)))
     return Tile(rect, "replace", encode_png(rect.of(current)))
+
+
+def encode_lossy_changes(previous: Pixels | None, current: Pixels) -> list[Tile]:
+    """Lossy tiles replacing every rect ``changed_rects`` finds (see ``encode_lossy``)."""
+    return [
+        Tile(rect, "replace", encode_lossy(rect.of(current)))
+        for rect in changed_rects(previous, current)
+    ]
 
 
 def pack_rect_frame(size: tuple[int, int], tiles: Sequence[Tile], *, full: bool) -> bytes:
