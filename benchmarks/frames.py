@@ -111,13 +111,25 @@ class ChangeCost:
     frames_per_viewer: float
 
 
+async def idle_cpu_rate(server: Server, windows: int = 3, seconds: float = 0.5) -> float:
+    """The server's CPU seconds per second with nothing to do: the least of a few windows, so
+    that the tail of earlier work (a render still running) does not count as idle."""
+    rates = []
+    for _ in range(windows):
+        start, started = await server.stats(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        end = await server.stats()
+        rates.append((end["cpu"] - start["cpu"]) / (time.perf_counter() - started))
+    return min(rates)
+
+
 async def measure_changes(
     backend: str, change: str, *, viewers: int = 1, ratio: float = 1, changes: int = 30
 ) -> ChangeCost:
     """Server CPU, draws and frames per change, and bytes per frame, over ``changes``.
 
-    The server's idle CPU (its event loop and the scene's command timer, measured for a
-    second first) is subtracted, so what remains is the cost of the changes themselves.
+    The server's idle CPU (its event loop and the scene's command timer, see
+    :func:`idle_cpu_rate`) is subtracted, so what remains is the cost of the changes themselves.
     """
     async with Server(backend, "lines") as server:
         clients = [await Viewer(server, ratio).connect() for _ in range(viewers)]
@@ -125,11 +137,8 @@ async def measure_changes(
         for _ in range(5):  # warm up
             await server.command(change)
             await settle(clients, [c.frames for c in clients])
-        idle = await server.stats()
-        idle_start = time.perf_counter()
-        await asyncio.sleep(1)
+        idle_rate = await idle_cpu_rate(server)
         before = await server.stats()
-        idle_rate = (before["cpu"] - idle["cpu"]) / (time.perf_counter() - idle_start)
         start = time.perf_counter()
         frames_before = [c.frames for c in clients]
         bytes_before = clients[0].bytes
