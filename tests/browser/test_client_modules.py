@@ -45,6 +45,7 @@ PUBLIC_CLASSES = [
     "FramePainter",
     "PixelRatioWatcher",
     "PointerInput",
+    "Preview",
     "ResizeHandle",
     "Rubberband",
     "Toolbar",

@@ -3,12 +3,13 @@ import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
 import { PixelRatioWatcher } from "./pixel-ratio.js"
 import { PointerInput } from "./pointer-input.js"
+import { Preview } from "./preview.js"
 import { ResizeHandle } from "./resize-handle.js"
 import { Rubberband } from "./rubberband.js"
 import { Toolbar } from "./toolbar.js"
 
 const PROTOCOL_VERSION = 1
-const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames"]
+const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames", "preview"]
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
 export class FigureView {
@@ -21,6 +22,7 @@ export class FigureView {
   #connection
   #badge
   #painter
+  #preview
   #toolbar
   #input
   #rubberband
@@ -43,7 +45,8 @@ export class FigureView {
       onRetry: (delay) => this.#badge.retrying(delay),
     })
     this.#badge = new ConnectionBadge(root.querySelector(".webfig-connection"))
-    this.#painter = new FramePainter(canvas, {
+    this.#preview = new Preview(canvas)
+    this.#painter = new FramePainter(this.#preview.picture, {
       onPainted: this.#painted,
       onFailed: this.#paintFailed,
     })
@@ -51,7 +54,10 @@ export class FigureView {
       send: this.#send,
       downloadPath,
     })
-    this.#input = new PointerInput(this.#frame, canvas, this.#send)
+    this.#input = new PointerInput(this.#frame, canvas, this.#send, {
+      onSent: (type, message) => this.#preview.sent(type, message),
+      onPointer: (point) => this.#preview.pointerAt(point),
+    })
     this.#rubberband = new Rubberband(root.querySelector(".webfig-rubberband"), canvas)
     this.#resizeHandle = new ResizeHandle(root.querySelector(".webfig-resize-handle"), {
       root,
@@ -81,6 +87,7 @@ export class FigureView {
     this.#connection.disconnect()
     this.#pixelRatio.disconnect()
     this.#painter.disconnect()
+    this.#preview.reset()
     this.#resizeHandle.disconnect()
     this.#input.disconnect()
     this.#toolbar.disconnect()
@@ -108,6 +115,7 @@ export class FigureView {
   #closed = ({ final }) => {
     this.#painter.disconnect()
     this.#input.reset()
+    this.#preview.reset()
     this.#extensions = []
     this.#toolbar.connected = false
     this.#toolbar.message = final ? "This figure was closed" : ""
@@ -120,7 +128,8 @@ export class FigureView {
     this.#painter.paint(blob)
   }
 
-  #painted = () => {
+  #painted = (changes) => {
+    this.#preview.painted(changes)
     // Lets the page style the figure before its first frame (and tests wait for one).
     if (!("painted" in this.#root.dataset)) this.#root.dataset.painted = ""
     this.#send("ack")
@@ -164,6 +173,13 @@ export class FigureView {
         break
       case "navigate_mode":
         this.#toolbar.navigateMode = message.mode
+        this.#preview.mode = message.mode
+        break
+      case "preview_geometry":
+        this.#preview.geometry = message
+        break
+      case "frame_seq":
+        this.#preview.frameSeq(message)
         break
       case "capture_scroll":
         this.#input.captureScroll = Boolean(message.capture_scroll)
@@ -184,6 +200,9 @@ export class FigureView {
     this.#extensions = Array.isArray(extensions) ? extensions : []
     this.#painter.format = this.#extensions.includes("rect_frames") ? "rect" : "png"
     this.#input.pacedByServer = this.#extensions.includes("motion_ack")
+    const preview = this.#extensions.includes("preview")
+    this.#input.sequenced = preview
+    this.#preview.enabled = preview
   }
 
   #resized([width, height]) {

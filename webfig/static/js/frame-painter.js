@@ -1,5 +1,7 @@
 import { parseRectFrame } from "./rect-frame.js"
 
+const WHOLE_CANVAS = Object.freeze({ full: true, rects: [] })
+
 // Paints frames on the canvas in the order they arrived, though decoding is async. A frame is
 // decoded whole (every tile) before any of it is painted, so no frame shows half-painted.
 //
@@ -7,8 +9,10 @@ import { parseRectFrame } from "./rect-frame.js"
 // belong to one connection, and so do frames still decoding when it closes. The canvas keeps
 // its picture in between.
 //
-// onPainted() follows each frame of the current connection, painted or not; onFailed(error)
-// comes first for a frame that could not be decoded or painted.
+// onPainted(changes) follows each frame of the current connection, painted or not, saying
+// what of the canvas it may have changed: {full: true}, or {full: false, rects: [{x, y,
+// width, height}]}. onFailed(error) comes first for a frame that could not be decoded or
+// painted.
 export class FramePainter {
   #canvas
   #context
@@ -66,9 +70,11 @@ export class FramePainter {
       paint?.release()
       return
     }
+    let changes = WHOLE_CANVAS
     if (paint) {
       try {
         paint.run()
+        changes = paint.changes
       } catch (thrown) {
         this.#callbacks.onFailed(thrown)
       } finally {
@@ -77,11 +83,11 @@ export class FramePainter {
     } else {
       this.#callbacks.onFailed(error)
     }
-    this.#callbacks.onPainted()
+    this.#callbacks.onPainted(changes)
   }
 
-  // A decoded frame: `run` paints it, `release` frees its bitmaps. Rejects when the frame
-  // cannot be decoded.
+  // A decoded frame: `run` paints it, `release` frees its bitmaps, `changes` says where it
+  // painted. Rejects when the frame cannot be decoded.
   async #decodePng(blob) {
     const mode = this.#mode
     const bitmap = await createImageBitmap(blob)
@@ -91,6 +97,7 @@ export class FramePainter {
         this.#context.drawImage(bitmap, 0, 0)
       },
       release: () => bitmap.close(),
+      changes: WHOLE_CANVAS,
     }
   }
 
@@ -125,6 +132,7 @@ export class FramePainter {
         })
       },
       release: () => bitmaps.forEach((bitmap) => kept.has(bitmap) || bitmap?.close()),
+      changes: frame.full ? WHOLE_CANVAS : { full: false, rects: paintedRects(frame.tiles) },
     }
   }
 
@@ -137,4 +145,11 @@ export class FramePainter {
       this.#context.clearRect(0, 0, width, height)
     }
   }
+}
+
+// The rectangles a rect frame's tiles paint (a stored image paints nothing).
+function paintedRects(tiles) {
+  return tiles
+    .filter((tile) => tile.kind !== "store")
+    .map(({ x, y, width, height }) => ({ x, y, width, height }))
 }

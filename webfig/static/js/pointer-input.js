@@ -8,11 +8,18 @@ const MOTION_ACK_TIMEOUT_MS = 250
 //
 // Moves are coalesced: at most one motion_notify per animation frame, with the latest
 // position. When the server acknowledges moves (the motion_ack extension), at most one is in
-// flight too, so a drag never builds a backlog on a slow link.
+// flight too, so a drag never builds a backlog on a slow link. With the preview extension each
+// pointer message carries a sequence number, which frames refer back to.
+//
+// onSent(type, message) sees every message sent; onPointer(point) every position the pointer
+// takes over the canvas (device pixels), sent or not.
 export class PointerInput {
   #frame
   #canvas
   #send
+  #callbacks
+  #sequenced = false
+  #seq = 0
   #captureScroll = false
   #pendingMove = null
   #moveRequest = 0
@@ -20,10 +27,16 @@ export class PointerInput {
   #awaitingAck = false
   #ackTimeout = 0
 
-  constructor(frame, canvas, send) {
+  constructor(frame, canvas, send, { onSent = () => {}, onPointer = () => {} } = {}) {
     this.#frame = frame
     this.#canvas = canvas
     this.#send = send
+    this.#callbacks = { onSent, onPointer }
+  }
+
+  // Whether pointer messages carry a `seq` (the preview extension).
+  set sequenced(value) {
+    this.#sequenced = value
   }
 
   set captureScroll(value) {
@@ -79,6 +92,8 @@ export class PointerInput {
     this.#pendingMove = null
     this.#awaitingAck = false
     this.#pacedByServer = false
+    this.#sequenced = false
+    this.#seq = 0
   }
 
   #pressed = (event) => {
@@ -100,6 +115,7 @@ export class PointerInput {
     }
     if (!this.#pendingMove && !this.#awaitingAck) this.#requestFlush()
     this.#pendingMove = event
+    this.#callbacks.onPointer(this.#devicePoint(event))
   }
 
   #requestFlush() {
@@ -161,15 +177,20 @@ export class PointerInput {
   #sendPointer(type, event, fields = {}) {
     // A pending motion happened before this event, so the server must see it first.
     this.#flushMove()
+    const { x, y } = this.#devicePoint(event)
+    const message = { x, y, ...fields, modifiers: modifiers(event), guiEvent: guiEvent(event) }
+    if (this.#sequenced) message.seq = this.#seq++
+    this.#sendMessage(type, message)
+  }
+
+  #devicePoint(event) {
     const rect = this.#canvas.getBoundingClientRect()
-    const { x, y } = devicePoint(
-      event.clientX,
-      event.clientY,
-      rect,
-      this.#canvas.width,
-      this.#canvas.height,
-    )
-    this.#send(type, { x, y, ...fields, modifiers: modifiers(event), guiEvent: guiEvent(event) })
+    return devicePoint(event.clientX, event.clientY, rect, this.#canvas.width, this.#canvas.height)
+  }
+
+  #sendMessage(type, message) {
+    this.#send(type, message)
+    this.#callbacks.onSent(type, message)
   }
 
   #sendKey(type, event) {
@@ -177,6 +198,6 @@ export class PointerInput {
     if (event.isComposing) return
     // Tab keeps moving the focus out of the figure.
     if (event.key !== "Tab") event.preventDefault()
-    this.#send(type, { key: keyName(event), guiEvent: guiEvent(event) })
+    this.#sendMessage(type, { key: keyName(event), guiEvent: guiEvent(event) })
   }
 }

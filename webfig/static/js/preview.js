@@ -1,0 +1,308 @@
+import {
+  IDENTITY,
+  axesAt,
+  clipBox,
+  isIdentity,
+  movedAxes,
+  panMapping,
+  scaleMapping,
+  zoomMapping,
+  zoomRect,
+} from "./preview-geometry.js"
+
+// Past this long without the server saying it handled a release, the picture is shown as
+// the server drew it (it is always right; only the preview of the release would be missing).
+const RELEASE_WAIT_MS = 5000
+
+// Keys matplotlib's pan and zoom read while held, by the names this client sends.
+const NAVIGATION_KEYS = new Map([
+  ["kControl", "control"],
+  ["kShift", "shift"],
+  ["kx", "x"],
+  ["ky", "y"],
+])
+
+// DOM button numbers.
+const LEFT = 0
+const RIGHT = 2
+
+// Shows the server's picture on the figure's canvas, moved by the drag the server has not
+// drawn yet (the `preview` extension, see docs/protocol.md).
+//
+// Frames are painted on `picture`, an offscreen canvas, and copied to the visible canvas. While
+// the user pans or zooms, each animation frame draws the picture with the navigated axes'
+// pixels moved as matplotlib will move them: by the pointer's offset since the state the
+// picture shows (the frames say which of this viewer's pointer messages they reflect). Once a
+// frame reflects the release, the picture is shown as it is, so no preview pixel outlives
+// the drag.
+export class Preview {
+  #canvas
+  #context
+  #picture = document.createElement("canvas")
+  #enabled = false
+  #geometry = null
+  #mode = ""
+  #key = null
+  #gesture = null
+  // The seq of the last pointer message the picture reflects, and the one announced for the
+  // frame being painted.
+  #pictureSeq = -1
+  #announcedSeq = null
+  // Whether the canvas shows anything but the picture as it is.
+  #moved = false
+  #frameRequest = 0
+  #releaseTimeout = 0
+
+  constructor(canvas) {
+    this.#canvas = canvas
+    this.#context = canvas.getContext("2d")
+  }
+
+  // The canvas frames are painted on.
+  get picture() {
+    return this.#picture
+  }
+
+  // Whether the server takes part (it negotiated `preview`); off, frames are only copied.
+  set enabled(value) {
+    this.#enabled = value
+    if (!value) this.#end()
+  }
+
+  // The navigate mode matplotlib's toolbar is in: "PAN", "ZOOM" or "".
+  set mode(mode) {
+    this.#mode = mode
+  }
+
+  // A `preview_geometry` message: the navigable axes of the frames that follow.
+  set geometry(geometry) {
+    this.#geometry = Array.isArray(geometry?.axes) ? geometry : null
+  }
+
+  // A `frame_seq` message: the frame that follows (or, without one, the picture as it is)
+  // reflects this viewer's pointer messages up to `seq`.
+  frameSeq({ seq, frame }) {
+    if (!Number.isInteger(seq)) return
+    if (frame) {
+      this.#announcedSeq = seq
+      return
+    }
+    this.#pictureSeq = Math.max(this.#pictureSeq, seq)
+    this.#show()
+  }
+
+  // A frame was painted on the picture: `full`, or the rectangles it changed.
+  painted({ full, rects }) {
+    if (this.#announcedSeq !== null) {
+      this.#pictureSeq = Math.max(this.#pictureSeq, this.#announcedSeq)
+      this.#announcedSeq = null
+    }
+    this.#show({ full, rects })
+  }
+
+  // A message this viewer sent: pointer messages start, move and end a gesture; keys are
+  // held or let go.
+  sent(type, message) {
+    switch (type) {
+      case "key_press":
+        this.#key = NAVIGATION_KEYS.get(message.key) ?? message.key
+        break
+      case "key_release":
+        this.#key = null
+        break
+      case "button_press":
+        this.#pressed(message)
+        break
+      case "motion_notify":
+        this.#gesture?.moves.push({ seq: message.seq, point: pointOf(message), key: this.#key })
+        break
+      case "button_release":
+        this.#released(message)
+        break
+    }
+  }
+
+  // The pointer is at `point` now (sent to the server or not yet).
+  pointerAt(point) {
+    if (!this.#gesture || this.#gesture.release) return
+    this.#gesture.pointer = { point, key: this.#key }
+    this.#requestFrame()
+  }
+
+  // The socket closed: what it said about the picture no longer holds, and the next one
+  // starts with a full frame.
+  reset() {
+    this.#geometry = null
+    this.#pictureSeq = -1
+    this.#announcedSeq = null
+    this.#key = null
+    this.#end()
+  }
+
+  #pressed(message) {
+    this.#end()
+    const geometry = this.#geometry
+    const { width, height } = this.#picture
+    if (!this.#enabled || !geometry || !Number.isInteger(message.seq)) return
+    if (geometry.size?.[0] !== width || geometry.size?.[1] !== height) return
+    const kind = gestureKind(this.#mode, message.button)
+    if (!kind) return
+    const start = pointOf(message)
+    const targets = axesAt(geometry, start, kind === "zoom" ? "zoom" : "pan")
+    if (targets.length === 0) return
+    const state = { point: start, key: this.#key }
+    this.#gesture = {
+      kind,
+      direction: message.button === LEFT ? "in" : "out",
+      geometry,
+      targets,
+      start,
+      pressed: state,
+      pointer: state,
+      moves: [],
+      release: null,
+    }
+  }
+
+  #released(message) {
+    const gesture = this.#gesture
+    if (!gesture) return
+    if (!Number.isInteger(message.seq)) {
+      this.#end()
+      return
+    }
+    gesture.release = { seq: message.seq, point: pointOf(message), key: this.#key }
+    clearTimeout(this.#releaseTimeout)
+    this.#releaseTimeout = setTimeout(() => this.#end(), RELEASE_WAIT_MS)
+    this.#requestFrame()
+  }
+
+  #end() {
+    clearTimeout(this.#releaseTimeout)
+    cancelAnimationFrame(this.#frameRequest)
+    this.#frameRequest = 0
+    if (!this.#gesture) return
+    this.#gesture = null
+    this.#show()
+  }
+
+  #requestFrame() {
+    if (!this.#frameRequest) this.#frameRequest = requestAnimationFrame(this.#frame)
+  }
+
+  #frame = () => {
+    this.#frameRequest = 0
+    this.#show()
+  }
+
+  // Draws the canvas: the picture, moved by the gesture the picture does not reflect yet.
+  // Without one only `changes` (all by default) are copied.
+  #show(changes = { full: true, rects: [] }) {
+    const gesture = this.#gesture
+    if (gesture?.release && this.#pictureSeq >= gesture.release.seq) {
+      // The server drew the end of the gesture: the picture is the truth again.
+      this.#gesture = null
+      clearTimeout(this.#releaseTimeout)
+    }
+    const moved = this.#gesture ? this.#movedAxes(this.#gesture) : []
+    const { width, height } = this.#picture
+    if (this.#canvas.width !== width || this.#canvas.height !== height) {
+      // Sizing clears the canvas: everything is drawn anew.
+      this.#canvas.width = width
+      this.#canvas.height = height
+      changes = { full: true, rects: [] }
+    }
+    if (moved.length > 0 || this.#moved || changes.full) {
+      this.#context.clearRect(0, 0, width, height)
+      this.#context.drawImage(this.#picture, 0, 0)
+    } else {
+      for (const { x, y, width: w, height: h } of changes.rects) {
+        this.#context.clearRect(x, y, w, h)
+        this.#context.drawImage(this.#picture, x, y, w, h, x, y, w, h)
+      }
+    }
+    for (const { axes, mapping } of moved) this.#drawMoved(axes, mapping)
+    this.#moved = moved.length > 0
+  }
+
+  // The axes the gesture moves, with where their pixels go from the picture's state to the
+  // pointer's; none while nothing moved.
+  #movedAxes(gesture) {
+    const mappingOf = this.#mappingOf(gesture)
+    if (!mappingOf) return []
+    return movedAxes(gesture.geometry, gesture.targets, mappingOf).filter(
+      ({ mapping }) => !isIdentity(mapping),
+    )
+  }
+
+  #mappingOf(gesture) {
+    const shown = this.#stateShown(gesture)
+    if (gesture.kind === "zoom") {
+      // A zoom changes nothing until its release; a picture from before the release shows
+      // the view before the zoom.
+      const { release } = gesture
+      if (!release || this.#pictureSeq >= release.seq) return null
+      return (axes) => {
+        const rect = zoomRect(gesture.start, release.point, release.key, gesture.targets[0])
+        return rect ? zoomMapping(rect, axes, gesture.direction) : IDENTITY
+      }
+    }
+    // After the release, the pan ends where the last move left it.
+    const target = gesture.release ? (gesture.moves.at(-1) ?? gesture.pressed) : gesture.pointer
+    if (gesture.kind === "pan") return () => panMapping(gesture.start, shown, target)
+    return (axes) => scaleMapping(gesture.start, shown, target, axes)
+  }
+
+  // The pointer state the picture shows: that of the last move it reflects.
+  #stateShown(gesture) {
+    let shown = gesture.pressed
+    for (const move of gesture.moves) {
+      if (move.seq > this.#pictureSeq) break
+      shown = move
+    }
+    return shown
+  }
+
+  #drawMoved(axes, { sx, sy, tx, ty }) {
+    if (sx === 1 && sy === 1) {
+      // A pan: whole pixels copy exactly, where a fraction of one would blur the picture.
+      tx = Math.round(tx)
+      ty = Math.round(ty)
+    }
+    const box = clipBox(axes)
+    const context = this.#context
+    context.save()
+    context.beginPath()
+    context.rect(box.x, box.y, box.width, box.height)
+    context.clip()
+    // What the moved pixels uncover is the axes' background until the server draws it.
+    context.clearRect(box.x, box.y, box.width, box.height)
+    context.fillStyle = axes.face ?? "rgba(0, 0, 0, 0)"
+    context.fillRect(box.x, box.y, box.width, box.height)
+    context.drawImage(
+      this.#picture,
+      box.x,
+      box.y,
+      box.width,
+      box.height,
+      sx * box.x + tx,
+      sy * box.y + ty,
+      sx * box.width,
+      sy * box.height,
+    )
+    context.restore()
+  }
+}
+
+function pointOf({ x, y }) {
+  return { x, y }
+}
+
+// "pan" (left button in pan mode), "scale" (right button in pan mode: a zoom about the press
+// point), "zoom" (zoom to rectangle, either button) or null.
+function gestureKind(mode, button) {
+  if (button !== LEFT && button !== RIGHT) return null
+  if (mode === "PAN") return button === LEFT ? "pan" : "scale"
+  if (mode === "ZOOM") return "zoom"
+  return null
+}
