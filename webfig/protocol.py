@@ -48,6 +48,8 @@ _MAX_GUI_EVENT_FIELDS: Final = 32
 # pointer's position, and only feeds matplotlib's navigation infinite limits.
 MAX_COORDINATE: Final = 2**16
 _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
+# Pointer messages' ``seq`` is below this: every such integer is exact in a JavaScript number.
+MAX_SEQ: Final = 2**53
 _MAX_KEY_LENGTH: Final = 64
 
 
@@ -113,6 +115,10 @@ class Mouse:
     step: float
     modifiers: frozenset[str]
     gui_event: GuiEvent | None
+    # The client's number for the message (the ``preview`` extension), if it sent a good one.
+    seq: int | None = None
+    # What was wrong with the ``seq`` it sent instead; the message stands without it.
+    seq_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +318,7 @@ def _parse_mouse(fields: _Fields) -> Mouse:
     buttons = fields.integer("buttons", default=0)
     if buttons < 0:
         raise fields.error("buttons", f"'buttons' must not be negative, not {_show(buttons)}")
+    seq, seq_problem = _parse_seq(fields)
     return Mouse(
         type=fields.type,  # type: ignore[arg-type]
         x=fields.number("x", bound=MAX_COORDINATE),
@@ -321,7 +328,20 @@ def _parse_mouse(fields: _Fields) -> Mouse:
         step=fields.number("step", default=0.0),
         modifiers=fields.modifiers(),
         gui_event=fields.gui_event(),
+        seq=seq,
+        seq_problem=seq_problem,
     )
+
+
+def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
+    """A pointer message's optional ``seq``, or what is wrong with it. A bad one does not
+    reject the message: the event is real, only the client's numbering is off."""
+    seq = fields.content.get("seq")
+    if seq is None:
+        return None, None
+    if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ:
+        return seq, None
+    return None, f"{fields.type}: 'seq' must be an integer from 0 to 2**53 - 1, not {_show(seq)}"
 
 
 def normalize_key(raw: str) -> str:
