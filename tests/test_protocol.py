@@ -22,6 +22,7 @@ from webfig.protocol import (
     SetPixelRatio,
     SupportsBinary,
     ToolbarButton,
+    accepted_extensions,
     normalize_key,
     parse_message,
 )
@@ -98,6 +99,17 @@ def test_a_bad_seq_is_dropped_and_the_message_stands(seq):
     assert (message.seq, message.buttons) == (None, 1)
     assert message.seq_problem is not None
     assert message.seq_problem.startswith("motion_notify: 'seq' must be an integer from 0")
+
+
+def test_extensions_are_accepted_as_the_settings_and_rect_frames_allow():
+    everything = ("rect_frames", "motion_ack", "lossy_frames", "preview", "teleport")
+    assert accepted_extensions(everything) == set(everything) - {"teleport"}
+    assert accepted_extensions(("lossy_frames", "preview", "motion_ack")) == {"motion_ack"}
+    assert accepted_extensions(everything, preview=False) == set(everything) - {
+        "teleport",
+        "preview",
+    }
+    assert accepted_extensions(everything, lossy=False) == {"rect_frames", "motion_ack", "preview"}
 
 
 def test_key_events_are_normalised():

@@ -23,7 +23,14 @@ RECT_FRAMES: Final = "rect_frames"
 MOTION_ACK: Final = "motion_ack"
 # Lossy tiles while the link limits the frame rate (with rect frames only).
 LOSSY_FRAMES: Final = "lossy_frames"
-SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset({RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES})
+# The client previews pans and zooms itself: the server tells it the axes' geometry and which
+# pointer message each frame reflects (with rect frames only).
+PREVIEW: Final = "preview"
+SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset(
+    {RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW}
+)
+# Extensions that only come with rect frames.
+_NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
 
 MouseType = Literal[
     "button_press",
@@ -342,6 +349,21 @@ def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ:
         return seq, None
     return None, f"{fields.type}: 'seq' must be an integer from 0 to 2**53 - 1, not {_show(seq)}"
+
+
+def accepted_extensions(
+    asked: tuple[str, ...], *, lossy: bool = True, preview: bool = True
+) -> frozenset[str]:
+    """The extensions of ``asked`` that the server speaks: those it knows, less lossy frames
+    and the preview when the settings turn them off, or without rect frames."""
+    accepted = set(asked) & SUPPORTED_EXTENSIONS
+    if RECT_FRAMES not in accepted:
+        accepted -= _NEED_RECT_FRAMES
+    if not lossy:
+        accepted.discard(LOSSY_FRAMES)
+    if not preview:
+        accepted.discard(PREVIEW)
+    return frozenset(accepted)
 
 
 def normalize_key(raw: str) -> str:
