@@ -18,6 +18,7 @@ def _fresh_overrides(monkeypatch):
         "WEBFIG_URL_PREFIX",
         "WEBFIG_TOKEN",
         "WEBFIG_ALLOWED_ORIGINS",
+        "WEBFIG_PREVIEW",
     ]:
         monkeypatch.delenv(name, raising=False)
 
@@ -61,6 +62,17 @@ def test_a_bad_configure_keeps_the_previous_settings():
     with pytest.raises(ConfigError, match="url_prefix must start with '/'"):
         webfig.configure(url_prefix="plots/")
     assert current_settings().port == 9100
+
+
+def test_the_preview_is_on_unless_turned_off(monkeypatch):
+    assert current_settings().preview is True
+    monkeypatch.setenv("WEBFIG_PREVIEW", "0")
+    assert current_settings().preview is False
+    monkeypatch.setenv("WEBFIG_PREVIEW", "1")
+    assert webfig.configure(preview=False).preview is False
+    monkeypatch.setenv("WEBFIG_PREVIEW", "sometimes")
+    with pytest.raises(ConfigError, match="WEBFIG_PREVIEW must be 0 or 1, not 'sometimes'"):
+        current_settings()
 
 
 def test_settings_from_environment_reads_only_webfig_names():

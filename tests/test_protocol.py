@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from webfig.protocol import (
     MAX_COORDINATE,
+    MAX_SEQ,
     MESSAGE_TYPES,
     Command,
     Hello,
@@ -21,6 +22,7 @@ from webfig.protocol import (
     SetPixelRatio,
     SupportsBinary,
     ToolbarButton,
+    accepted_extensions,
     normalize_key,
     parse_message,
 )
@@ -82,6 +84,32 @@ def test_mouse_events(kind):
         modifiers=frozenset({"ctrl", "super"}),
         gui_event={"type": "pointerdown", "clientX": 3},
     )
+
+
+@pytest.mark.parametrize("kind", ["button_press", "motion_notify", "scroll", "figure_leave"])
+def test_pointer_messages_may_carry_a_seq(kind):
+    assert parse(type=kind, x=1, y=2).seq is None
+    assert parse(type=kind, x=1, y=2, seq=0).seq == 0
+    assert parse(type=kind, x=1, y=2, seq=MAX_SEQ - 1).seq == MAX_SEQ - 1
+
+
+@pytest.mark.parametrize("seq", [True, 1.0, 1.5, "3", -1, MAX_SEQ, [1]])
+def test_a_bad_seq_is_dropped_and_the_message_stands(seq):
+    message = parse(type="motion_notify", x=1, y=2, buttons=1, seq=seq)
+    assert (message.seq, message.buttons) == (None, 1)
+    assert message.seq_problem is not None
+    assert message.seq_problem.startswith("motion_notify: 'seq' must be an integer from 0")
+
+
+def test_extensions_are_accepted_as_the_settings_and_rect_frames_allow():
+    everything = ("rect_frames", "motion_ack", "lossy_frames", "preview", "teleport")
+    assert accepted_extensions(everything) == set(everything) - {"teleport"}
+    assert accepted_extensions(("lossy_frames", "preview", "motion_ack")) == {"motion_ack"}
+    assert accepted_extensions(everything, preview=False) == set(everything) - {
+        "teleport",
+        "preview",
+    }
+    assert accepted_extensions(everything, lossy=False) == {"rect_frames", "motion_ack", "preview"}
 
 
 def test_key_events_are_normalised():

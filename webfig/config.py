@@ -30,7 +30,9 @@ class Settings:
     ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
     websockets to the server, besides its own pages. ``lossy``: webfig's own client may get
     lossy frames while the figure moves and the link limits the frame rate (a lossless frame
-    always follows once it stops); read as each viewer connects.
+    always follows once it stops); read as each viewer connects. ``preview``: webfig's own
+    client may move the picture itself while the user pans or zooms, until the server's
+    frames catch up (the ``preview`` extension); read as each viewer connects.
     """
 
     port: int = DEFAULT_PORT
@@ -40,6 +42,7 @@ class Settings:
     token: str | None = None
     allowed_origins: tuple[str, ...] = ()
     lossy: bool = True
+    preview: bool = True
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -69,6 +72,7 @@ _ENVIRONMENT_NAMES = {
     "token": "WEBFIG_TOKEN",
     "allowed_origins": "WEBFIG_ALLOWED_ORIGINS",
     "lossy": "WEBFIG_LOSSY",
+    "preview": "WEBFIG_PREVIEW",
 }
 
 _overrides: dict[str, object] = {}
@@ -107,6 +111,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["allowed_origins"] = tuple(origins.replace(",", " ").split())
     if (lossy := environ.get(_ENVIRONMENT_NAMES["lossy"])) is not None:
         found["lossy"] = _parse_bool(_ENVIRONMENT_NAMES["lossy"], lossy)
+    if (preview := environ.get(_ENVIRONMENT_NAMES["preview"])) is not None:
+        found["preview"] = _parse_bool(_ENVIRONMENT_NAMES["preview"], preview)
     return found
 
 
@@ -119,6 +125,7 @@ def configure(
     token: str | None = None,
     allowed_origins: Iterable[str] | None = None,
     lossy: bool | None = None,
+    preview: bool | None = None,
 ) -> Settings:
     """Set server settings from Python; they override the environment.
 
@@ -133,6 +140,7 @@ def configure(
         "token": token,
         "allowed_origins": None if allowed_origins is None else tuple(allowed_origins),
         "lossy": lossy,
+        "preview": preview,
     }
     candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
     settings = _build(os.environ, candidate)

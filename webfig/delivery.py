@@ -12,6 +12,11 @@ the figure keeps changing (a drag, an animation) and their link, not the draw, i
 the frame rate: a lossless frame of the usual size would take longer to reach them than the
 figure takes to draw. Once the changes stop (:data:`SETTLE`), such a viewer gets a full
 lossless frame, so the picture it is left with is always exactly Agg's.
+
+Viewers that negotiated ``preview`` get, right before each frame, the axes' geometry when it
+differs from what they were last sent, and the seq of their last pointer message the frame
+reflects; a snapshot that reflects a newer seq but leaves their picture as it was gets them
+that seq alone.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Final, TypeVar
 
@@ -35,6 +40,7 @@ from .frames import (
     pack_rect_frame,
 )
 from .interfaces import Viewer
+from .preview import Geometry
 from .regions import SavedRegion
 from .viewer_state import Format, Snapshot, ViewerState
 
@@ -141,11 +147,18 @@ class FrameDelivery:
         self._last_change = now
 
     def publish(
-        self, pixels: Pixels, restored: SavedRegion | None = None, render_time: float = 0.0
+        self,
+        pixels: Pixels,
+        restored: SavedRegion | None = None,
+        render_time: float = 0.0,
+        *,
+        seqs: Mapping[Viewer, int] | None = None,
+        geometry: Geometry | None = None,
     ) -> None:
         """A new render (``restored``: the region a blit restored before it, if any;
-        ``render_time``: how long it took); viewers that can take a frame get one."""
-        self._current = Snapshot(pixels, restored, render_time)
+        ``render_time``: how long it took; ``seqs`` and ``geometry`` for previewing viewers,
+        see :class:`Snapshot`); viewers that can take a frame get one."""
+        self._current = Snapshot(pixels, restored, render_time, seqs or {}, geometry)
         self.pump()
 
     def _room_made(self) -> None:
@@ -231,7 +244,7 @@ class FrameDelivery:
                 self._send(
                     viewers,
                     current,
-                    lambda viewer, state: _send_png(viewer, state, frame),
+                    lambda viewer, state: _png_frame(viewer, state, frame),
                     full=previous is None,
                 )
         finally:
@@ -259,7 +272,7 @@ class FrameDelivery:
         # Viewers that keep the region in the same slot get the very same message.
         messages: dict[tuple[tuple[str, int], ...], bytes] = {}
 
-        def send(viewer: Viewer, state: ViewerState) -> int:
+        def frame_for(viewer: Viewer, state: ViewerState) -> bytes:
             steps: list[Tile] = []
             if region is not None:
                 slot, new = state.slot_for(region)
@@ -267,14 +280,13 @@ class FrameDelivery:
                     steps.append(Tile(region.rect, "store", region.image or b"", slot))
                 steps.append(Tile(region.rect, "restore", slot=slot))
             if not steps and not tiles:
-                return 0
+                return b""
             key = tuple((step.kind, step.slot) for step in steps)
             if key not in messages:
                 messages[key] = pack_rect_frame(current.size, steps + tiles, full=full)
-            viewer.send_binary(messages[key])
-            return len(messages[key])
+            return messages[key]
 
-        self._send(viewers, current, send, full=full)
+        self._send(viewers, current, frame_for, full=full)
 
     async def _deliver_lossy(
         self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
@@ -285,35 +297,33 @@ class FrameDelivery:
         before = None if full or previous is None else previous.pixels
         tiles = await self._run(encode_lossy_changes, before, current.pixels)
         message = pack_rect_frame(current.size, tiles, full=full) if tiles else b""
-
-        def send(viewer: Viewer, state: ViewerState) -> int:
-            if message:
-                viewer.send_binary(message)
-            return len(message)
-
-        self._send(viewers, current, send, full=full, lossy=True)
+        self._send(viewers, current, lambda viewer, state: message, full=full, lossy=True)
         self._arm_settle()
 
     def _send(
         self,
         viewers: list[Viewer],
         current: Snapshot,
-        send: Callable[[Viewer, ViewerState], int],
+        frame_for: Callable[[Viewer, ViewerState], bytes],
         *,
         full: bool,
         lossy: bool = False,
     ) -> None:
-        """Send each viewer still here its frame (``send`` returns its size, 0 for none);
+        """Send each viewer still here its frame (``frame_for`` makes it, empty for none);
         it has ``current`` from now on."""
         now = self._clock()
         for viewer in viewers:
             state = self._viewers.get(viewer)
             if state is None:
                 continue  # it left while its frame was encoding
-            if size := send(viewer, state):
+            frame = frame_for(viewer, state)
+            if state.preview:
+                _announce_preview(viewer, state, current, framed=bool(frame))
+            if frame:
+                viewer.send_binary(frame)
                 state.in_flight += 1
                 # What the viewer's frames usually cost: changes, not the odd full frame.
-                state.link.sent(size, now, usual=not (lossy or full))
+                state.link.sent(len(frame), now, usual=not (lossy or full))
                 self.frames_sent += 1
             if lossy:
                 state.lossy_shown = True
@@ -326,15 +336,30 @@ class FrameDelivery:
         return await self._loop.run_in_executor(self._pool, function, *args)
 
 
-def _send_png(viewer: Viewer, state: ViewerState, frame: Frame | None) -> int:
-    """Send a standard frame, announcing its image mode first when it changes."""
+def _png_frame(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bytes:
+    """A standard frame, its image mode announced first when it changes."""
     if frame is None:
-        return 0
+        return b""
     if state.image_mode != frame.kind:
         state.image_mode = frame.kind
         viewer.send_json(outgoing.image_mode(frame.kind))
-    viewer.send_binary(frame.png)
-    return len(frame.png)
+    return frame.png
+
+
+def _announce_preview(
+    viewer: Viewer, state: ViewerState, current: Snapshot, *, framed: bool
+) -> None:
+    """Before a previewing viewer's frame of ``current``: the geometry if it changed, then
+    the seq the frame reflects. Without a frame, only a seq it was not told yet."""
+    seq = current.seqs.get(viewer, -1)
+    if framed:
+        if current.geometry is not None and current.geometry != state.sent_geometry:
+            viewer.send_json(outgoing.preview_geometry(current.geometry))
+            state.sent_geometry = current.geometry
+    elif seq <= state.sent_seq:
+        return
+    viewer.send_json(outgoing.frame_seq(seq, frame=framed))
+    state.sent_seq = seq
 
 
 def _rect_tiles(

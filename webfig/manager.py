@@ -211,6 +211,7 @@ class WebfigManager(FigureManagerBase):
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._delivery.remove(viewer)
+        self._renders.set_preview(viewer, False)
         self._follow_pixel_ratios()
 
     def broadcast(self, content: Message) -> None:
@@ -272,19 +273,28 @@ class WebfigManager(FigureManagerBase):
                 self._after_figure_work(lambda: self._refresh(viewer))
             case Hello(extensions=extensions):
                 self._after_figure_work(lambda: self._welcome(viewer, state, extensions))
-            case Mouse(type="motion_notify"):
-                # Answered on arrival: the move is queued for the figure, where moves that
-                # pile up merge, so the client may send the next one without a backlog.
-                if protocol.MOTION_ACK in state.extensions:
-                    viewer.send_json(outgoing.motion_ack())
-                if message.buttons:
-                    self._delivery.note_change()  # a drag: the figure is about to move
-                self.canvas.worker.submit(
-                    lambda: self._on_figure(viewer, message),
-                    key=(viewer, message.buttons, message.modifiers),
-                )
+            case Mouse():
+                self._pointer(viewer, state, message)
             case _:
                 self.canvas.worker.submit(lambda: self._on_figure(viewer, message))
+
+    def _pointer(self, viewer: Viewer, state: ViewerState, message: Mouse) -> None:
+        """A pointer message goes to the figure's worker, where queued moves may merge."""
+        if message.seq_problem is not None:
+            # Once per viewer: a client that numbers one message wrong numbers them all.
+            level = logging.DEBUG if state.seq_warned else logging.WARNING
+            state.seq_warned = True
+            _log.log(level, "figure %s: ignored a bad seq: %s", self.num, message.seq_problem)
+        key = None
+        if message.type == "motion_notify":
+            # Answered on arrival: the move is queued for the figure, where moves that pile
+            # up merge into the latest (seq and all), so the client may send the next now.
+            if protocol.MOTION_ACK in state.extensions:
+                viewer.send_json(outgoing.motion_ack())
+            if message.buttons:
+                self._delivery.note_change()  # a drag: the figure is about to move
+            key = (viewer, message.buttons, message.modifiers)
+        self.canvas.worker.submit(lambda: self._on_figure(viewer, message), key=key)
 
     def _after_figure_work(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the loop once the figure's worker did what it has now."""
@@ -307,6 +317,8 @@ class WebfigManager(FigureManagerBase):
                         self._press_tool(name)
         finally:
             self._replying_to = None
+            if isinstance(message, Mouse):
+                self._renders.handled(viewer, message)
             # A callback may have changed the figure without asking for a draw, or failed
             # halfway through a change. (Before the first frame the figure is stale anyway,
             # and the viewer's refresh will render it.)
@@ -329,13 +341,12 @@ class WebfigManager(FigureManagerBase):
 
     def _welcome(self, viewer: Viewer, state: ViewerState, extensions: tuple[str, ...]) -> None:
         """Accept the extensions webfig knows; they change the protocol for this viewer only.
-        Lossy frames come only as rect frames, and only when the settings allow them."""
-        accepted = set(extensions) & protocol.SUPPORTED_EXTENSIONS
-        if protocol.RECT_FRAMES not in accepted or not current_settings().lossy:
-            accepted.discard(protocol.LOSSY_FRAMES)
-        state.extensions = frozenset(accepted)
-        state.format = "rect" if protocol.RECT_FRAMES in state.extensions else "png"
-        state.lossy_allowed = protocol.LOSSY_FRAMES in state.extensions
+        Lossy frames and the preview come only with rect frames, as the settings allow."""
+        settings = current_settings()
+        state.negotiated(
+            protocol.accepted_extensions(extensions, lossy=settings.lossy, preview=settings.preview)
+        )
+        self._renders.set_preview(viewer, state.preview)
         viewer.send_json(outgoing.welcome(protocol.PROTOCOL_VERSION, state.extensions))
 
     def _refresh(self, viewer: Viewer) -> None:

@@ -8,9 +8,12 @@ Tornado. Frames (binary messages) come from :mod:`webfig.frames`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from .frames import FrameKind
+
+if TYPE_CHECKING:
+    from .preview import Geometry
 
 Message: TypeAlias = Mapping[str, object]
 
@@ -76,6 +79,34 @@ def welcome(protocol: int, extensions: Iterable[str]) -> Message:
 def motion_ack() -> Message:
     """A ``motion_notify`` was handled (the ``motion_ack`` extension)."""
     return {"type": "motion_ack"}
+
+
+def preview_geometry(geometry: Geometry) -> Message:
+    """Where the axes are in the frames that follow, for a client that previews pans and
+    zooms (the ``preview`` extension)."""
+    return {
+        "type": "preview_geometry",
+        "size": list(geometry.size),
+        "axes": [
+            {
+                "id": axes.id,
+                "box": list(axes.box),
+                "pan": axes.pan,
+                "zoom": axes.zoom,
+                "sharex": list(axes.sharex),
+                "sharey": list(axes.sharey),
+                "face": axes.face,
+                "equal": axes.equal,
+            }
+            for axes in geometry.axes
+        ],
+    }
+
+
+def frame_seq(seq: int, *, frame: bool) -> Message:
+    """The last of this viewer's pointer messages that the next frame reflects (-1: none);
+    ``frame`` false when no frame follows, the picture being unchanged (``preview``)."""
+    return {"type": "frame_seq", "seq": seq, "frame": frame}
 
 
 def figure_list(figures: Iterable[tuple[int, str]]) -> Message:

@@ -23,7 +23,14 @@ RECT_FRAMES: Final = "rect_frames"
 MOTION_ACK: Final = "motion_ack"
 # Lossy tiles while the link limits the frame rate (with rect frames only).
 LOSSY_FRAMES: Final = "lossy_frames"
-SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset({RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES})
+# The client previews pans and zooms itself: the server tells it the axes' geometry and which
+# pointer message each frame reflects (with rect frames only).
+PREVIEW: Final = "preview"
+SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset(
+    {RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW}
+)
+# Extensions that only come with rect frames.
+_NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
 
 MouseType = Literal[
     "button_press",
@@ -48,6 +55,8 @@ _MAX_GUI_EVENT_FIELDS: Final = 32
 # pointer's position, and only feeds matplotlib's navigation infinite limits.
 MAX_COORDINATE: Final = 2**16
 _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
+# Pointer messages' ``seq`` is below this: every such integer is exact in a JavaScript number.
+MAX_SEQ: Final = 2**53
 _MAX_KEY_LENGTH: Final = 64
 
 
@@ -113,6 +122,10 @@ class Mouse:
     step: float
     modifiers: frozenset[str]
     gui_event: GuiEvent | None
+    # The client's number for the message (the ``preview`` extension), if it sent a good one.
+    seq: int | None = None
+    # What was wrong with the ``seq`` it sent instead; the message stands without it.
+    seq_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +325,7 @@ def _parse_mouse(fields: _Fields) -> Mouse:
     buttons = fields.integer("buttons", default=0)
     if buttons < 0:
         raise fields.error("buttons", f"'buttons' must not be negative, not {_show(buttons)}")
+    seq, seq_problem = _parse_seq(fields)
     return Mouse(
         type=fields.type,  # type: ignore[arg-type]
         x=fields.number("x", bound=MAX_COORDINATE),
@@ -321,7 +335,35 @@ def _parse_mouse(fields: _Fields) -> Mouse:
         step=fields.number("step", default=0.0),
         modifiers=fields.modifiers(),
         gui_event=fields.gui_event(),
+        seq=seq,
+        seq_problem=seq_problem,
     )
+
+
+def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
+    """A pointer message's optional ``seq``, or what is wrong with it. A bad one does not
+    reject the message: the event is real, only the client's numbering is off."""
+    seq = fields.content.get("seq")
+    if seq is None:
+        return None, None
+    if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ:
+        return seq, None
+    return None, f"{fields.type}: 'seq' must be an integer from 0 to 2**53 - 1, not {_show(seq)}"
+
+
+def accepted_extensions(
+    asked: tuple[str, ...], *, lossy: bool = True, preview: bool = True
+) -> frozenset[str]:
+    """The extensions of ``asked`` that the server speaks: those it knows, less lossy frames
+    and the preview when the settings turn them off, or without rect frames."""
+    accepted = set(asked) & SUPPORTED_EXTENSIONS
+    if RECT_FRAMES not in accepted:
+        accepted -= _NEED_RECT_FRAMES
+    if not lossy:
+        accepted.discard(LOSSY_FRAMES)
+    if not preview:
+        accepted.discard(PREVIEW)
+    return frozenset(accepted)
 
 
 def normalize_key(raw: str) -> str:

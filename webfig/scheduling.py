@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 from .delivery import FrameDelivery
 from .eventloop import server_thread
+from .interfaces import Viewer
+from .preview import AxesIds, axes_geometry
+from .protocol import Mouse
 from .regions import SavedRegion
 
 if TYPE_CHECKING:
@@ -30,6 +33,10 @@ class RenderScheduler:
     ``delivery`` on the event loop. It starts as soon as some viewer could take a frame by
     the time the render is done (see :meth:`FrameDelivery.wants_render`), so a render
     overlaps the encode and travel of the frame before it.
+
+    For viewers that negotiated ``preview``, each snapshot also says which of their pointer
+    messages the figure had handled, and where the axes are; with no such viewer, renders
+    read neither.
     """
 
     def __init__(self, canvas: WebfigCanvas, delivery: FrameDelivery) -> None:
@@ -44,6 +51,10 @@ class RenderScheduler:
         self._needs_publish = False
         # The region a blit restored since the last render (viewers may restore it too).
         self._restored: SavedRegion | None = None
+        # Previewing viewers, with the seq of the last of their pointer messages the figure
+        # handled (-1: none yet).
+        self._seqs: dict[Viewer, int] = {}
+        self._axes_ids = AxesIds()
 
     def revision(self) -> str:
         """Changes whenever the figure may have: every draw or blit asked for, and a figure
@@ -69,6 +80,33 @@ class RenderScheduler:
         """A blit restored ``region``: the next frame may tell viewers to restore it too."""
         with self._lock:
             self._restored = region
+
+    def set_preview(self, viewer: Viewer, preview: bool) -> None:
+        """Whether ``viewer`` previews pans and zooms (it negotiated ``preview``; it left)."""
+        with self._lock:
+            first = preview and not self._seqs
+            if preview:
+                self._seqs.setdefault(viewer, -1)
+            else:
+                self._seqs.pop(viewer, None)
+        if first:
+            # Renders so far read no geometry, and the viewer's first frame needs one.
+            self.request(draw=False, changed=False)
+
+    def handled(self, viewer: Viewer, message: Mouse) -> None:
+        """On the worker, once the figure handled ``viewer``'s pointer ``message``: the
+        snapshots from now on carry its seq, if the viewer previews."""
+        if message.seq is None:
+            return
+        with self._lock:
+            if viewer not in self._seqs:
+                return
+            # Never backwards, whatever the client numbers.
+            self._seqs[viewer] = max(self._seqs[viewer], message.seq)
+        if message.type == "button_release":
+            # The viewer previews until a frame reflects its release: it gets one (an empty
+            # one, if the release changed nothing).
+            self.request(draw=False, changed=False)
 
     @property
     def wanted(self) -> bool:
@@ -111,14 +149,19 @@ class RenderScheduler:
         try:
             with self._canvas.lock:
                 # Drawn and copied under one hold: the copy is of one whole picture, whatever
-                # the script's threads do.
+                # the script's threads do; the seqs and geometry are those of that picture.
+                with self._lock:
+                    seqs = dict(self._seqs)
                 if draw:
                     self._canvas.render_agg()
                 pixels = self._canvas.pixels()
+                geometry = axes_geometry(self._canvas.figure, self._axes_ids) if seqs else None
         except Exception:
             # A figure the script left half-changed; viewers keep the last good picture
             # and the next change draws again.
             _log.exception("drawing figure %s failed", self._canvas.figure.number)
             return
         took = time.perf_counter() - started
-        server_thread().call_soon(lambda: self._delivery.publish(pixels, restored, took))
+        server_thread().call_soon(
+            lambda: self._delivery.publish(pixels, restored, took, seqs=seqs, geometry=geometry)
+        )

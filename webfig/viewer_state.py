@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from .frames import FrameKind, Pixels
+from .interfaces import Viewer
 from .link import LinkMeter
+from .preview import Geometry
+from .protocol import LOSSY_FRAMES, PREVIEW, RECT_FRAMES
 from .regions import SavedRegion
 
 # Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
@@ -36,6 +40,11 @@ class Snapshot:
     restored: SavedRegion | None = None
     # Seconds the render took: how fast frames could follow one another.
     render_time: float = 0.0
+    # For each viewer that negotiated ``preview``, the seq of its last pointer message the
+    # figure had handled when the render began (-1: none yet).
+    seqs: Mapping[Viewer, int] = field(default_factory=dict)
+    # The axes' geometry as drawn, when some viewer negotiated ``preview``.
+    geometry: Geometry | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -67,6 +76,20 @@ class ViewerState:
     # Its picture is a lossy version of ``shown``: the next lossless frame must be full.
     lossy_shown: bool = False
     link: LinkMeter = field(default_factory=LinkMeter)
+    # It previews pans and zooms itself (``preview``): the geometry it was last sent, and
+    # the seq the last ``frame_seq`` told it.
+    preview: bool = False
+    sent_geometry: Geometry | None = None
+    sent_seq: int = -1
+    # It was warned about a bad ``seq`` already (once per viewer is enough).
+    seq_warned: bool = False
+
+    def negotiated(self, extensions: frozenset[str]) -> None:
+        """The viewer speaks ``extensions`` (those the server accepted) from now on."""
+        self.extensions = extensions
+        self.format = "rect" if RECT_FRAMES in extensions else "png"
+        self.lossy_allowed = LOSSY_FRAMES in extensions
+        self.preview = PREVIEW in extensions
 
     def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
         """The slot that holds ``region`` on the viewer, and whether it must be stored first
@@ -94,6 +117,10 @@ class ViewerState:
         return self.ready and self.in_flight + self.encoding <= WINDOW
 
     def wants_frame(self, current: Snapshot) -> bool:
+        # A previewing viewer's frames come with their geometry: it waits for a render that
+        # has one (one is on its way once it negotiated).
+        if self.preview and current.geometry is None:
+            return False
         return self.can_take_frame and (self.needs_full or self.shown is not current)
 
     def link_limited(self, current: Snapshot) -> bool:
