@@ -35,8 +35,9 @@ def drawn_geometry(figure, ids: AxesIds | None = None):
     ("ratio", "size", "box"),
     [
         # The axes' bbox is (50, 33) to (360, 264) at ratio 1, from the bottom-left; the
-        # spines are 0.8 pt wide, 1.11 device px at ratio 1: 0.56 px on each side comes off.
-        (1, (400, 300), (51, 37, 308, 229)),
+        # spines are 0.8 pt wide, 1.11 device px at ratio 1: 0.56 px on each side comes off,
+        # and half a pixel of antialiasing.
+        (1, (400, 300), (52, 38, 306, 227)),
         (2, (800, 600), (102, 74, 616, 458)),
     ],
 )
@@ -209,7 +210,8 @@ def test_geometry_then_seq_then_frame_and_the_geometry_again_when_the_layout_cha
         "axes": [
             {
                 "id": 0,
-                "box": [51, 37, 308, 229],
+                "box": [52, 38, 306, 227],
+                "bounds": [50.0, 36.0, 310.0, 231.0],
                 "pan": True,
                 "zoom": True,
                 "sharex": [],

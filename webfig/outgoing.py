@@ -91,6 +91,7 @@ def preview_geometry(geometry: Geometry) -> Message:
             {
                 "id": axes.id,
                 "box": list(axes.box),
+                "bounds": list(axes.bounds),
                 "pan": axes.pan,
                 "zoom": axes.zoom,
                 "sharex": list(axes.sharex),

@@ -27,6 +27,9 @@ Rgba: TypeAlias = tuple[float, float, float, float]
 
 # Device pixels a box edge may be off by float noise and still count as on the pixel line.
 _ROUNDING_SLACK: Final = 1e-6
+# Device pixels of antialiasing beyond a spine's width: Agg's edge pixels of a line are
+# partly covered, and a preview that moved them would slide a faint copy of the spine along.
+_SPINE_FRINGE: Final = 0.5
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,10 @@ class AxesGeometry:
 
     id: int
     # x, y, width, height in device pixels from the canvas' top-left corner: the data area,
-    # inside the spines.
+    # inside the spines (what a preview moves), and the axes' own box (what matplotlib's
+    # navigation measures from).
     box: tuple[int, int, int, int]
+    bounds: tuple[float, float, float, float]
     pan: bool
     zoom: bool
     # The ids of the other listed axes that share the x (y) axis with this one, sorted.
@@ -89,6 +94,7 @@ def axes_geometry(figure: Figure, ids: AxesIds) -> Geometry:
             AxesGeometry(
                 id=numbers[ax],
                 box=_data_box(ax, figure.dpi, height),
+                bounds=_bounds(ax, height),
                 pan=bool(ax.get_navigate() and ax.can_pan()),
                 zoom=bool(ax.get_navigate() and ax.can_zoom()),
                 sharex=siblings(ax, ax.get_shared_x_axes().get_siblings(ax)),
@@ -108,17 +114,24 @@ def _frame_drawn(ax: Axes) -> bool:
 
 
 def _data_box(ax: Axes, dpi: float, canvas_height: int) -> tuple[int, int, int, int]:
-    """The axes' box less half the widest spine, rounded inwards, from the top-left corner."""
+    """The axes' box less half the widest spine and its antialiased fringe, rounded inwards,
+    from the top-left corner."""
     spines = [spine for spine in ax.spines.values() if spine.get_visible()]
     widest = max((spine.get_linewidth() for spine in spines), default=0.0)
     # Points to device pixels: the figure's dpi already includes the device pixel ratio.
-    inset = widest * dpi / 72 / 2 if _frame_drawn(ax) else 0.0
+    inset = widest * dpi / 72 / 2 + _SPINE_FRINGE if _frame_drawn(ax) and widest > 0 else 0.0
     x0, y0, x1, y1 = ax.bbox.extents
     left = math.ceil(x0 + inset - _ROUNDING_SLACK)
     right = math.floor(x1 - inset + _ROUNDING_SLACK)
     top = math.ceil(canvas_height - y1 + inset - _ROUNDING_SLACK)
     bottom = math.floor(canvas_height - y0 - inset + _ROUNDING_SLACK)
     return left, top, max(right - left, 0), max(bottom - top, 0)
+
+
+def _bounds(ax: Axes, canvas_height: int) -> tuple[float, float, float, float]:
+    """The axes' box, from the top-left corner."""
+    x0, y0, x1, y1 = (float(edge) for edge in ax.bbox.extents)
+    return x0, canvas_height - y1, x1 - x0, y1 - y0
 
 
 def _face(figure: Figure, ax: Axes) -> Rgba:

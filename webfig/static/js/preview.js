@@ -114,7 +114,7 @@ export class Preview {
         this.#pressed(message)
         break
       case "motion_notify":
-        this.#gesture?.moves.push({ seq: message.seq, point: pointOf(message), key: this.#key })
+        this.#gesture?.moves.push({ seq: message.seq, point: this.#point(message), key: this.#key })
         break
       case "button_release":
         this.#released(message)
@@ -125,7 +125,7 @@ export class Preview {
   // The pointer is at `point` now (sent to the server or not yet).
   pointerAt(point) {
     if (!this.#gesture || this.#gesture.release) return
-    this.#gesture.pointer = { point, key: this.#key }
+    this.#gesture.pointer = { point: this.#point(point), key: this.#key }
     this.#requestFrame()
   }
 
@@ -147,7 +147,7 @@ export class Preview {
     if (geometry.size?.[0] !== width || geometry.size?.[1] !== height) return
     const kind = gestureKind(this.#mode, message.button)
     if (!kind) return
-    const start = pointOf(message)
+    const start = this.#point(message)
     const targets = axesAt(geometry, start, kind === "zoom" ? "zoom" : "pan")
     if (targets.length === 0) return
     const state = { point: start, key: this.#key }
@@ -171,10 +171,14 @@ export class Preview {
       this.#end()
       return
     }
-    gesture.release = { seq: message.seq, point: pointOf(message), key: this.#key }
+    gesture.release = { seq: message.seq, point: this.#point(message), key: this.#key }
     clearTimeout(this.#releaseTimeout)
     this.#releaseTimeout = setTimeout(() => this.#end(), RELEASE_WAIT_MS)
     this.#requestFrame()
+  }
+
+  #point(position) {
+    return matplotlibPoint(position, this.#picture.height)
   }
 
   #end() {
@@ -294,8 +298,10 @@ export class Preview {
   }
 }
 
-function pointOf({ x, y }) {
-  return { x, y }
+// Where matplotlib takes a pointer message to be: its events hold whole pixels, counted from
+// the bottom (it truncates), here turned back to the canvas' top-left origin.
+function matplotlibPoint({ x, y }, height) {
+  return { x: Math.trunc(x), y: height - Math.trunc(height - y) }
 }
 
 // "pan" (left button in pan mode), "scale" (right button in pan mode: a zoom about the press
