@@ -1,10 +1,13 @@
 """What the benchmark scripts share: free ports, the machine line, Chromium, choosing a
-backend in a scene script, and running a scene server subprocess driven through stdin. (The
-browser tests launch Chromium from here too.)"""
+backend in a scene script, running a scene server subprocess driven through stdin, and
+driving a figure's page in Chromium (pan, a drag, the canvas' pixels). (The browser tests
+launch Chromium from here too.)"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import os
 import platform
@@ -12,12 +15,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import matplotlib
+import numpy as np
 import tornado
+from PIL import Image
 
 # Debian's Chromium: Playwright cannot download a browser of its own on these machines.
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,6 +39,10 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
+# The figure's canvas on a page: webfig's, then mpl.js'.
+CANVAS = "canvas.webfig-canvas, canvas.mpl-canvas"
+# The pan button once pan is on: webfig's toolbar, then mpl.js'.
+PAN_ACTIVE = 'button[data-tool="pan"][aria-pressed="true"], button.mpl-widget.active'
 SCENE = Path(__file__).with_name("scene.py")
 REPOSITORY = Path(__file__).resolve().parents[1]
 SERVER_TIMEOUT = 10.0  # seconds for a server to start, or to answer a command
@@ -168,3 +178,68 @@ class Server:
             return self._log
         descriptor = self.stderr.fileno()
         return os.pread(descriptor, os.fstat(descriptor).st_size, 0).decode(errors="replace")
+
+
+def sweep(step: int, stride: float, reach: float) -> float:
+    """An offset that goes from 0 back and forth between ±``reach``, ``stride`` a step: a
+    drag that keeps moving and stays on the canvas."""
+    phase = (step * stride + reach) % (4 * reach)
+    return phase - reach if phase < 2 * reach else 3 * reach - phase
+
+
+async def select_pan(page: Any, timeout: float) -> tuple[Any, tuple[float, float]]:
+    """Select pan on a figure's page (Playwright's) as a user does, a click on the canvas and
+    key "p", and wait for the pan button to be active: the canvas (a locator) and its
+    middle, in the page's coordinates."""
+    canvas = page.locator(CANVAS).first
+    box = await canvas.bounding_box()
+    if box is None:
+        raise RuntimeError("the figure's canvas is not shown")
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    await page.mouse.click(x, y)
+    await page.keyboard.press("p")
+    await page.wait_for_selector(PAN_ACTIVE, timeout=timeout * 1000)
+    return canvas, (x, y)
+
+
+async def sweep_mouse(page: Any, x: float, y: float, seconds: float) -> tuple[int, float]:
+    """Move the mouse back and forth around (``x``, ``y``), ±150 × ±20 CSS pixels, for
+    ``seconds``, each move as soon as the browser took the last: the moves made and the
+    seconds they took."""
+    moves = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        moves += 1
+        await page.mouse.move(x + sweep(moves, 3, 150), y + sweep(moves, 1, 20))
+    return moves, time.perf_counter() - start
+
+
+def rgba(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+async def canvas_rgba(canvas: Any) -> np.ndarray:
+    """The pixels of a canvas on a page (a Playwright locator)."""
+    data_url = await canvas.evaluate("canvas => canvas.toDataURL('image/png')")
+    return rgba(base64.b64decode(data_url.split(",", 1)[1]))
+
+
+def compare(shown: np.ndarray, expected: np.ndarray, whose: str) -> str:
+    """Whether the canvas' pixels equal ``expected``, the picture ``whose`` says (as "Agg's");
+    for pictures of another size, how their common top-left part compares."""
+    height = min(shown.shape[0], expected.shape[0])
+    width = min(shown.shape[1], expected.shape[1])
+    difference = np.abs(
+        shown[:height, :width].astype(np.int16) - expected[:height, :width].astype(np.int16)
+    )
+    largest = int(difference.max())
+    differing = f"{int(difference.any(axis=2).sum())} pixels differ"
+    if shown.shape != expected.shape:
+        return (
+            f"no: the canvas is {shown.shape[1]}×{shown.shape[0]}, {whose} {expected.shape[1]}×"
+            f"{expected.shape[0]} (their top-left {width}×{height}: max difference {largest}, "
+            f"{differing})"
+        )
+    return (
+        "yes (max difference 0)" if largest == 0 else f"no (max difference {largest}, {differing})"
+    )

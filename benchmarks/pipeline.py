@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import functools
-import io
 import itertools
 import json
 import math
@@ -55,10 +53,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-from common import CHROMIUM, CHROMIUM_FLAGS, Server
+from common import (
+    CANVAS,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    Server,
+    canvas_rgba,
+    compare,
+    rgba,
+    select_pan,
+    sweep,
+    sweep_mouse,
+)
 from frames import COUNT_FRAMES, TIMEOUT, machine, wait_for
-from PIL import Image
 from slow_link import SlowLink
 from tornado.httpclient import AsyncHTTPClient
 from tornado.websocket import WebSocketClientConnection, websocket_connect
@@ -75,9 +82,6 @@ PAGE_TIMEOUT = 30.0  # seconds for a page to load or settle over the slow link
 PAGE_QUIET = 1.0  # seconds without a frame after which a page counts as settled
 LOG_LINES = 3  # server log lines shown per run
 LOG_PROBLEMS = ("WARNING", "ERROR", "CRITICAL", "Traceback", "Exception")
-CANVAS = "canvas.webfig-canvas, canvas.mpl-canvas"
-# The pan button once pan is on: webfig's toolbar, then mpl.js'.
-PAN_ACTIVE = 'button[data-tool="pan"][aria-pressed="true"], button.mpl-widget.active'
 # Display frames in which the figure's canvas was drawn on: frames the user saw.
 COUNT_PAINTS = """
 window.benchmarkPaints = { count: 0 }
@@ -103,13 +107,6 @@ R = TypeVar("R")
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def sweep(step: int, stride: float, reach: float) -> float:
-    """An offset that goes from 0 back and forth between ±``reach``, ``stride`` a step: a
-    drag that keeps moving and stays on the canvas."""
-    phase = (step * stride + reach) % (4 * reach)
-    return phase - reach if phase < 2 * reach else 3 * reach - phase
 
 
 async def every_tick(action: Callable[[int], object], seconds: float) -> None:
@@ -567,30 +564,6 @@ async def page_quiet(page: Any) -> None:
             last, since = counts, time.perf_counter()
 
 
-def rgba(png: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
-
-
-def compare(shown: np.ndarray, saved: np.ndarray) -> str:
-    """Whether the canvas' pixels equal Agg's; for canvases of another size, how their common
-    top-left part compares."""
-    height, width = min(shown.shape[0], saved.shape[0]), min(shown.shape[1], saved.shape[1])
-    difference = np.abs(
-        shown[:height, :width].astype(np.int16) - saved[:height, :width].astype(np.int16)
-    )
-    largest = int(difference.max())
-    differing = f"{int(difference.any(axis=2).sum())} pixels differ"
-    if shown.shape != saved.shape:
-        return (
-            f"no: the canvas is {shown.shape[1]}×{shown.shape[0]}, Agg's {saved.shape[1]}×"
-            f"{saved.shape[0]} (their top-left {width}×{height}: max difference {largest}, "
-            f"{differing})"
-        )
-    return (
-        "yes (max difference 0)" if largest == 0 else f"no (max difference {largest}, {differing})"
-    )
-
-
 async def measure_link(server: Server, seconds: float) -> LinkDrag:
     from playwright.async_api import async_playwright
 
@@ -610,29 +583,16 @@ async def measure_link(server: Server, seconds: float) -> LinkDrag:
             await page.wait_for_function(
                 "window.benchmarkFrames.count > 0", timeout=PAGE_TIMEOUT * 1000
             )
-            canvas = page.locator(CANVAS).first
-            box = await canvas.bounding_box()
-            if box is None:
-                raise RuntimeError("the figure's canvas is not shown")
-            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-            await page.mouse.click(x, y)
-            await page.keyboard.press("p")
-            await page.wait_for_selector(PAN_ACTIVE, timeout=PAGE_TIMEOUT * 1000)
+            canvas, (x, y) = await select_pan(page, PAGE_TIMEOUT)
             await page_quiet(page)
             await page.mouse.move(x, y)
             await page.mouse.down()
             before, carried = await page_counts(page), link.down.bytes
-            start = time.perf_counter()
-            step = 0
-            while time.perf_counter() - start < seconds:
-                step += 1
-                await page.mouse.move(x + sweep(step, 3, 150), y + sweep(step, 1, 20))
-            elapsed = time.perf_counter() - start
+            moves, elapsed = await sweep_mouse(page, x, y, seconds)
             after, carried = await page_counts(page), link.down.bytes - carried
             await page.mouse.up()
             await page_quiet(page)
-            data_url = await canvas.evaluate("canvas => canvas.toDataURL('image/png')")
-            shown = rgba(base64.b64decode(data_url.split(",", 1)[1]))
+            shown = await canvas_rgba(canvas)
             with tempfile.TemporaryDirectory() as directory:
                 path = Path(directory, "figure.png")
                 await server.ask(f"png {path}")
@@ -644,8 +604,8 @@ async def measure_link(server: Server, seconds: float) -> LinkDrag:
         painted=(after[1] - before[1]) / elapsed,
         received=frames / elapsed,
         frame_bytes=carried / max(frames, 1),
-        moves=step / elapsed,
-        settled=compare(shown, saved),
+        moves=moves / elapsed,
+        settled=compare(shown, saved, "Agg's"),
         page_errors=page_errors,
     )
 

@@ -1,9 +1,11 @@
 """A figure server for the benchmarks: one backend, one figure, driven through stdin.
 
-    python benchmarks/scene.py webfig|webagg lines|blit PORT
+    python benchmarks/scene.py webfig|webagg lines|blit|scatter PORT
 
-It uses only matplotlib's public API, so the same script runs webfig and matplotlib's WebAgg
-alike. Commands, one per line on stdin, run on the backend's event loop (through a timer):
+"lines" is the benchmark figure (two 2000-point lines and a grid), "blit" the same with a
+blitted animation over it, "scatter" a heavy figure instead: 100 000 points. It uses only
+matplotlib's public API, so the same script runs webfig and matplotlib's WebAgg alike.
+Commands, one per line on stdin, run on the backend's event loop (through a timer):
 
 - ``pan``: shift the x limits by 1% and ``draw_idle`` (a full repaint of the axes);
 - ``cursor``: move a vertical cursor line by one device pixel, by blitting where the canvas
@@ -43,6 +45,8 @@ from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from PIL import Image  # noqa: E402
 
+SCATTER_POINTS = 100_000
+
 
 def resident_bytes() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -52,19 +56,24 @@ def resident_bytes() -> int:
 
 
 class Scene:
-    """The test figure: two 2000-point lines and a grid, 640 × 480 CSS pixels."""
+    """The test figure, 640 × 480 CSS pixels: two 2000-point lines and a grid, or (``scatter``)
+    100 000 points."""
 
-    def __init__(self) -> None:
+    def __init__(self, scatter: bool = False) -> None:
         self.figure, self.ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
-        x = np.linspace(0, 20, 2000)
-        self.ax.plot(x, np.sin(x), x, np.cos(x) * np.exp(-x / 20))
-        self.ax.grid(True)
-        self.ax.set_xlim(0, 10)
+        if scatter:
+            spread = np.random.default_rng(3).normal(size=(2, SCATTER_POINTS))
+            self.ax.scatter(spread[0], spread[1], s=4)
+        else:
+            x = np.linspace(0, 20, 2000)
+            self.ax.plot(x, np.sin(x), x, np.cos(x) * np.exp(-x / 20))
+            self.ax.grid(True)
+            self.ax.set_xlim(0, 10)
         self.draws = 0
         self.canvas = self.figure.canvas
         self.canvas.mpl_connect("draw_event", self._drawn)
         self.blit = self.canvas.supports_blit
-        self.cursor_x = 5.0
+        self.cursor_x = sum(self.ax.get_xlim()) / 2
         self.cursor = self.ax.axvline(self.cursor_x, color="black", lw=1, animated=self.blit)
         self.background: Any = None
 
@@ -119,7 +128,7 @@ def blit_animation(scene: Scene) -> FuncAnimation:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    scene = Scene()
+    scene = Scene(scatter=SCENE == "scatter")
     # An animation stops when it is garbage collected: keep it while the figure is shown.
     _animation = blit_animation(scene) if SCENE == "blit" else None
     commands: queue.Queue[str] = queue.Queue()
