@@ -321,3 +321,38 @@ def test_a_socket_that_drops_during_a_drag_comes_back_to_the_right_picture(
     view.page.mouse.up()
     gate.open()
     wait_agg(view, figure)
+
+
+def test_a_right_button_pan_previews_the_zoom_about_the_press_point(
+    gated_line: Gated,
+) -> None:
+    figure, ax, gate, view, counter = gated_line
+    patch = Rectangle((1.2, 0.3), 0.3, 0.2, color="#0000ff", snap=False)
+    on_server(lambda: ax.add_patch(patch))
+    on_server(figure.canvas.draw_idle)
+    before = view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch")
+    box = data_box(figure, ax)
+    choose_tool(view, "pan")
+    gate.close()
+    frames = counter.frames
+    page = view.page
+    start = whole_point(view, figure, ax, 0.4, 0.4)
+    page.mouse.move(start.x, start.y)
+    page.mouse.down(button="right")
+    for step in range(1, 7):
+        page.mouse.move(start.x + 10 * step, start.y - 5 * step)
+        page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve()))")
+    shown = view.wait_pixels_change(before)
+    page.mouse.up(button="right")
+    assert counter.frames == frames
+    gate.open()
+    wait_agg(view, figure)
+    # Dragging right and up zooms in on both axes about the press point: the patch, right
+    # of it and above, moves out from it by as much as the frame says.
+    preview_x, preview_y = blue_centroid(shown, box)
+    final_x, final_y = blue_centroid(view.pixels(), box)
+    before_x, before_y = blue_centroid(before, box)
+    assert preview_x - before_x > 20
+    assert before_y - preview_y > 3
+    assert abs(preview_x - final_x) <= 1
+    assert abs(preview_y - final_y) <= 1

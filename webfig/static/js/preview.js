@@ -22,6 +22,9 @@ const NAVIGATION_KEYS = new Map([
   ["ky", "y"],
 ])
 
+const NO_CHANGES = Object.freeze({ full: false, rects: [] })
+const WHOLE_PICTURE = Object.freeze({ full: true, rects: [] })
+
 // DOM button numbers.
 const LEFT = 0
 const RIGHT = 2
@@ -48,8 +51,8 @@ export class Preview {
   // frame being painted.
   #pictureSeq = -1
   #announcedSeq = null
-  // Whether the canvas shows anything but the picture as it is.
-  #moved = false
+  // The boxes the canvas shows moved, not as the picture has them.
+  #movedBoxes = []
   #frameRequest = 0
   #releaseTimeout = 0
 
@@ -97,7 +100,7 @@ export class Preview {
       this.#pictureSeq = Math.max(this.#pictureSeq, this.#announcedSeq)
       this.#announcedSeq = null
     }
-    this.#show({ full, rects })
+    this.#show({ full, rects: rects ?? [] })
   }
 
   // A message this viewer sent: pointer messages start, move and end a gesture; keys are
@@ -199,9 +202,10 @@ export class Preview {
     this.#show()
   }
 
-  // Draws the canvas: the picture, moved by the gesture the picture does not reflect yet.
-  // Without one only `changes` (all by default) are copied.
-  #show(changes = { full: true, rects: [] }) {
+  // Draws the canvas: the picture where `changes` (a frame's) say it changed, and the axes
+  // the gesture moves, moved; an axes no longer moved gets the picture's pixels back. So an
+  // animation frame of a drag redraws the moved axes only, not the whole canvas.
+  #show(changes = NO_CHANGES) {
     const gesture = this.#gesture
     if (gesture?.release && this.#pictureSeq >= gesture.release.seq) {
       // The server drew the end of the gesture: the picture is the truth again.
@@ -214,19 +218,21 @@ export class Preview {
       // Sizing clears the canvas: everything is drawn anew.
       this.#canvas.width = width
       this.#canvas.height = height
-      changes = { full: true, rects: [] }
+      changes = WHOLE_PICTURE
     }
-    if (moved.length > 0 || this.#moved || changes.full) {
-      this.#context.clearRect(0, 0, width, height)
-      this.#context.drawImage(this.#picture, 0, 0)
-    } else {
-      for (const { x, y, width: w, height: h } of changes.rects) {
-        this.#context.clearRect(x, y, w, h)
-        this.#context.drawImage(this.#picture, x, y, w, h, x, y, w, h)
-      }
-    }
+    const boxes = moved.map(({ axes }) => clipBox(axes))
+    // A box moved again is drawn over whole anyway.
+    const unmoved = this.#movedBoxes.filter((box) => !boxes.some((other) => sameBox(box, other)))
+    const restored = changes.full ? [{ x: 0, y: 0, width, height }] : [...changes.rects, ...unmoved]
+    for (const box of restored) this.#copy(box)
     for (const { axes, mapping } of moved) this.#drawMoved(axes, mapping)
-    this.#moved = moved.length > 0
+    this.#movedBoxes = boxes
+  }
+
+  // The picture's pixels of `box`, as they are.
+  #copy({ x, y, width, height }) {
+    this.#context.clearRect(x, y, width, height)
+    this.#context.drawImage(this.#picture, x, y, width, height, x, y, width, height)
   }
 
   // The axes the gesture moves, with where their pixels go from the picture's state to the
@@ -296,6 +302,10 @@ export class Preview {
     )
     context.restore()
   }
+}
+
+function sameBox(a, b) {
+  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
 }
 
 // Where matplotlib takes a pointer message to be: its events hold whole pixels, counted from
