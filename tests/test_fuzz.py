@@ -81,7 +81,15 @@ weird = st.recursive(
 coordinate = st.floats(-50, 500)
 modifiers = st.lists(st.sampled_from(["ctrl", "alt", "shift", "meta"]), max_size=2, unique=True)
 gui_event = st.none() | st.fixed_dictionaries({"type": st.just("pointerdown"), "x": coordinate})
-pointer = {"x": coordinate, "y": coordinate, "modifiers": modifiers, "guiEvent": gui_event}
+# (A seq is optional; almost_right leaves it out, or sends a weird one, as often as not.)
+seq = st.integers(0, 2**53 - 1)
+pointer = {
+    "x": coordinate,
+    "y": coordinate,
+    "modifiers": modifiers,
+    "guiEvent": gui_event,
+    "seq": seq,
+}
 button = {"button": st.integers(0, 4), "buttons": st.integers(0, 31)}
 # matplotlib's key bindings among them: l and k log scales, g grids, p pan, o zoom, h home,
 # c and v back and forward, ctrl+s save. (The quit bindings are turned off below.)
@@ -114,7 +122,9 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "supports_binary": {"value": st.booleans()},
     "webfig_hello": {
         "protocol": st.just(1),
-        "extensions": st.lists(st.sampled_from(["rect_frames", "motion_ack", "other"])),
+        "extensions": st.lists(
+            st.sampled_from(["rect_frames", "motion_ack", "lossy_frames", "preview", "other"])
+        ),
     },
 }
 
@@ -401,7 +411,7 @@ def test_fuzzed_messages_harm_no_viewer(
     figure = plot()
     num = figure.number
     try:
-        watching = Viewer(server, num, ["rect_frames", "motion_ack"])
+        watching = Viewer(server, num, ["rect_frames", "motion_ack", "preview"])
         fuzzing = Viewer(server, num, None)
         viewers += [watching, fuzzing]
         watching.settle()

@@ -262,15 +262,20 @@ def test_a_log_axes_preview_matches_the_frame_that_follows(open_page: Any) -> No
     assert colour_count(inner.of(final), RED, tolerance=40) > 1000
 
 
+def show_blue_patch(view: FigureOnPage, figure: Figure, ax: Axes, x: float) -> Pixels:
+    """Add a blue 0.3 × 0.2 patch at (``x``, 0.3) and wait for it; the canvas' pixels then.
+    It is not snapped to whole pixels, which a zoom would scale up into a visible offset."""
+    patch = Rectangle((x, 0.3), 0.3, 0.2, color="#0000ff", snap=False)
+    on_server(lambda: ax.add_patch(patch))
+    on_server(figure.canvas.draw_idle)
+    return view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch")
+
+
 def test_a_zoom_preview_lands_where_the_frame_does(
     gated_line: Gated,
 ) -> None:
     figure, ax, gate, view, counter = gated_line
-    # Not snapped to whole pixels, which a zoom would scale up into a visible offset.
-    patch = Rectangle((1.0, 0.3), 0.3, 0.2, color="#0000ff", snap=False)
-    on_server(lambda: ax.add_patch(patch))
-    on_server(figure.canvas.draw_idle)
-    before = view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch")
+    before = show_blue_patch(view, figure, ax, 1.0)
     box = data_box(figure, ax)
     choose_tool(view, "zoom")
     gate.close()
@@ -327,10 +332,7 @@ def test_a_right_button_pan_previews_the_zoom_about_the_press_point(
     gated_line: Gated,
 ) -> None:
     figure, ax, gate, view, counter = gated_line
-    patch = Rectangle((1.2, 0.3), 0.3, 0.2, color="#0000ff", snap=False)
-    on_server(lambda: ax.add_patch(patch))
-    on_server(figure.canvas.draw_idle)
-    before = view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch")
+    before = show_blue_patch(view, figure, ax, 1.2)
     box = data_box(figure, ax)
     choose_tool(view, "pan")
     gate.close()
