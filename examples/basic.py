@@ -26,7 +26,7 @@ def main() -> None:
     ax.plot(x, np.cos(x), label="cos(x)")
     ax.set(xlabel="x", title="Pan with the left button, zoom with the right")
     ax.legend()
-    plt.show()  # serves the figure until Ctrl+C, then returns
+    plt.show()  # serves the figure until it is closed (or Ctrl+C)
 
 
 if __name__ == "__main__":

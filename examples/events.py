@@ -2,9 +2,11 @@
 
 Click in the axes to add a point, press ``r`` to add ten random points and ``c`` to clear
 them all. The figure's label (the header above it in the page) says how many points there
-are. Callbacks run on webfig's server thread, one at a time, while the canvas is locked.
+are. Callbacks run on the figure's own thread, one at a time, while the canvas is locked.
 
-Run it with ``python examples/events.py``, open the printed URL; Ctrl+C stops it.
+Run it with ``python examples/events.py`` and open the printed URL; press ``q`` on the figure
+(matplotlib's close key) to close it, after which ``plt.show()`` returns and the script logs
+how many points it ended with. Ctrl+C stops it too.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from textwrap import dedent
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.animation import FuncAnimation
+from matplotlib.backend_bases import FigureCanvasBase
 
 from webfig.backend import FigureCanvasWebfig
 from webfig.config import Settings
@@ -71,16 +72,26 @@ def test_show_without_blocking_returns_and_keeps_serving():
     assert lines[1:] == ["returned", "200 True"]
 
 
-def test_a_blocking_show_ends_cleanly_on_ctrl_c(tmp_path):
+def test_ctrl_c_in_a_blocking_show_stops_the_server_and_reaches_the_caller(tmp_path):
     script = tmp_path / "plot.py"
     script.write_text(
         dedent(
             """
+            import socket
             import matplotlib; matplotlib.use("webfig")
             import matplotlib.pyplot as plt
+            from webfig.backend import default_server
             plt.plot([1, 2, 3])
-            plt.show()
-            print("show returned", flush=True)
+            port = default_server().port
+            try:
+                plt.show()
+            except KeyboardInterrupt:
+                print("interrupted", flush=True)
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                print("still listening")
+            except ConnectionRefusedError:
+                print("stopped", flush=True)
             """
         )
     )
@@ -89,11 +100,78 @@ def test_a_blocking_show_ends_cleanly_on_ctrl_c(tmp_path):
         with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
             assert page.status == 200
         process.process.send_signal(signal.SIGINT)
-        assert process.process.wait(TIMEOUT) == 0
-        process.wait_for_line(re.compile("show returned"))
+        assert process.process.wait(TIMEOUT) == 0, process.stderr
+        process.wait_for_line(re.compile("interrupted"))
+        process.wait_for_line(re.compile("stopped"))
         assert "Traceback" not in process.stderr
     finally:
         process.stop()
+
+
+def test_ctrl_c_in_pause_stops_the_server_and_reaches_the_caller(tmp_path):
+    script = tmp_path / "loop.py"
+    script.write_text(
+        dedent(
+            """
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            from webfig.backend import default_server
+            plt.ion()
+            line, = plt.plot([1, 2, 3])
+            plt.show()
+            try:
+                step = 0
+                while True:
+                    step += 1
+                    line.set_ydata([step % 3, 2, 3])
+                    plt.pause(0.05)
+            except KeyboardInterrupt:
+                print("interrupted", default_server().running, flush=True)
+            """
+        )
+    )
+    process = Script(str(script))
+    try:
+        with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
+            assert page.status == 200
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(TIMEOUT) == 0, process.stderr
+        process.wait_for_line(re.compile("interrupted False"))
+        assert "Traceback" not in process.stderr
+    finally:
+        process.stop()
+
+
+def test_a_blocking_show_returns_once_the_last_figure_is_closed():
+    result = run_python(
+        dedent(
+            """
+            import threading
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            closed = []
+            for number in (1, 2):
+                figure = plt.figure(number)
+                figure.canvas.mpl_connect("close_event", lambda event: closed.append(event.name))
+            # The script's own thread closes one figure, a timer (on the figure's worker) the
+            # other, as a callback would.
+            threading.Timer(0.5, plt.close, args=(1,)).start()
+            timer = plt.figure(2).canvas.new_timer(interval=1000)
+            timer.single_shot = True
+            timer.add_callback(plt.close, 2)
+            timer.start()
+            plt.show()
+            print("show returned", closed, flush=True)
+            plt.show()  # no figures: returns at once
+            print("again", flush=True)
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "show returned ['close_event', 'close_event']",
+        "again",
+    ]
 
 
 def test_ctrl_c_while_the_server_draws_exits_cleanly(tmp_path, connect):
@@ -116,7 +194,10 @@ def test_ctrl_c_while_the_server_draws_exits_cleanly(tmp_path, connect):
             timer = fig.canvas.new_timer(interval=1)
             timer.add_callback(redraw)
             timer.start()
-            plt.show()
+            try:
+                plt.show()
+            except KeyboardInterrupt:
+                pass
             """
         )
     )
@@ -229,3 +310,15 @@ def test_the_demo_serves_live_figures():
         assert "Traceback" not in demo.stderr
     finally:
         demo.stop()
+
+
+def test_closing_fires_close_event_once_and_gives_the_figure_the_base_canvas_back():
+    figure = plt.figure()
+    manager = figure.canvas.manager
+    closed: list[str] = []
+    figure.canvas.mpl_connect("close_event", lambda event: closed.append(event.name))
+    plt.close(figure)
+    assert manager is not None
+    manager.destroy()  # again: nothing more happens
+    assert closed == ["close_event"]
+    assert type(figure.canvas) is FigureCanvasBase

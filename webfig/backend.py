@@ -10,8 +10,12 @@ imports the server.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
+from collections.abc import Iterator
 
+from matplotlib._pylab_helpers import Gcf
 from matplotlib.backend_bases import _Backend
 
 from . import __version__
@@ -32,6 +36,8 @@ __all__ = [
     "default_server",
 ]
 
+_log = logging.getLogger(__name__)
+
 _default_lock = threading.Lock()
 _default: FigureServer | None = None
 
@@ -45,6 +51,12 @@ def default_server() -> FigureServer:
         return _default
 
 
+# Set whenever a pyplot figure closes, so that a blocking show() looks again at once.
+_figure_closed = threading.Event()
+# Seconds a blocking show() waits before it looks again anyway.
+_CLOSED_CHECK_INTERVAL = 1.0
+
+
 class FigureManagerWebfig(WebfigManager):
     """pyplot's figure manager: showing a figure serves it from the default server."""
 
@@ -52,16 +64,42 @@ class FigureManagerWebfig(WebfigManager):
         """Make sure the default server is running; the figure is live from now on."""
         default_server().ensure_started()
 
+    def destroy(self) -> None:
+        super().destroy()
+        _figure_closed.set()
+
     @classmethod
     def start_main_loop(cls) -> None:
-        """Serve until Ctrl+C (what a blocking ``plt.show()`` does)."""
-        default_server().serve_until_interrupted()
+        """What a blocking ``plt.show()`` does: serve until the last figure is closed (by the
+        script, a callback, or a viewer), as a desktop backend returns when its last window
+        closes. Ctrl+C stops the server, then raises KeyboardInterrupt to the caller."""
+        with _stopping_on_interrupt():
+            while Gcf.get_num_fig_managers():
+                _figure_closed.wait(_CLOSED_CHECK_INTERVAL)
+                _figure_closed.clear()
 
 
 class FigureCanvasWebfig(WebfigCanvas):
     """pyplot's canvas: webfig's canvas, managed by :class:`FigureManagerWebfig`."""
 
     manager_class = FigureManagerWebfig
+
+    def start_event_loop(self, timeout: float = 0) -> None:
+        """``plt.pause``'s wait; Ctrl+C stops the server, then raises KeyboardInterrupt."""
+        with _stopping_on_interrupt():
+            super().start_event_loop(timeout)
+
+
+@contextlib.contextmanager
+def _stopping_on_interrupt() -> Iterator[None]:
+    """Ctrl+C inside: the default server stops cleanly (sockets closed), and the
+    KeyboardInterrupt goes on to the caller, as in every other backend."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _log.info("webfig: interrupted, shutting down")
+        default_server().stop()
+        raise
 
 
 @_Backend.export

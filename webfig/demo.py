@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import matplotlib
@@ -82,7 +83,9 @@ def main() -> None:
     image()
     wave = animation()  # noqa: F841 - an animation stops when it is garbage collected
     click_to_add_points()
-    plt.show()
+    # Ctrl+C ends the demo, quietly: the server has stopped by then.
+    with contextlib.suppress(KeyboardInterrupt):
+        plt.show()
 
 
 if __name__ == "__main__":

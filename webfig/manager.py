@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
-from matplotlib.backend_bases import FigureManagerBase
+from matplotlib.backend_bases import CloseEvent, FigureManagerBase
 
 from . import outgoing, protocol
 from .config import current_settings
@@ -17,11 +18,10 @@ from .downloads import DownloadOptions
 from .eventloop import encoder_pool, server_thread
 from .interfaces import ServedFigure, Viewer
 from .lifecycle import figure_changes
-from .offload import CannotOffload, pickled, save_workers
 from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
-from .render import file_dpi, render
+from .saving import save_figure
 from .scheduling import RenderScheduler
 from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
@@ -83,6 +83,8 @@ class WebfigManager(FigureManagerBase):
         # The status line follows the pointer; repainting it on every move costs a browser
         # as much as a frame does, and nobody reads ten updates a second anyway.
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
+        self._closing = threading.Lock()
+        self._closed = False
         super().__init__(canvas, num)
         canvas.worker.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
@@ -112,7 +114,15 @@ class WebfigManager(FigureManagerBase):
         return self._window_title
 
     def destroy(self) -> None:
-        """The figure was closed: end every viewer's connection, saying why; from any thread."""
+        """The figure was closed, by whoever: ``close_event`` fires (once, however often this
+        is called), the figure gets matplotlib's base canvas back, as every backend's does,
+        and every viewer's connection ends, saying why; from any thread."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+        self.canvas.callbacks.process("close_event", CloseEvent("close_event", self.canvas))
+        super().destroy()
         server_thread().call_soon(self._close_viewers)
         figure_changes.changed()
 
@@ -155,42 +165,8 @@ class WebfigManager(FigureManagerBase):
         return formats
 
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
-        """The figure as a file in ``fmt``; blocks, so call it off the event loop.
-
-        The figure is pickled holding the canvas' lock and saved in a worker process (see
-        :mod:`webfig.offload`), so that a slow save stops no other figure; a figure that
-        cannot be saved there is saved here, holding the lock. Viewers' pictures and the
-        figure's revision stay as they were.
-        """
-        figure = self.canvas.figure
-        savefig_kwargs = options.savefig_kwargs()
-        with self.canvas.lock:
-            dpi = file_dpi(figure, options.dpi)
-            try:
-                snapshot: bytes | None = pickled(figure)
-            except CannotOffload as error:
-                snapshot, reason = None, str(error)
-            if snapshot is not None and figure.stale:
-                # The file shows the figure as it is: its revision (which counted the change)
-                # stays until it changes again, and viewers get the change drawn.
-                figure.stale = False
-                self.schedule_render(changed=False)
-        if snapshot is not None:
-            try:
-                return save_workers().save(snapshot, fmt, dpi, **savefig_kwargs)
-            except CannotOffload as error:
-                reason = str(error)
-        _log.debug("saving figure %s in the server's process: %s", self.num, reason)
-        try:
-            with self.canvas.lock:
-                body = render(figure, fmt, dpi, **savefig_kwargs)
-                # savefig puts the figure's colours back as it found them, which marks the
-                # figure stale; it is not (a stale figure would change the revision).
-                figure.stale = False
-            return body
-        finally:
-            # Saving drew Agg's buffer at the file's dpi; viewers need theirs back.
-            self.schedule_render(changed=False)
+        """The figure as a file in ``fmt`` (see :func:`webfig.saving.save_figure`); blocks."""
+        return save_figure(self.canvas, fmt, options, lambda: self.schedule_render(changed=False))
 
     # Viewers
 

@@ -226,6 +226,8 @@ def test_a_closed_figure_says_so_and_does_not_reconnect(open_page: Any) -> None:
         lambda pixels: np.array_equal(pixels, agg_pixels(figure)), "the figure's picture"
     )
     opened = len(sockets)
+    manager = figure.canvas.manager
+    assert isinstance(manager, FigureManagerWebfig)
 
     plt.close(figure)
     expect(view.root).to_have_attribute("data-state", "closed")
@@ -234,8 +236,6 @@ def test_a_closed_figure_says_so_and_does_not_reconnect(open_page: Any) -> None:
     expect(badge(view)).to_be_visible()
     expect(view.tool("pan")).to_be_disabled()
     expect(view.tool("download")).to_be_disabled()
-    manager = figure.canvas.manager
-    assert isinstance(manager, FigureManagerWebfig)
     wait_until(lambda: manager.viewer_count == 0, message="the viewer to be let go")
     # Longer than the first retry's wait (at most 0.5 s): no attempt to come back.
     page.wait_for_timeout(1500)
