@@ -7,6 +7,7 @@ import re
 import signal
 import threading
 import urllib.request
+from pathlib import Path
 from textwrap import dedent
 
 import matplotlib.pyplot as plt
@@ -72,6 +73,23 @@ def test_show_without_blocking_returns_and_keeps_serving():
     assert lines[1:] == ["returned", "200 True"]
 
 
+def interrupted(script: Path, last: str) -> list[str]:
+    """Run ``script`` until it serves figure 1, press Ctrl+C, and return what it printed
+    after the server's first line, up to the line ``last``; it must end with 0 and no
+    traceback."""
+    process = Script(str(script))
+    try:
+        with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
+            assert page.status == 200
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(TIMEOUT) == 0, process.stderr
+        assert "Traceback" not in process.stderr
+        process.wait_for_line(re.compile(re.escape(last)))
+        return process.lines[1:]
+    finally:
+        process.stop()
+
+
 def test_ctrl_c_in_a_blocking_show_stops_the_server_and_reaches_the_caller(tmp_path):
     script = tmp_path / "plot.py"
     script.write_text(
@@ -95,17 +113,7 @@ def test_ctrl_c_in_a_blocking_show_stops_the_server_and_reaches_the_caller(tmp_p
             """
         )
     )
-    process = Script(str(script))
-    try:
-        with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
-            assert page.status == 200
-        process.process.send_signal(signal.SIGINT)
-        assert process.process.wait(TIMEOUT) == 0, process.stderr
-        process.wait_for_line(re.compile("interrupted"))
-        process.wait_for_line(re.compile("stopped"))
-        assert "Traceback" not in process.stderr
-    finally:
-        process.stop()
+    assert interrupted(script, "stopped") == ["interrupted", "stopped"]
 
 
 def test_ctrl_c_in_pause_stops_the_server_and_reaches_the_caller(tmp_path):
@@ -130,16 +138,7 @@ def test_ctrl_c_in_pause_stops_the_server_and_reaches_the_caller(tmp_path):
             """
         )
     )
-    process = Script(str(script))
-    try:
-        with urllib.request.urlopen(process.url() + "1", timeout=10) as page:
-            assert page.status == 200
-        process.process.send_signal(signal.SIGINT)
-        assert process.process.wait(TIMEOUT) == 0, process.stderr
-        process.wait_for_line(re.compile("interrupted False"))
-        assert "Traceback" not in process.stderr
-    finally:
-        process.stop()
+    assert interrupted(script, "interrupted False") == ["interrupted False"]
 
 
 def test_a_blocking_show_returns_once_the_last_figure_is_closed():
