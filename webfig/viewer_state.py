@@ -76,9 +76,8 @@ class ViewerState:
     # Its picture is a lossy version of ``shown``: the next lossless frame must be full.
     lossy_shown: bool = False
     link: LinkMeter = field(default_factory=LinkMeter)
-    # It previews pans and zooms itself (``preview``): the geometry it was last sent, and
-    # the seq the last ``frame_seq`` told it.
-    preview: bool = False
+    # For a viewer that previews (see ``preview``): the geometry it was last sent, and the
+    # seq the last ``frame_seq`` told it.
     sent_geometry: Geometry | None = None
     sent_seq: int = -1
     # It was warned about a bad ``seq`` already (once per viewer is enough).
@@ -89,7 +88,11 @@ class ViewerState:
         self.extensions = extensions
         self.format = "rect" if RECT_FRAMES in extensions else "png"
         self.lossy_allowed = LOSSY_FRAMES in extensions
-        self.preview = PREVIEW in extensions
+
+    @property
+    def preview(self) -> bool:
+        """It previews pans and zooms itself (it negotiated ``preview``)."""
+        return PREVIEW in self.extensions
 
     def slot_for(self, region: SavedRegion) -> tuple[int, bool]:
         """The slot that holds ``region`` on the viewer, and whether it must be stored first

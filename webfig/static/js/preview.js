@@ -246,7 +246,6 @@ export class Preview {
   }
 
   #mappingOf(gesture) {
-    const shown = this.#stateShown(gesture)
     if (gesture.kind === "zoom") {
       // A zoom changes nothing until its release; a picture from before the release shows
       // the view before the zoom.
@@ -259,6 +258,7 @@ export class Preview {
     }
     // After the release, the pan ends where the last move left it.
     const target = gesture.release ? (gesture.moves.at(-1) ?? gesture.pressed) : gesture.pointer
+    const shown = this.#stateShown(gesture)
     if (gesture.kind === "pan") return () => panMapping(gesture.start, shown, target)
     return (axes) => scaleMapping(gesture.start, shown, target, axes)
   }
