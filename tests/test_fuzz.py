@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from webfig import canvas as webfig_canvas
 from webfig.eventloop import server_thread
 from webfig.frames import Pixels
+from webfig.manager import WebfigManager
 from webfig.protocol import (
     MESSAGE_TYPES,
     TOOL_NAMES,
@@ -119,6 +120,7 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "set_dpi_ratio": {"dpi_ratio": ratio},
     "resize": {"width": size, "height": size},
     "toolbar_button": {"name": st.sampled_from(TOOL_NAMES)},
+    "close_figure": {},
     "supports_binary": {"value": st.booleans()},
     "webfig_hello": {
         "protocol": st.just(1),
@@ -350,10 +352,12 @@ def plot() -> Figure:
 
 @pytest.fixture
 def no_quit_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """matplotlib closes a figure on q and ctrl+w (and all on Q): legitimate, but then there
-    is nothing left to check."""
+    """matplotlib closes a figure on q and ctrl+w (and all on Q), and so does the close
+    button: legitimate, but then there is nothing left to check. (A figure that cannot be
+    closed refuses the close button, which gets fuzzed so.)"""
     monkeypatch.setitem(mpl.rcParams, "keymap.quit", [])
     monkeypatch.setitem(mpl.rcParams, "keymap.quit_all", [])
+    monkeypatch.setattr(WebfigManager, "closable", property(lambda manager: False))
 
 
 @pytest.fixture

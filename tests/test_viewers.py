@@ -4,17 +4,33 @@ viewers of one figure share (state) and do not (pixel ratio)."""
 from __future__ import annotations
 
 import json
+import logging
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from webfig.backend import FigureManagerWebfig
+from webfig.canvas import WebfigCanvas
 from webfig.handlers import FIGURE_CLOSED
 
 from .conftest import WsClient
 from .imaging import decode_png
 from .test_server import fetch
 from .waiting import wait_until
+
+
+class OneFigure:
+    """A registry of one figure that is not pyplot's, as an app embedding webfig may have."""
+
+    def __init__(self, canvas: WebfigCanvas) -> None:
+        self.manager = canvas.manager_class(canvas, 1)
+
+    def get(self, num):
+        return self.manager if num == 1 else None
+
+    def figures(self):
+        return [self.manager]
 
 
 def figure_list(server) -> WsClient:
@@ -41,6 +57,39 @@ def test_closing_a_figure_closes_its_sockets_saying_why(server, connect, figure)
     status, _, body = fetch(server, "/1")
     assert status == 404
     assert b"There is no figure 1." in body
+
+
+def test_the_close_button_closes_a_pyplot_figure_for_everyone(server, connect, figure):
+    closed = []
+    figure.canvas.mpl_connect("close_event", lambda event: closed.append(event.name))
+    assert 'class="webfig-close"' in fetch(server, "/1")[2].decode()
+    pressing, watching = connect(server, 1), connect(server, 1)
+    pressing.receive_frame()
+    watching.receive_frame()
+
+    pressing.send("close_figure")
+    assert pressing.wait_closed() == (FIGURE_CLOSED, "figure closed")
+    assert watching.wait_closed() == (FIGURE_CLOSED, "figure closed")
+    assert closed == ["close_event"]
+    assert not plt.fignum_exists(1)
+
+
+def test_a_figure_that_is_not_pyplots_cannot_be_closed_by_a_viewer(make_server, connect, caplog):
+    registry = OneFigure(WebfigCanvas(Figure(figsize=(2, 2))))
+    server = make_server(figures=registry)
+    assert 'class="webfig-close"' not in fetch(server, "/1")[2].decode()
+    viewer = connect(server, 1)
+    viewer.receive_frame()
+
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        for _ in range(3):
+            viewer.send("close_figure")
+        viewer.send("refresh")
+        viewer.receive_frame()  # everything before the refresh was handled
+    refusals = [r for r in caplog.records if "refused close_figure" in r.getMessage()]
+    assert [r.levelno for r in refusals] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+    assert registry.manager.viewer_count == 1
+    registry.manager.destroy()
 
 
 def test_the_figure_list_follows_the_script(server):

@@ -48,6 +48,7 @@ class FigureInfo:
     download_path: str
     formats: list[str]
     default_format: str
+    closable: bool
 
     @classmethod
     def of(cls, figure: ServedFigure, prefix: str) -> FigureInfo:
@@ -61,4 +62,5 @@ class FigureInfo:
             download_path=f"{prefix}/{figure.number}/download",
             formats=sorted(figure.download_formats()),
             default_format=figure.default_format,
+            closable=figure.closable,
         )

@@ -46,6 +46,10 @@ class ServedFigure(Protocol):
     def title(self) -> str: ...
 
     @property
+    def closable(self) -> bool:
+        """Whether a viewer may close the figure; its page then offers a close button."""
+
+    @property
     def size(self) -> tuple[float, float]:
         """Width and height in CSS pixels."""
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import matplotlib as mpl
+from matplotlib._pylab_helpers import Gcf
 from matplotlib.backend_bases import CloseEvent, FigureManagerBase
 
 from . import outgoing, protocol
@@ -85,6 +86,7 @@ class WebfigManager(FigureManagerBase):
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
         self._closing = threading.Lock()
         self._closed = False
+        self._close_refused = False
         super().__init__(canvas, num)
         canvas.worker.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
@@ -141,6 +143,11 @@ class WebfigManager(FigureManagerBase):
     @property
     def title(self) -> str:
         return self._window_title
+
+    @property
+    def closable(self) -> bool:
+        """pyplot's figures only: what ``plt.close`` could close, a viewer may close too."""
+        return Gcf.figs.get(self.number) is self
 
     @property
     def size(self) -> tuple[int, int]:
@@ -291,6 +298,8 @@ class WebfigManager(FigureManagerBase):
                         self.resize(*self.canvas.get_width_height(physical=True), forward=False)
                     case protocol.ToolbarButton(name=name):
                         self._press_tool(name)
+                    case Command(type="close_figure"):
+                        self._close_for_viewer()
         finally:
             self._replying_to = None
             if isinstance(message, Mouse):
@@ -335,6 +344,16 @@ class WebfigManager(FigureManagerBase):
         # first (one from before its own pixel ratio, say).
         self._delivery.request_full(viewer, newer_coming=self._renders.wanted)
         self._renders.start()
+
+    def _close_for_viewer(self) -> None:
+        """On the worker: the close button closes the figure as ``q`` does."""
+        if self.closable:
+            Gcf.destroy(self)
+            return
+        # One warning: a client that sends it once will send it again.
+        level = logging.DEBUG if self._close_refused else logging.WARNING
+        self._close_refused = True
+        _log.log(level, "figure %s: refused close_figure: not a pyplot figure", self.num)
 
     def _press_tool(self, name: protocol.ToolName) -> None:
         if self.toolbar is None:

@@ -42,7 +42,7 @@ MouseType = Literal[
     "figure_leave",
 ]
 KeyType = Literal["key_press", "key_release"]
-CommandType = Literal["send_image_mode", "refresh", "draw", "ack"]
+CommandType = Literal["send_image_mode", "refresh", "draw", "ack", "close_figure"]
 ToolName = Literal["home", "back", "forward", "pan", "zoom", "download"]
 
 TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
@@ -92,7 +92,8 @@ class SupportsBinary:
 
 @dataclass(frozen=True)
 class Command:
-    """A message with no fields: ``send_image_mode``, ``refresh``, ``draw``, ``ack``."""
+    """A message with no fields: ``send_image_mode``, ``refresh``, ``draw``, ``ack``,
+    ``close_figure`` (the close button: close the figure, as ``q`` would)."""
 
     type: CommandType
 

@@ -87,3 +87,22 @@ def test_closing_a_tab_during_frames_logs_no_error(
     finally:
         timer.stop()
     assert "never retrieved" not in caplog.text, caplog.text
+
+
+def test_the_close_button_closes_the_figure_for_every_page(open_page: Any, server: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    figure, _, _ = line_figure()
+    closed: list[str] = []
+    figure.canvas.mpl_connect("close_event", lambda event: closed.append(event.name))
+    gallery = open_page("")
+    own_page = FigureOnPage.shown(open_page, figure)
+    card = FigureOnPage(gallery, figure.number)
+    card.wait_ready()
+
+    card.root.locator("button.webfig-close").click()
+    wait_until(lambda: not plt.fignum_exists(figure.number), message="the figure to close")
+    expect(own_page.root).to_have_attribute("data-state", "closed")
+    expect(own_page.root.locator("button.webfig-close")).to_be_disabled()
+    expect(gallery.locator(f'[data-figure-card="{figure.number}"]')).to_have_count(0)
+    assert closed == ["close_event"]

@@ -1,3 +1,4 @@
+import { CloseButton } from "./close-button.js"
 import { Connection } from "./connection.js"
 import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
@@ -24,6 +25,7 @@ export class FigureView {
   #painter
   #preview
   #toolbar
+  #closeButton
   #input
   #rubberband
   #resizeHandle
@@ -54,6 +56,7 @@ export class FigureView {
       send: this.#send,
       downloadPath,
     })
+    this.#closeButton = new CloseButton(root.querySelector(".webfig-close"), { send: this.#send })
     this.#input = new PointerInput(this.#frame, canvas, this.#send, {
       onSent: (type, message) => this.#preview.sent(type, message),
       onPointer: (point) => this.#preview.pointerAt(point),
@@ -77,6 +80,7 @@ export class FigureView {
   connect() {
     this.#applySize(this.#size.width, this.#size.height)
     this.#toolbar.connect()
+    this.#closeButton.connect()
     this.#input.connect()
     this.#resizeHandle.connect()
     this.#pixelRatio.connect()
@@ -92,6 +96,8 @@ export class FigureView {
     this.#input.disconnect()
     this.#toolbar.disconnect()
     this.#toolbar.connected = false
+    this.#closeButton.disconnect()
+    this.#closeButton.enabled = false
     this.#badge.clear()
   }
 
@@ -109,6 +115,7 @@ export class FigureView {
     this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
     this.#send("refresh")
     this.#toolbar.connected = true
+    this.#closeButton.enabled = true
   }
 
   // The canvas keeps its picture; what the server told this socket is forgotten.
@@ -118,6 +125,7 @@ export class FigureView {
     this.#preview.reset()
     this.#extensions = []
     this.#toolbar.connected = false
+    this.#closeButton.enabled = false
     this.#toolbar.message = final ? "This figure was closed" : ""
     this.#toolbar.closed = final
     this.#rubberband.hide()
