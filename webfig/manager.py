@@ -86,7 +86,6 @@ class WebfigManager(FigureManagerBase):
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
         self._closing = threading.Lock()
         self._closed = False
-        self._close_refused = False
         super().__init__(canvas, num)
         canvas.worker.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
@@ -298,8 +297,8 @@ class WebfigManager(FigureManagerBase):
                         self.resize(*self.canvas.get_width_height(physical=True), forward=False)
                     case protocol.ToolbarButton(name=name):
                         self._press_tool(name)
-                    case Command(type="close_figure"):
-                        self._close_for_viewer()
+                    case Command(type="close_figure") if self.closable:
+                        Gcf.destroy(self)  # as q does (the transport refused it for others)
         finally:
             self._replying_to = None
             if isinstance(message, Mouse):
@@ -344,16 +343,6 @@ class WebfigManager(FigureManagerBase):
         # first (one from before its own pixel ratio, say).
         self._delivery.request_full(viewer, newer_coming=self._renders.wanted)
         self._renders.start()
-
-    def _close_for_viewer(self) -> None:
-        """On the worker: the close button closes the figure as ``q`` does."""
-        if self.closable:
-            Gcf.destroy(self)
-            return
-        # One warning: a client that sends it once will send it again.
-        level = logging.DEBUG if self._close_refused else logging.WARNING
-        self._close_refused = True
-        _log.log(level, "figure %s: refused close_figure: not a pyplot figure", self.num)
 
     def _press_tool(self, name: protocol.ToolName) -> None:
         if self.toolbar is None:

@@ -18,7 +18,7 @@ from ..interfaces import ServedFigure
 from ..lifecycle import figure_changes
 from ..outgoing import Message
 from ..problems import ProblemLog
-from ..protocol import ProtocolError, SupportsBinary, parse_message
+from ..protocol import Command, ProtocolError, SupportsBinary, parse_message
 from .guard import Guarded
 
 _log = logging.getLogger(__name__)
@@ -200,6 +200,9 @@ class WebSocket(_Socket):
             return
         if isinstance(parsed, SupportsBinary):
             self.supports_binary = parsed.value
+        elif parsed == Command("close_figure") and not (self.figure and self.figure.closable):
+            # Only a figure the script could close with plt.close offers the close button.
+            self._report("close_figure: not closable", "refused close_figure: not a pyplot figure")
         elif self.figure is not None:
             try:
                 self.figure.handle_message(self, parsed)
