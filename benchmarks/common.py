@@ -110,8 +110,12 @@ class Server:
     ``script BACKEND *arguments PORT``. It runs this checkout's webfig, whatever is installed,
     and keeps its stderr (the server's log) for :meth:`log`."""
 
-    def __init__(self, backend: str, *arguments: str, script: Path = SCENE) -> None:
+    def __init__(
+        self, backend: str, *arguments: str, script: Path = SCENE, poll_ms: int | None = None
+    ) -> None:
+        """``poll_ms``: how often scene.py looks for commands (its ``SCENE_POLL_MS``)."""
         self.backend = backend
+        self.poll_ms = poll_ms
         self.arguments = arguments
         self.script = script
         self.port = free_port()
@@ -127,6 +131,8 @@ class Server:
         path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
         env.pop("MPLBACKEND", None)
+        if self.poll_ms is not None:
+            env["SCENE_POLL_MS"] = str(self.poll_ms)
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, str(self.script), self.backend, *self.arguments, str(self.port),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, env=env,

@@ -5,7 +5,8 @@
 "lines" is the benchmark figure (two 2000-point lines and a grid), "blit" the same with a
 blitted animation over it, "scatter" a heavy figure instead: 100 000 points. It uses only
 matplotlib's public API, so the same script runs webfig and matplotlib's WebAgg alike.
-Commands, one per line on stdin, run on the backend's event loop (through a timer):
+Commands, one per line on stdin, run on the backend's event loop (through a timer that
+looks for them every 2 ms, or every ``SCENE_POLL_MS`` ms from the environment):
 
 - ``pan``: shift the x limits by 1% and ``draw_idle`` (a full repaint of the axes);
 - ``cursor``: move a vertical cursor line by one device pixel, by blitting where the canvas
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import statistics
 import sys
@@ -166,7 +168,7 @@ def main() -> None:
                 print(json.dumps(stats), flush=True)
 
     threading.Thread(target=read_stdin, daemon=True).start()
-    timer = scene.canvas.new_timer(interval=2)
+    timer = scene.canvas.new_timer(interval=int(os.environ.get("SCENE_POLL_MS", "2")))
     timer.add_callback(run_commands)
     timer.start()
     plt.show()

@@ -137,6 +137,16 @@ def test_no_change_makes_no_frame():
     assert encode_frame(previous, previous.copy()) is None
 
 
+def test_a_png_of_kept_pixels_has_the_others_fully_transparent():
+    pixels = opaque(30, 40, seed=12)
+    keep = np.zeros((30, 40), bool)
+    keep[3, 5] = keep[20:25, 30:38] = True
+    expected = np.where(keep[..., None], pixels, 0).astype(np.uint8)
+    np.testing.assert_array_equal(decode_png(encode_png(pixels, keep)), expected)
+    nothing = decode_png(encode_png(pixels, np.zeros((30, 40), bool)))
+    np.testing.assert_array_equal(nothing, np.zeros_like(pixels))
+
+
 def test_full_without_a_previous_frame_and_when_the_size_changes():
     current = opaque(8, 8, seed=3)
     assert encode_frame(None, current).kind == "full"

@@ -45,6 +45,8 @@ Pixels = npt.NDArray[np.uint8]
 Words = npt.NDArray[np.uint32]
 """An image as a (height, width) array of little-endian words, one a pixel: alpha is the high
 byte, so a pixel compares in one operation and is opaque when its word is OPAQUE_WORD or more."""
+Mask = npt.NDArray[np.bool_]
+"""Which pixels of an image (a (height, width) array) something applies to."""
 Bounds = tuple[int, int, int, int]
 """The rows and columns (start, stop, start, stop) that hold an array's True cells."""
 _Scalar = TypeVar("_Scalar", bound=np.generic)
@@ -116,17 +118,38 @@ class Rect:
         return image[self.y : self.y + self.height, self.x : self.x + self.width]
 
 
-def encode_png(pixels: Pixels) -> bytes:
-    """The PNG encoding of an RGBA image (8 bits per channel, row filter "None")."""
+def encode_png(pixels: Pixels, keep: Mask | None = None) -> bytes:
+    """The PNG encoding of an RGBA image (8 bits per channel, row filter "None"). With
+    ``keep``, of only the pixels where it is True, the others fully transparent: a diff
+    frame, made without an image of its own."""
     height, width = pixels.shape[:2]
-    rows = np.empty((height, width * 4 + 1), np.uint8)
-    rows[:, 0] = 0  # each row starts with its filter type: None
-    rows[:, 1:] = pixels.reshape(height, width * 4)
+    if keep is None:
+        rows = np.empty((height, width * 4 + 1), np.uint8)
+        rows[:, 0] = 0  # each row starts with its filter type: None
+        rows[:, 1:] = pixels.reshape(height, width * 4)
+    else:
+        rows = np.zeros((height, width * 4 + 1), np.uint8)
+        _keep_into(_row_words(rows, width), pixels, keep)  # straight into the rows
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA
     compressed = isal_zlib.compress(rows, PNG_COMPRESS_LEVEL)
     return b"".join(
         [_PNG_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", compressed), _chunk(b"IEND", b"")]
     )
+
+
+def _row_words(rows: npt.NDArray[np.uint8], width: int) -> Words:
+    """The pixels of PNG rows (each after its filter byte) as words: an unaligned view."""
+    return np.ndarray(
+        (rows.shape[0], width), "<u4", buffer=rows, offset=1, strides=(rows.strides[0], 4)
+    )
+
+
+def _keep_into(out: Words, pixels: Pixels, keep: Mask) -> None:
+    """Write the pixels that ``keep`` says into ``out`` (zeros: fully transparent pixels),
+    only within their box (a cursor's is a sliver): whole pixels, a word times 0 or 1."""
+    if (bounds := _bounds(keep)) is not None:
+        box = _box(bounds)
+        np.multiply(_as_words(pixels)[box], keep[box], out=out[box])
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -145,7 +168,7 @@ def _as_pixels(words: Words) -> Pixels:
     return words.astype("<u4", copy=False).view(np.uint8).reshape(*words.shape, 4)
 
 
-def _any_translucent(words: Words, changed: npt.NDArray[np.bool_]) -> bool:
+def _any_translucent(words: Words, changed: Mask) -> bool:
     """Whether any changed pixel is translucent (a comparison of words, no boolean indexing)."""
     return bool((changed & (words < OPAQUE_WORD)).any())
 
@@ -153,31 +176,48 @@ def _any_translucent(words: Words, changed: npt.NDArray[np.bool_]) -> bool:
 def frame_pixels(previous: Pixels | None, current: Pixels) -> tuple[FrameKind, Pixels] | None:
     """The pixels of the frame that takes a viewer from ``previous`` (``None``: nothing, a
     full frame) to ``current``; ``None`` when nothing changed."""
+    found = _frame_plan(previous, current)
+    if found is None:
+        return None
+    kind, keep = found
+    if keep is None:
+        return kind, current
+    diff: Words = np.zeros(current.shape[:2], "<u4")
+    _keep_into(diff, current, keep)
+    return kind, _as_pixels(diff)
+
+
+def encode_frame(previous: Pixels | None, current: Pixels) -> Frame | None:
+    """Encode the frame from ``previous`` to ``current``; ``None`` when there is nothing new.
+
+    Few passes over the pixels and few calls into numpy: each call that releases the GIL
+    has to win it back from a figure drawing on another thread, which slows that draw.
+    """
+    found = _frame_plan(previous, current)
+    if found is None:
+        return None
+    kind, keep = found
+    return Frame(kind, encode_png(current, keep))
+
+
+def _frame_plan(previous: Pixels | None, current: Pixels) -> tuple[FrameKind, Mask | None] | None:
+    """The kind of the frame from ``previous`` to ``current`` and, for a diff, which pixels
+    it keeps; ``None`` when nothing changed."""
     if previous is None or previous.shape != current.shape:
-        return "full", current
+        return "full", None
     words = _as_words(current)
     changed = _as_words(previous) != words
     bounds = _bounds(changed)
     if bounds is None:
         return None
     if np.count_nonzero(changed) > DIFF_DENSITY * changed.size:
-        return "full", current
-    # Only the changed pixels' box needs checking and masking: a moving cursor's is a sliver.
+        return "full", None
+    # Most figures are opaque all over: one look at the whole image settles it. Otherwise
+    # only the changed pixels' box needs checking: a moving cursor's is a sliver.
     box = _box(bounds)
-    if _any_translucent(words[box], changed[box]):
-        return "full", current
-    diff = np.zeros(words.shape, words.dtype)
-    np.multiply(words[box], changed[box], out=diff[box])  # whole pixels: a word times 0 or 1
-    return "diff", _as_pixels(diff)
-
-
-def encode_frame(previous: Pixels | None, current: Pixels) -> Frame | None:
-    """Encode the frame from ``previous`` to ``current``; ``None`` when there is nothing new."""
-    found = frame_pixels(previous, current)
-    if found is None:
-        return None
-    kind, pixels = found
-    return Frame(kind, encode_png(pixels))
+    if words.min() < OPAQUE_WORD and _any_translucent(words[box], changed[box]):
+        return "full", None
+    return "diff", changed
 
 
 def changed_rects(previous: Pixels | None, current: Pixels) -> list[Rect]:
@@ -186,9 +226,7 @@ def changed_rects(previous: Pixels | None, current: Pixels) -> list[Rect]:
     return _changes(previous, current)[0]
 
 
-def _changes(
-    previous: Pixels | None, current: Pixels
-) -> tuple[list[Rect], npt.NDArray[np.bool_] | None]:
+def _changes(previous: Pixels | None, current: Pixels) -> tuple[list[Rect], Mask | None]:
     """``changed_rects``, and the mask of changed pixels they were found from (``None``
     without a comparable previous image)."""
     height, width = current.shape[:2]
@@ -199,9 +237,7 @@ def _changes(
     return rects, changed
 
 
-def _cover(
-    changed: npt.NDArray[np.bool_], bounds: Bounds | None, top: int, left: int, depth: int
-) -> list[Rect]:
+def _cover(changed: Mask, bounds: Bounds | None, top: int, left: int, depth: int) -> list[Rect]:
     """Rectangles covering the True cells of ``changed`` (whose corner is at top, left, and
     whose cells' bounds are ``bounds``)."""
     if bounds is None:
@@ -230,7 +266,7 @@ def _cover(
     ]
 
 
-def _bounds(changed: npt.NDArray[np.bool_]) -> Bounds | None:
+def _bounds(changed: Mask) -> Bounds | None:
     """The bounds of ``changed``'s True cells, if it has any."""
     rows = np.flatnonzero(changed.any(axis=1))
     if rows.size == 0:
@@ -316,7 +352,7 @@ def encode_changes(previous: Pixels | None, current: Pixels) -> list[Tile]:
     return [_tile(current, rect, None if changed is None else rect.of(changed)) for rect in rects]
 
 
-def _tile(current: Pixels, rect: Rect, changed: npt.NDArray[np.bool_] | None) -> Tile:
+def _tile(current: Pixels, rect: Rect, changed: Mask | None) -> Tile:
     """The tile for ``rect`` given which of its pixels changed (``None``: all of them).
 
     A sparse change of opaque pixels overlays (as lossless WebP, which packs scattered pixels
