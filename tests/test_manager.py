@@ -15,6 +15,7 @@ from webfig.protocol import parse_message
 
 from .imaging import decode_png
 from .viewers import RecordingViewer
+from .waiting import TIMEOUT
 
 T = TypeVar("T")
 
@@ -181,6 +182,28 @@ def test_draw_idle_calls_coalesce_into_one_render(figure):
     # One draw, on the figure's worker: not on the loop the changes came from.
     assert draws == [figure.canvas.worker.name]
     assert len(viewer.frames()) == 2
+
+
+def test_a_change_on_the_figures_worker_is_drawn_while_the_loop_is_busy(figure):
+    """An event handler's draw_idle (on the worker) queues its render at once: the worker
+    does not sit idle until the loop gets round to it."""
+    manager = figure.canvas.manager
+    join(manager)
+    drawn = threading.Event()
+    figure.canvas.mpl_connect("draw_event", lambda _: drawn.set())
+    loop_free = threading.Event()
+    server_thread().call_soon(lambda: loop_free.wait(TIMEOUT))
+    try:
+
+        def change() -> None:
+            figure.axes[0].lines[0].set_ydata([0, 0.5, 0])
+            figure.canvas.draw_idle()
+
+        figure.canvas.worker.submit(change)
+        assert drawn.wait(TIMEOUT)
+        assert not loop_free.is_set()
+    finally:
+        loop_free.set()
 
 
 def test_a_late_viewer_gets_a_full_frame_and_the_others_a_diff(figure):

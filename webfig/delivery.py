@@ -60,7 +60,8 @@ SAME_CHANGE: Final = 0.005
 
 
 class FrameDelivery:
-    """Delivers one figure's snapshots to its viewers; call it on the event loop only."""
+    """Delivers one figure's snapshots to its viewers; call it on the event loop only (but see
+    :meth:`wants_render`)."""
 
     def __init__(
         self,
@@ -99,8 +100,12 @@ class FrameDelivery:
 
     def wants_render(self) -> bool:
         """Whether some viewer could take a new frame once those it has coming are through:
-        worth drawing one for now, so that the draw overlaps their encode and travel."""
-        return any(state.can_take_render for state in self._viewers.values())
+        worth drawing one for now, so that the draw overlaps their encode and travel.
+
+        The one call that may come from another thread (the figure's worker): it only reads,
+        from a copy of the viewers, and whatever changes after it calls ``on_capacity``.
+        """
+        return any(state.can_take_render for state in list(self._viewers.values()))
 
     def state(self, viewer: Viewer) -> ViewerState | None:
         return self._viewers.get(viewer)

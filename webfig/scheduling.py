@@ -121,12 +121,17 @@ class RenderScheduler:
             if self._pending:
                 return
             self._pending = True
-        server_thread().call_soon(self._submit)
+        if self._canvas.worker.in_worker_thread():
+            # The figure's own work asked (an event's handler called draw_idle): the render
+            # queues behind it at once, with no trip through the loop while the worker idles.
+            self._submit()
+        else:
+            server_thread().call_soon(self._submit)
 
     def _submit(self) -> None:
-        """On the loop: have the worker render, if a viewer could take the frame. Otherwise
-        the next ``start`` (an ack, a finished encode, a new viewer) renders, with the newest
-        state then; changes made meanwhile cost nothing."""
+        """On the loop or the worker: have the worker render, if a viewer could take the
+        frame. Otherwise the next ``start`` (an ack, a finished encode, a new viewer)
+        renders, with the newest state then; changes made meanwhile cost nothing."""
         if self._delivery.wants_render():
             self._canvas.worker.submit(self._render, transparent=True)
         else:
