@@ -121,6 +121,13 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "resize": {"width": size, "height": size},
     "toolbar_button": {"name": st.sampled_from(TOOL_NAMES)},
     "close_figure": {},
+    "trigger_tool": {"name": st.sampled_from(["home", "pan", "zoom", "help", "no such tool"])},
+    "subplots_adjust": {
+        **dict.fromkeys(("left", "bottom"), st.floats(0, 0.45)),
+        **dict.fromkeys(("right", "top"), st.floats(0.55, 1)),
+        **dict.fromkeys(("wspace", "hspace"), st.floats(0, 1)),
+    },
+    "subplots_reset": {},
     "supports_binary": {"value": st.booleans()},
     "webfig_hello": {
         "protocol": st.just(1),

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from webfig.dom import normalize_key
 from webfig.protocol import (
     MAX_COORDINATE,
     MAX_SEQ,
@@ -22,10 +23,9 @@ from webfig.protocol import (
     SetPixelRatio,
     SupportsBinary,
     ToolbarButton,
-    accepted_extensions,
-    normalize_key,
     parse_message,
 )
+from webfig.viewer_state import accepted_extensions
 
 
 def parse(**content: object):

@@ -1,6 +1,6 @@
 """What browsers call keys, modifiers and mouse buttons, and what matplotlib calls them.
 
-Tables and a pure function only; :mod:`webfig.protocol` checks what clients send against
+Tables and pure functions only; :mod:`webfig.protocol` checks what clients send against
 them, and the canvas maps the buttons to matplotlib's.
 """
 
@@ -68,3 +68,20 @@ def key_name(modifiers: Set[str], dom_key: str) -> str:
     # A modifier key pressed alone is reported by its own name only.
     held.discard(MODIFIER_NAMES.get(value, value))
     return "+".join([*(name for name in MODIFIER_ORDER if name in held), value])
+
+
+def normalize_key(raw: str) -> str:
+    """matplotlib's name for a key as clients send it: modifier prefixes, ``k``, DOM key.
+
+    ``"ctrl+alt+kx"`` → ``"ctrl+alt+x"``, ``"shift+kA"`` → ``"A"`` (the case already says
+    shift), ``"kArrowLeft"`` → ``"left"``.
+    """
+    marker = raw.find("k")
+    if marker < 0 or marker == len(raw) - 1:
+        raise ValueError(f"key {raw!r} is not of the form '<modifiers>k<key>'")
+    prefix, dom_key = raw[:marker], raw[marker + 1 :]
+    names = [name for name in prefix.split("+") if name]
+    unknown = [name for name in names if name not in MODIFIER_NAMES]
+    if unknown:
+        raise ValueError(f"unknown modifier {unknown[0]!r}")
+    return key_name({MODIFIER_NAMES[name] for name in names}, dom_key)

@@ -49,6 +49,7 @@ class FigureInfo:
     formats: list[str]
     default_format: str
     closable: bool
+    toolbar_kind: str | None
 
     @classmethod
     def of(cls, figure: ServedFigure, prefix: str) -> FigureInfo:
@@ -63,4 +64,5 @@ class FigureInfo:
             formats=sorted(figure.download_formats()),
             default_format=figure.default_format,
             closable=figure.closable,
+            toolbar_kind=figure.toolbar_kind,
         )

@@ -9,7 +9,7 @@ be driven by plain objects in tests, and either can change without the other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from .downloads import DownloadOptions
 from .outgoing import Message
@@ -48,6 +48,14 @@ class ServedFigure(Protocol):
     @property
     def closable(self) -> bool:
         """Whether a viewer may close the figure; its page then offers a close button."""
+
+    @property
+    def toolbar_kind(self) -> Literal["toolbar2", "toolmanager"] | None:
+        """matplotlib's navigation toolbar, a ToolManager's tools, or no toolbar."""
+
+    def has_tool(self, name: str) -> bool:
+        """Whether a viewer may trigger the ToolManager tool ``name``; may be called from any
+        thread."""
 
     @property
     def size(self) -> tuple[float, float]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
@@ -22,11 +21,13 @@ from .lifecycle import figure_changes
 from .outgoing import Message
 from .protocol import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from .regions import SavedRegion
-from .saving import save_figure
+from .saving import download_formats, save_figure
 from .scheduling import RenderScheduler
+from .subplots import SubplotTool
 from .throttle import Throttle
 from .toolbar import NavigationToolbarWebfig
-from .viewer_state import ViewerState
+from .toolmanager import ToolContainerWebfig, install_tools
+from .viewer_state import ViewerState, accepted_extensions
 
 if TYPE_CHECKING:
     from .canvas import WebfigCanvas
@@ -67,7 +68,7 @@ class WebfigManager(FigureManagerBase):
     """
 
     canvas: WebfigCanvas
-    toolbar: NavigationToolbarWebfig | None
+    toolbar: NavigationToolbarWebfig | ToolContainerWebfig | None
 
     def __init__(self, canvas: WebfigCanvas, num: int) -> None:
         # When a viewer can take a frame again, a render may start. (A lambda: the
@@ -86,12 +87,15 @@ class WebfigManager(FigureManagerBase):
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
         self._closing = threading.Lock()
         self._closed = False
+        self.subplot_tool = SubplotTool(canvas.figure, self.reply, self.broadcast)
         super().__init__(canvas, num)
         canvas.worker.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
             self.toolbar = NavigationToolbarWebfig(
-                canvas, self.broadcast, self.reply, self.broadcast_status
+                canvas, self.broadcast, self.reply, self.broadcast_status, self.subplot_tool.open
             )
+        elif self.toolmanager is not None:
+            self.toolbar = install_tools(self.toolmanager, self.broadcast, self.broadcast_status)
         figure_changes.changed()
 
     # matplotlib's manager interface
@@ -144,6 +148,15 @@ class WebfigManager(FigureManagerBase):
         return self._window_title
 
     @property
+    def toolbar_kind(self) -> Literal["toolbar2", "toolmanager"] | None:
+        if isinstance(self.toolbar, ToolContainerWebfig):
+            return "toolmanager"
+        return "toolbar2" if self.toolbar is not None else None
+
+    def has_tool(self, name: str) -> bool:
+        return isinstance(self.toolbar, ToolContainerWebfig) and self.toolbar.has_tool(name)
+
+    @property
     def closable(self) -> bool:
         """pyplot's figures only: what ``plt.close`` could close, a viewer may close too."""
         return Gcf.figs.get(self.number) is self
@@ -163,12 +176,7 @@ class WebfigManager(FigureManagerBase):
         return self.canvas.get_default_filetype()
 
     def download_formats(self) -> dict[str, str]:
-        """The formats the figure can be saved in on this machine, with their descriptions:
-        the canvas' own, less pgf when there is no TeX to make it."""
-        formats = dict(self.canvas.get_supported_filetypes())
-        if shutil.which(mpl.rcParams["pgf.texsystem"]) is None:
-            formats.pop("pgf", None)
-        return formats
+        return download_formats(self.canvas)
 
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
         """The figure as a file in ``fmt`` (see :func:`webfig.saving.save_figure`); blocks."""
@@ -297,6 +305,14 @@ class WebfigManager(FigureManagerBase):
                         self.resize(*self.canvas.get_width_height(physical=True), forward=False)
                     case protocol.ToolbarButton(name=name):
                         self._press_tool(name)
+                    case protocol.TriggerTool(name=name) if isinstance(
+                        self.toolbar, ToolContainerWebfig
+                    ):
+                        self.toolbar.trigger(name)
+                    case protocol.AdjustSubplots(params=params):
+                        self.subplot_tool.adjust(params)
+                    case Command(type="subplots_reset"):
+                        self.subplot_tool.reset()
                     case Command(type="close_figure") if self.closable:
                         Gcf.destroy(self)  # as q does (the transport refused it for others)
         finally:
@@ -328,7 +344,7 @@ class WebfigManager(FigureManagerBase):
         Lossy frames and the preview come only with rect frames, as the settings allow."""
         settings = current_settings()
         state.negotiated(
-            protocol.accepted_extensions(extensions, lossy=settings.lossy, preview=settings.preview)
+            accepted_extensions(extensions, lossy=settings.lossy, preview=settings.preview)
         )
         self._renders.set_preview(viewer, state.preview)
         viewer.send_json(outgoing.welcome(protocol.PROTOCOL_VERSION, state.extensions))
@@ -348,10 +364,8 @@ class WebfigManager(FigureManagerBase):
         if self.toolbar is None:
             # Debug level: every viewer of a toolbar-less figure may press it, again and again.
             _log.debug("figure %s has no toolbar; ignoring the %r button", self.num, name)
-        elif name == "download":
-            self.toolbar.save_figure()
         else:
-            getattr(self.toolbar, name)()
+            self.toolbar.press(name)
 
     # Rendering
 

@@ -71,6 +71,31 @@ def save() -> Message:
     return {"type": "save"}
 
 
+def tool_items(groups: Iterable[tuple[str, Iterable[Mapping[str, object]]]]) -> Message:
+    """A ToolManager toolbar, whole: its groups in order, each with its tools in order; a
+    tool is ``{"name", "description", "toggle", "toggled", "icon"}`` (``icon``: a data URL,
+    or ``None`` for a text button)."""
+    return {
+        "type": "tool_items",
+        "groups": [{"name": name, "tools": list(tools)} for name, tools in groups],
+    }
+
+
+def tool_toggled(name: str, toggled: bool) -> Message:
+    """A toggle tool of a ToolManager toolbar was switched on or off."""
+    return {"type": "tool_toggled", "name": name, "toggled": toggled}
+
+
+def tool_help(entries: Iterable[tuple[str, str, str]]) -> Message:
+    """Show the tools: each one's name, keys and description."""
+    return {"type": "tool_help", "tools": [list(entry) for entry in entries]}
+
+
+def subplot_params(params: Mapping[str, float], *, open_tool: bool) -> Message:
+    """The figure's subplot parameters; with ``open_tool``, show the subplot tool."""
+    return {"type": "subplot_params", "params": dict(params), "open": open_tool}
+
+
 def welcome(protocol: int, extensions: Iterable[str]) -> Message:
     """The answer to ``webfig_hello``: the server's protocol version, the accepted extensions."""
     return {"type": "webfig_welcome", "protocol": protocol, "extensions": sorted(extensions)}

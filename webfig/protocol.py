@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, get_args
 
-from .dom import DOM_BUTTONS, MODIFIER_NAMES, key_name
+from .dom import DOM_BUTTONS, MODIFIER_NAMES, normalize_key
 
 PROTOCOL_VERSION: Final = 1
 # Frames that carry only the changed rectangles (see webfig.frames).
@@ -30,7 +30,7 @@ SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset(
     {RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW}
 )
 # Extensions that only come with rect frames.
-_NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
+NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
 
 MouseType = Literal[
     "button_press",
@@ -42,8 +42,8 @@ MouseType = Literal[
     "figure_leave",
 ]
 KeyType = Literal["key_press", "key_release"]
-CommandType = Literal["send_image_mode", "refresh", "draw", "ack", "close_figure"]
-ToolName = Literal["home", "back", "forward", "pan", "zoom", "download"]
+CommandType = Literal["send_image_mode", "refresh", "draw", "ack", "close_figure", "subplots_reset"]
+ToolName = Literal["home", "back", "forward", "pan", "zoom", "subplots", "download"]
 
 TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
 
@@ -58,6 +58,9 @@ _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
 # Pointer messages' ``seq`` is below this: every such integer is exact in a JavaScript number.
 MAX_SEQ: Final = 2**53
 _MAX_KEY_LENGTH: Final = 64
+_MAX_TOOL_NAME_LENGTH: Final = 128
+# The figure's subplot parameters (``Figure.subplots_adjust``), as the subplot tool sends them.
+SUBPLOT_PARAMS: Final = ("left", "right", "bottom", "top", "wspace", "hspace")
 
 
 class ProtocolError(ValueError):
@@ -93,7 +96,8 @@ class SupportsBinary:
 @dataclass(frozen=True)
 class Command:
     """A message with no fields: ``send_image_mode``, ``refresh``, ``draw``, ``ack``,
-    ``close_figure`` (the close button: close the figure, as ``q`` would)."""
+    ``close_figure`` (the close button: close the figure, as ``q`` would),
+    ``subplots_reset`` (the subplot tool's reset)."""
 
     type: CommandType
 
@@ -143,8 +147,32 @@ class ToolbarButton:
     name: ToolName
 
 
+@dataclass(frozen=True)
+class TriggerTool:
+    """A button of a ToolManager toolbar: ``name`` is a tool's (whether the figure has that
+    tool is the figure's business)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class AdjustSubplots:
+    """The subplot tool's sliders: the figure's subplot parameters, all six at once."""
+
+    params: Mapping[str, float]
+
+
 ClientMessage: TypeAlias = (
-    Hello | SupportsBinary | Command | SetPixelRatio | Resize | Mouse | Key | ToolbarButton
+    Hello
+    | SupportsBinary
+    | Command
+    | SetPixelRatio
+    | Resize
+    | Mouse
+    | Key
+    | ToolbarButton
+    | TriggerTool
+    | AdjustSubplots
 )
 
 # Every message type a viewer may send.
@@ -157,6 +185,8 @@ MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
         "set_dpi_ratio",
         "resize",
         "toolbar_button",
+        "trigger_tool",
+        "subplots_adjust",
         "supports_binary",
         "webfig_hello",
     }
@@ -258,7 +288,7 @@ class _Fields:
         raw = self.string("key", max_length=_MAX_KEY_LENGTH)
         try:
             return normalize_key(raw)
-        except ProtocolError as error:
+        except ValueError as error:
             raise self.error("key", str(error)) from None
 
     def modifiers(self) -> frozenset[str]:
@@ -306,6 +336,10 @@ def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
                 kind="toolbar_button: bad 'name'",
             )
         return ToolbarButton(name)
+    if kind == "trigger_tool":
+        return TriggerTool(fields.string("name", max_length=_MAX_TOOL_NAME_LENGTH))
+    if kind == "subplots_adjust":
+        return _parse_subplots(fields)
     if kind == "supports_binary":
         return SupportsBinary(fields.boolean("value"))
     assert kind == "webfig_hello", kind  # MESSAGE_TYPES holds no other
@@ -341,6 +375,19 @@ def _parse_mouse(fields: _Fields) -> Mouse:
     )
 
 
+def _parse_subplots(fields: _Fields) -> AdjustSubplots:
+    """Each of SUBPLOT_PARAMS from 0 to 1, with room between left and right, bottom and top
+    (matplotlib refuses less)."""
+    params = {name: fields.number(name) for name in SUBPLOT_PARAMS}
+    for name, value in params.items():
+        if not 0 <= value <= 1:
+            raise fields.error(name, f"{name!r} must be from 0 to 1, not {_show(value)}")
+    for low, high in (("left", "right"), ("bottom", "top")):
+        if params[low] >= params[high]:
+            raise fields.error(low, f"{low!r} must be less than {high!r}")
+    return AdjustSubplots(params)
+
+
 def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
     """A pointer message's optional ``seq``, or what is wrong with it. A bad one does not
     reject the message: the event is real, only the client's numbering is off."""
@@ -350,37 +397,3 @@ def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ:
         return seq, None
     return None, f"{fields.type}: 'seq' must be an integer from 0 to 2**53 - 1, not {_show(seq)}"
-
-
-def accepted_extensions(
-    asked: tuple[str, ...], *, lossy: bool = True, preview: bool = True
-) -> frozenset[str]:
-    """The extensions of ``asked`` that the server speaks: those it knows, less lossy frames
-    and the preview when the settings turn them off, or without rect frames."""
-    accepted = set(asked) & SUPPORTED_EXTENSIONS
-    if RECT_FRAMES not in accepted:
-        accepted -= _NEED_RECT_FRAMES
-    if not lossy:
-        accepted.discard(LOSSY_FRAMES)
-    if not preview:
-        accepted.discard(PREVIEW)
-    return frozenset(accepted)
-
-
-def normalize_key(raw: str) -> str:
-    """matplotlib's name for a key as clients send it: modifier prefixes, ``k``, DOM key.
-
-    ``"ctrl+alt+kx"`` → ``"ctrl+alt+x"``, ``"shift+kA"`` → ``"A"`` (the case already says
-    shift), ``"kArrowLeft"`` → ``"left"``.
-    """
-    marker = raw.find("k")
-    if marker < 0 or marker == len(raw) - 1:
-        raise ProtocolError(
-            f"key {_show(raw)} is not of the form '<modifiers>k<key>'", kind="bad key"
-        )
-    prefix, dom_key = raw[:marker], raw[marker + 1 :]
-    names = [name for name in prefix.split("+") if name]
-    unknown = [name for name in names if name not in MODIFIER_NAMES]
-    if unknown:
-        raise ProtocolError(f"unknown modifier {_show(unknown[0])}", kind="bad key")
-    return key_name({MODIFIER_NAMES[name] for name in names}, dom_key)

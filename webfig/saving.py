@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import matplotlib as mpl
 
 from .downloads import DownloadOptions
 from .offload import CannotOffload, pickled, save_workers
@@ -55,3 +58,12 @@ def save_figure(
         return body
     finally:
         redraw()
+
+
+def download_formats(canvas: WebfigCanvas) -> dict[str, str]:
+    """The formats ``canvas`` can save in on this machine, with their descriptions: its own,
+    less pgf when there is no TeX to make it."""
+    formats = dict(canvas.get_supported_filetypes())
+    if shutil.which(mpl.rcParams["pgf.texsystem"]) is None:
+        formats.pop("pgf", None)
+    return formats

@@ -39,9 +39,19 @@ TOOLS: Final[tuple[Tool | None, ...]] = (
         "move.svg",
     ),
     Tool("zoom", "Zoom to rectangle (x/y fixes axis)", "zoom.svg"),
+    Tool("subplots", "Configure subplots", "subplots.svg"),
     None,
     Tool("download", "Download the figure", "download.svg"),
 )
+
+
+def page_tools(kind: str | None) -> tuple[Tool | None, ...]:
+    """The buttons a page shows for a figure with toolbar ``kind``: matplotlib's navigation
+    toolbar's; none for a ToolManager's (the page makes those from what the server says);
+    only the download for a figure without a toolbar."""
+    if kind == "toolbar2":
+        return TOOLS
+    return () if kind == "toolmanager" else tuple(t for t in TOOLS if t and t.name == "download")
 
 
 class NavigationToolbarWebfig(NavigationToolbar2):
@@ -58,11 +68,17 @@ class NavigationToolbarWebfig(NavigationToolbar2):
     )
 
     def __init__(
-        self, canvas: FigureCanvasBase, broadcast: Send, reply: Send, status: Send
+        self,
+        canvas: FigureCanvasBase,
+        broadcast: Send,
+        reply: Send,
+        status: Send,
+        open_subplot_tool: Callable[[], None],
     ) -> None:
         self._broadcast = broadcast
         self._reply = reply
         self._status = status
+        self._open_subplot_tool = open_subplot_tool
         self.message = ""
         super().__init__(canvas)
 
@@ -81,6 +97,22 @@ class NavigationToolbarWebfig(NavigationToolbar2):
         """Ask the viewer that pressed the key (or the button) to download the figure."""
         self._reply(outgoing.save())
         return self.UNKNOWN_SAVED_STATUS
+
+    def configure_subplots(self, *args: Any) -> Any:
+        """The subplot tool, on the page of the viewer that asked (matplotlib's would be a
+        figure of its own, which it returns: here there is none)."""
+        self._open_subplot_tool()
+        return None
+
+    def press(self, name: ToolName) -> None:
+        """A viewer pressed the button ``name``."""
+        match name:
+            case "download":
+                self.save_figure()
+            case "subplots":
+                self.configure_subplots()
+            case _:
+                getattr(self, name)()
 
     def pan(self, *args: Any) -> None:
         super().pan(*args)

@@ -11,7 +11,7 @@ from .frames import FrameKind, Pixels
 from .interfaces import Viewer
 from .link import LinkMeter
 from .preview import Geometry
-from .protocol import LOSSY_FRAMES, PREVIEW, RECT_FRAMES
+from .protocol import LOSSY_FRAMES, NEED_RECT_FRAMES, PREVIEW, RECT_FRAMES, SUPPORTED_EXTENSIONS
 from .regions import SavedRegion
 
 # Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.
@@ -135,3 +135,18 @@ class ViewerState:
             return False
         transfer = self.link.lossless_transfer_time()
         return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
+
+
+def accepted_extensions(
+    asked: tuple[str, ...], *, lossy: bool = True, preview: bool = True
+) -> frozenset[str]:
+    """The extensions of ``asked`` that the server speaks: those it knows, less lossy frames
+    and the preview when the settings turn them off, or without rect frames."""
+    accepted = set(asked) & SUPPORTED_EXTENSIONS
+    if RECT_FRAMES not in accepted:
+        accepted -= NEED_RECT_FRAMES
+    if not lossy:
+        accepted.discard(LOSSY_FRAMES)
+    if not preview:
+        accepted.discard(PREVIEW)
+    return frozenset(accepted)

@@ -10,7 +10,7 @@ import tornado.web
 
 from ..access import Access
 from ..figures import FigureInfo
-from ..toolbar import TOOLS
+from ..toolbar import page_tools
 from .guard import FigureHandler, Guarded, error_message
 
 PACKAGE_DIR: Final = Path(__file__).parents[1]
@@ -56,7 +56,9 @@ class _Page(FigureHandler):
 
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()
-        namespace.update(prefix=self.prefix, static_url=self.webfig_static_url, tools=TOOLS)
+        namespace.update(
+            prefix=self.prefix, static_url=self.webfig_static_url, page_tools=page_tools
+        )
         return namespace
 
     def webfig_static_url(self, path: str) -> str:

@@ -18,7 +18,7 @@ from ..interfaces import ServedFigure
 from ..lifecycle import figure_changes
 from ..outgoing import Message
 from ..problems import ProblemLog
-from ..protocol import Command, ProtocolError, SupportsBinary, parse_message
+from ..protocol import Command, ProtocolError, SupportsBinary, TriggerTool, parse_message
 from .guard import Guarded
 
 _log = logging.getLogger(__name__)
@@ -203,6 +203,14 @@ class WebSocket(_Socket):
         elif parsed == Command("close_figure") and not (self.figure and self.figure.closable):
             # Only a figure the script could close with plt.close offers the close button.
             self._report("close_figure: not closable", "refused close_figure: not a pyplot figure")
+        elif isinstance(parsed, TriggerTool) and not (
+            self.figure and self.figure.has_tool(parsed.name)
+        ):
+            # Only the tools of the figure's ToolManager: a name is no licence to run code.
+            self._report(
+                "trigger_tool: no such tool",
+                f"refused trigger_tool: the figure has no tool {parsed.name[:60]!r}",
+            )
         elif self.figure is not None:
             try:
                 self.figure.handle_message(self, parsed)

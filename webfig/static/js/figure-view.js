@@ -7,6 +7,9 @@ import { PointerInput } from "./pointer-input.js"
 import { Preview } from "./preview.js"
 import { ResizeHandle } from "./resize-handle.js"
 import { Rubberband } from "./rubberband.js"
+import { SubplotTool } from "./subplot-tool.js"
+import { ToolContainer } from "./tool-container.js"
+import { ToolHelp } from "./tool-help.js"
 import { Toolbar } from "./toolbar.js"
 
 const PROTOCOL_VERSION = 1
@@ -25,6 +28,9 @@ export class FigureView {
   #painter
   #preview
   #toolbar
+  #tools
+  #subplotTool
+  #help
   #closeButton
   #input
   #rubberband
@@ -56,6 +62,11 @@ export class FigureView {
       send: this.#send,
       downloadPath,
     })
+    this.#tools = new ToolContainer(root.querySelector(".webfig-tool-groups"), { send: this.#send })
+    this.#subplotTool = new SubplotTool(root.querySelector(".webfig-subplot-tool"), {
+      send: this.#send,
+    })
+    this.#help = new ToolHelp(root.querySelector(".webfig-help"))
     this.#closeButton = new CloseButton(root.querySelector(".webfig-close"), { send: this.#send })
     this.#input = new PointerInput(this.#frame, canvas, this.#send, {
       onSent: (type, message) => this.#preview.sent(type, message),
@@ -80,6 +91,8 @@ export class FigureView {
   connect() {
     this.#applySize(this.#size.width, this.#size.height)
     this.#toolbar.connect()
+    this.#tools.connect()
+    this.#subplotTool.connect()
     this.#closeButton.connect()
     this.#input.connect()
     this.#resizeHandle.connect()
@@ -96,6 +109,10 @@ export class FigureView {
     this.#input.disconnect()
     this.#toolbar.disconnect()
     this.#toolbar.connected = false
+    this.#tools.disconnect()
+    this.#tools.connected = false
+    this.#subplotTool.disconnect()
+    this.#help.close()
     this.#closeButton.disconnect()
     this.#closeButton.enabled = false
     this.#badge.clear()
@@ -115,6 +132,7 @@ export class FigureView {
     this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
     this.#send("refresh")
     this.#toolbar.connected = true
+    this.#tools.connected = true
     this.#closeButton.enabled = true
   }
 
@@ -125,6 +143,8 @@ export class FigureView {
     this.#preview.reset()
     this.#extensions = []
     this.#toolbar.connected = false
+    this.#tools.connected = false
+    this.#subplotTool.hide()
     this.#closeButton.enabled = false
     this.#toolbar.message = final ? "This figure was closed" : ""
     this.#toolbar.closed = final
@@ -194,6 +214,18 @@ export class FigureView {
         break
       case "save":
         this.#toolbar.download()
+        break
+      case "tool_items":
+        this.#tools.groups = message.groups
+        break
+      case "tool_toggled":
+        this.#tools.toggled(message.name, message.toggled)
+        break
+      case "subplot_params":
+        this.#subplotTool.show(message.params, { open: Boolean(message.open) })
+        break
+      case "tool_help":
+        this.#help.show(message.tools)
         break
       case "webfig_welcome":
         this.#welcomed(message)

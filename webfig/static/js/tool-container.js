@@ -1,0 +1,76 @@
+// A ToolManager's toolbar: the server says what it holds (groups of tools, in order) and
+// which toggle tools are on; a click asks the server to trigger the tool.
+export class ToolContainer {
+  #element
+  #send
+  #connected = false
+
+  constructor(element, { send }) {
+    this.#element = element
+    this.#send = send
+  }
+
+  connect() {
+    this.#element?.addEventListener("click", this.#clicked)
+  }
+
+  disconnect() {
+    this.#element?.removeEventListener("click", this.#clicked)
+  }
+
+  set connected(value) {
+    this.#connected = value
+    for (const button of this.#buttons()) button.disabled = !value
+  }
+
+  // The whole toolbar, as the server's tool_items says.
+  set groups(groups) {
+    if (!this.#element || !Array.isArray(groups)) return
+    this.#element.replaceChildren(...groups.map((group) => this.#group(group)))
+  }
+
+  toggled(name, toggled) {
+    for (const button of this.#buttons()) {
+      if (button.dataset.toolName === name) button.setAttribute("aria-pressed", String(Boolean(toggled)))
+    }
+  }
+
+  #group({ name, tools }) {
+    const element = document.createElement("div")
+    element.className = "webfig-tool-group"
+    element.dataset.group = String(name)
+    element.append(...(Array.isArray(tools) ? tools : []).map((tool) => this.#button(tool)))
+    return element
+  }
+
+  #button({ name, description, toggle, toggled, icon }) {
+    const button = document.createElement("button")
+    button.type = "button"
+    button.className = "webfig-tool"
+    button.dataset.toolName = String(name)
+    button.title = description || String(name)
+    button.disabled = !this.#connected
+    if (toggle) button.setAttribute("aria-pressed", String(Boolean(toggled)))
+    if (typeof icon === "string" && icon.startsWith("data:image/")) {
+      const image = document.createElement("img")
+      image.src = icon
+      image.alt = button.title
+      image.width = image.height = 20
+      button.append(image)
+    } else {
+      button.classList.add("webfig-tool-text")
+      button.textContent = String(name)
+    }
+    return button
+  }
+
+  #buttons() {
+    return this.#element ? this.#element.querySelectorAll("button[data-tool-name]") : []
+  }
+
+  #clicked = (event) => {
+    const button = event.target.closest("button[data-tool-name]")
+    if (!button || button.disabled) return
+    this.#send("trigger_tool", { name: button.dataset.toolName })
+  }
+}
