@@ -101,6 +101,14 @@ class WebfigCanvas(FigureCanvasAgg):
         if self.manager is not None:
             self.manager.schedule_render(draw=False)
 
+    def print_figure(self, *args: Any, **kwargs: Any) -> Any:
+        """Save the figure (``savefig``) holding the canvas' lock. A save draws into Agg's
+        buffer at its own dpi, and then puts the figure's canvas back: a render on the worker
+        meanwhile would draw into the same buffer, and a timer's callback that closes the
+        figure (whose canvas is then matplotlib's base one) would be undone by the save."""
+        with self.lock:
+            return super().print_figure(*args, **kwargs)
+
     def copy_from_bbox(self, bbox: Any) -> SavedRegion:
         """Save a region for a later ``restore_region``, as Agg does, and remember its pixels
         so that viewers can keep a copy too."""
