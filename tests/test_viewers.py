@@ -224,3 +224,19 @@ def test_interactive_mode_updates_viewers_without_a_draw_call(server, connect, f
         client.receive_until(lambda m: isinstance(m, bytes) and _shows(client, wanted))
     finally:
         plt.ioff()
+
+
+def test_a_client_that_never_acknowledges_gets_a_frame_for_every_change(server, connect, figure):
+    """WebAgg's protocol makes ``ack`` optional: such a client is paced by its connection."""
+    client = connect(server, 1, acknowledge=False)
+    client.receive_frame()
+    line = figure.axes[0].lines[0]
+    for step in range(10):
+        count = len(client.frames())
+        line.set_ydata([0, 0.1 + step * 0.08, 0])
+        figure.canvas.draw_idle()
+        client.receive_until(lambda m, count=count: len(client.frames()) > count)
+    assert len(client.frames()) == 11
+    from .test_server import picture
+
+    assert np.array_equal(picture(client), figure.canvas.pixels())

@@ -1,7 +1,8 @@
 """Frame delivery: which viewer gets which frame, when, encoded where.
 
 Each render is published as a :class:`Snapshot`. Every viewer remembers the snapshot it was
-last sent and has at most :data:`WINDOW` frames unacknowledged; a viewer that lags behind gets
+last sent and has at most :data:`WINDOW` frames unacknowledged (or, for a client that never
+acknowledges, not yet handed to the network); a viewer that lags behind gets
 one frame from what it has to the newest snapshot, never a backlog. Viewers that have the same
 snapshot and speak the same frame format share one encode, so with viewers that keep up each
 change is encoded once. Encoding runs on a small thread pool, off the event loop; everything
@@ -125,6 +126,9 @@ class FrameDelivery:
         state = self._viewers[viewer]
         state.ready = True
         state.needs_full = True
+        # A fresh start: acknowledgements lost on the way (a client that reloaded its
+        # picture) hold nothing up any more.
+        state.in_flight = 0
         if newer_coming:
             self._on_capacity()
         else:
@@ -137,9 +141,21 @@ class FrameDelivery:
 
     def acknowledge(self, viewer: Viewer) -> None:
         state = self._viewers.get(viewer)
-        if state is not None and state.in_flight > 0:
+        if state is None:
+            return
+        state.acknowledges = True
+        if state.in_flight > 0:
             state.in_flight -= 1
             state.link.acknowledged(self._clock())
+            self._room_made()
+
+    def written(self, viewer: Viewer) -> None:
+        """One of ``viewer``'s frames went out to the network. A viewer that never sent an
+        ``ack`` (WebAgg's protocol makes it optional) is paced by this: it gets a frame per
+        change while its connection takes them, and none piles up once it stops reading."""
+        state = self._viewers.get(viewer)
+        if state is not None and not state.acknowledges and state.in_flight > 0:
+            state.in_flight -= 1
             self._room_made()
 
     def note_change(self) -> None:

@@ -83,6 +83,10 @@ class ServedFigure(Protocol):
     def handle_message(self, viewer: Viewer, message: ClientMessage) -> None:
         """Act on one checked message from ``viewer``."""
 
+    def frame_written(self, viewer: Viewer) -> None:
+        """The transport handed one of ``viewer``'s frames to the network (in order); for a
+        client that never acknowledges frames, flow control goes by this instead."""
+
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
         """The figure as a file in ``fmt``, drawn as ``options`` say; viewers' pictures and
         the figure are left as they were."""

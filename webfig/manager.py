@@ -268,6 +268,9 @@ class WebfigManager(FigureManagerBase):
             case _:
                 self.canvas.worker.submit(lambda: self._on_figure(viewer, message))
 
+    def frame_written(self, viewer: Viewer) -> None:
+        self._delivery.written(viewer)
+
     def _pointer(self, viewer: Viewer, state: ViewerState, message: Mouse) -> None:
         """A pointer message goes to the figure's worker, where queued moves may merge."""
         if message.seq_problem is not None:

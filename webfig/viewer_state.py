@@ -63,6 +63,8 @@ class ViewerState:
     # The snapshot the viewer has (or will have, once its frames in flight arrive).
     shown: Snapshot | None = None
     in_flight: int = 0
+    # It sent an ``ack`` once: from then on its acks, not the transport, free its window.
+    acknowledges: bool = False
     encoding: bool = False
     # The image mode last announced with ``image_mode`` (png viewers only).
     image_mode: FrameKind | None = None

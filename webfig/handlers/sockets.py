@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 from asyncio import Future
+from collections.abc import Callable
 from typing import Any, Final
 
 import tornado.websocket
@@ -106,16 +107,29 @@ class _Socket(Guarded, tornado.websocket.WebSocketHandler):
         """Log a problem: the first of its ``kind`` as a warning, the rest quietly."""
         self.problems.report(kind, f"{self.request.remote_ip}: {problem}", exc_info=exc_info)
 
-    def _send(self, message: str | bytes, *, binary: bool = False) -> None:
-        self._loop.add_callback(self._write, message, binary)
+    def _send(
+        self,
+        message: str | bytes,
+        *,
+        binary: bool = False,
+        on_written: Callable[[Future[None]], None] | None = None,
+    ) -> None:
+        self._loop.add_callback(self._write, message, binary, on_written)
 
-    def _write(self, message: str | bytes, binary: bool) -> None:
+    def _write(
+        self,
+        message: str | bytes,
+        binary: bool,
+        on_written: Callable[[Future[None]], None] | None,
+    ) -> None:
         try:
             written = self.write_message(message, binary=binary)
         except tornado.websocket.WebSocketClosedError:
             return  # the viewer left; on_close cleans up
         # The write may also fail later, when the viewer leaves while it is under way.
         written.add_done_callback(_ignore_closed)
+        if on_written is not None:
+            written.add_done_callback(on_written)
 
 
 class FigureList(_Socket):
@@ -232,9 +246,16 @@ class WebSocket(_Socket):
 
     def send_binary(self, blob: bytes) -> None:
         if self.supports_binary:
-            self._send(blob, binary=True)
+            self._send(blob, binary=True, on_written=self._frame_written)
         else:
-            self._send("data:image/png;base64," + base64.b64encode(blob).decode())
+            text = "data:image/png;base64," + base64.b64encode(blob).decode()
+            self._send(text, on_written=self._frame_written)
+
+    def _frame_written(self, written: Future[None]) -> None:
+        """A frame went out to the network (the kernel took it): what flow control goes by
+        for a client that never acknowledges."""
+        if self.figure is not None and not written.cancelled() and written.exception() is None:
+            self.figure.frame_written(self)
 
     def figure_closed(self) -> None:
         # After the messages already queued, so the viewer gets them before the close.
