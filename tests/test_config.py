@@ -13,6 +13,7 @@ def _fresh_overrides(monkeypatch):
     monkeypatch.setattr("webfig.config._overrides", {})
     for name in [
         "WEBFIG_PORT",
+        "WEBFIG_PORT_RETRIES",
         "WEBFIG_ADDRESS",
         "WEBFIG_OPEN_BROWSER",
         "WEBFIG_URL_PREFIX",
@@ -37,7 +38,9 @@ def test_environment_variables(monkeypatch):
 @pytest.mark.parametrize(
     ("environ", "problem"),
     [
-        ({"WEBFIG_PORT": "eighty"}, "WEBFIG_PORT must be a port number, not 'eighty'"),
+        ({"WEBFIG_PORT": "eighty"}, "WEBFIG_PORT must be a whole number, not 'eighty'"),
+        ({"WEBFIG_PORT_RETRIES": "many"}, "WEBFIG_PORT_RETRIES must be a whole number, not 'many'"),
+        ({"WEBFIG_PORT_RETRIES": "-1"}, "port_retries must be between 0 and 65535, not -1"),
         ({"WEBFIG_PORT": "70000"}, "port must be between 0 and 65535, not 70000"),
         ({"WEBFIG_OPEN_BROWSER": "maybe"}, "WEBFIG_OPEN_BROWSER must be 0 or 1, not 'maybe'"),
     ],
@@ -48,6 +51,13 @@ def test_bad_environment_values_say_what_is_wrong(monkeypatch, environ, problem)
     with pytest.raises(ConfigError) as error:
         current_settings()
     assert str(error.value) == problem
+
+
+def test_port_retries_come_from_the_environment_or_configure(monkeypatch):
+    assert current_settings().port_retries == 50
+    monkeypatch.setenv("WEBFIG_PORT_RETRIES", "0")
+    assert current_settings().port_retries == 0
+    assert webfig.configure(port_retries=3).port_retries == 3
 
 
 def test_configure_wins_over_the_environment(monkeypatch):

@@ -15,10 +15,11 @@ import tornado.web
 
 from webfig.config import Settings
 from webfig.eventloop import server_thread
-from webfig.server import FigureServer, figure_routes
+from webfig.server import FigureServer, PortBusyError, figure_routes
 from webfig.viewer_state import WINDOW
 
 from .imaging import decode_png, paint, paint_rect_frame
+from .processes import run_python
 from .waiting import wait_until
 
 
@@ -288,6 +289,38 @@ def test_a_busy_port_moves_to_the_next(make_server):
         assert busy.port == first.port + 1
     finally:
         busy.stop()
+
+
+def test_no_port_retries_means_that_port_or_an_error_naming_it(make_server):
+    first = make_server()
+    busy = FigureServer(Settings(port=first.port, port_retries=0, open_browser=False))
+    with pytest.raises(PortBusyError, match=f"port {first.port} is busy"):
+        busy.start()
+    assert not busy.running
+    # And the next start, with the port free, listens on it.
+    port = first.port
+    first.stop()
+    busy.start()
+    try:
+        assert busy.port == port
+    finally:
+        busy.stop()
+
+
+def test_a_script_whose_port_is_taken_exits_saying_so(make_server):
+    """With WEBFIG_PORT_RETRIES=0 a busy port is an error the script ends with, not a hang
+    or a server on another port (a proxy in front routes to this one)."""
+    taken = make_server()
+    result = run_python(
+        "import matplotlib; matplotlib.use('webfig'); import matplotlib.pyplot as plt;"
+        "plt.plot([1, 2]); plt.show()",
+        WEBFIG_PORT=str(taken.port),
+        WEBFIG_PORT_RETRIES="0",
+    )
+    assert result.returncode == 1
+    assert f"PortBusyError: [Errno 98] webfig: port {taken.port} is busy" in result.stderr
+    assert "Exception in thread" not in result.stderr
+    assert "serving figures" not in result.stdout
 
 
 def test_stopping_the_server_closes_its_websockets(make_server, connect, figure):

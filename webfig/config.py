@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 DEFAULT_PORT = 8988
+# Busy ports skipped before giving up (matplotlib's webagg.port_retries is 50 too).
+DEFAULT_PORT_RETRIES = 50
 _ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
@@ -24,8 +26,9 @@ class ConfigError(ValueError):
 class Settings:
     """How the figure server listens.
 
-    ``port`` is the first port tried; when it is busy the following ones are tried.
-    Port 0 lets the operating system pick a free port. ``token`` is the access token every
+    ``port`` is the first port tried; when it is busy the next ``port_retries`` ports are
+    tried (0: that port or an error, for a proxy that routes to a fixed port). Port 0 lets
+    the operating system pick a free port. ``token`` is the access token every
     request must carry; a server on a non-loopback address makes one up when none is set.
     ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
     websockets to the server, besides its own pages. ``lossy``: webfig's own client may get
@@ -36,6 +39,7 @@ class Settings:
     """
 
     port: int = DEFAULT_PORT
+    port_retries: int = DEFAULT_PORT_RETRIES
     address: str = "127.0.0.1"
     open_browser: bool = True
     url_prefix: str = ""
@@ -47,6 +51,8 @@ class Settings:
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port must be between 0 and 65535, not {self.port}")
+        if not 0 <= self.port_retries <= 65535:
+            raise ConfigError(f"port_retries must be between 0 and 65535, not {self.port_retries}")
         if not self.address:
             raise ConfigError("address must not be empty")
         if self.url_prefix and (
@@ -66,6 +72,7 @@ class Settings:
 
 _ENVIRONMENT_NAMES = {
     "port": "WEBFIG_PORT",
+    "port_retries": "WEBFIG_PORT_RETRIES",
     "address": "WEBFIG_ADDRESS",
     "open_browser": "WEBFIG_OPEN_BROWSER",
     "url_prefix": "WEBFIG_URL_PREFIX",
@@ -91,7 +98,7 @@ def _parse_port(name: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(f"{name} must be a port number, not {text!r}") from None
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
 
 
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
@@ -99,6 +106,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
     found: dict[str, object] = {}
     if (port := environ.get(_ENVIRONMENT_NAMES["port"])) is not None:
         found["port"] = _parse_port(_ENVIRONMENT_NAMES["port"], port)
+    if (retries := environ.get(_ENVIRONMENT_NAMES["port_retries"])) is not None:
+        found["port_retries"] = _parse_port(_ENVIRONMENT_NAMES["port_retries"], retries)
     if (address := environ.get(_ENVIRONMENT_NAMES["address"])) is not None:
         found["address"] = address.strip()
     if (open_browser := environ.get(_ENVIRONMENT_NAMES["open_browser"])) is not None:
@@ -119,6 +128,7 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
 def configure(
     *,
     port: int | None = None,
+    port_retries: int | None = None,
     address: str | None = None,
     open_browser: bool | None = None,
     url_prefix: str | None = None,
@@ -134,6 +144,7 @@ def configure(
     """
     given = {
         "port": port,
+        "port_retries": port_retries,
         "address": address,
         "open_browser": open_browser,
         "url_prefix": url_prefix,

@@ -36,7 +36,6 @@ from .render import RenderCache
 _log = logging.getLogger(__name__)
 
 # How many ports after the configured one are tried when it is busy.
-PORT_ATTEMPTS: Final = 50
 # Viewers send small JSON messages; anything larger is refused by Tornado.
 MAX_MESSAGE_SIZE: Final = 64 * 1024
 
@@ -124,6 +123,10 @@ def _port_is_free(address: str, port: int) -> bool:
     return True
 
 
+class PortBusyError(OSError):
+    """Every port the server may listen on is taken."""
+
+
 class FigureServer:
     """An HTTP server on the shared server thread.
 
@@ -191,15 +194,18 @@ class FigureServer:
         self.port = sockets[0].getsockname()[1]
 
     def _bind(self) -> list[socket.socket]:
-        first = self.settings.port
-        candidates = [0] if first == 0 else range(first, min(first + PORT_ATTEMPTS, 65536))
-        for port in candidates:
+        first, retries = self.settings.port, self.settings.port_retries
+        last = min(first + retries, 65535)
+        for port in [0] if first == 0 else range(first, last + 1):
             if port == 0 or _port_is_free(self.settings.address, port):
                 return bind_sockets(port, self.settings.address)
-            _log.info("port %d is busy, trying the next one", port)
-        raise OSError(
+            if port < last:
+                _log.info("port %d is busy, trying the next one", port)
+        busy = f"port {first} is busy" if last == first else f"ports {first} to {last} are busy"
+        raise PortBusyError(
             errno.EADDRINUSE,
-            f"ports {first} to {first + PORT_ATTEMPTS - 1} are all busy; set WEBFIG_PORT",
+            f"webfig: {busy} on {self.settings.address}; set WEBFIG_PORT (or port=) to another"
+            " port, or WEBFIG_PORT_RETRIES (port_retries=) to try more",
         )
 
     def stop(self) -> None:
