@@ -20,6 +20,7 @@ def _fresh_overrides(monkeypatch):
         "WEBFIG_TOKEN",
         "WEBFIG_ALLOWED_ORIGINS",
         "WEBFIG_PREVIEW",
+        "WEBFIG_XHEADERS",
     ]:
         monkeypatch.delenv(name, raising=False)
 

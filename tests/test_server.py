@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import urllib.error
 import urllib.request
 
@@ -305,6 +306,21 @@ def test_no_port_retries_means_that_port_or_an_error_naming_it(make_server):
         assert busy.port == port
     finally:
         busy.stop()
+
+
+@pytest.mark.parametrize(("xheaders", "logged"), [(False, "127.0.0.1"), (True, "203.0.113.7")])
+def test_logs_name_the_browser_behind_a_proxy_only_when_told_to(caplog, xheaders, logged):
+    server = FigureServer(Settings(port=0, open_browser=False, xheaders=xheaders))
+    server.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="tornado.access"):
+            status, _, _ = fetch(server, "/99", {"X-Real-IP": "203.0.113.7"})
+    finally:
+        server.stop()
+    assert status == 404
+    access = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
+    assert len(access) == 1, access
+    assert re.fullmatch(rf"404 GET /99 \({re.escape(logged)}\) [\d.]+ms", access[0]), access
 
 
 def test_a_script_whose_port_is_taken_exits_saying_so(make_server):

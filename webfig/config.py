@@ -35,7 +35,12 @@ class Settings:
     lossy frames while the figure moves and the link limits the frame rate (a lossless frame
     always follows once it stops); read as each viewer connects. ``preview``: webfig's own
     client may move the picture itself while the user pans or zooms, until the server's
-    frames catch up (the ``preview`` extension); read as each viewer connects.
+    frames catch up (the ``preview`` extension); read as each viewer connects. ``xheaders``:
+    take each request's address from ``X-Real-IP``/``X-Forwarded-For`` (Tornado's
+    ``xheaders``), so logs name the browser rather than a reverse proxy in front.
+
+    Security: turn ``xheaders`` on only behind a proxy that sets those headers itself;
+    otherwise any client can put any address in webfig's logs.
     """
 
     port: int = DEFAULT_PORT
@@ -47,6 +52,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     lossy: bool = True
     preview: bool = True
+    xheaders: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -80,6 +86,7 @@ _ENVIRONMENT_NAMES = {
     "allowed_origins": "WEBFIG_ALLOWED_ORIGINS",
     "lossy": "WEBFIG_LOSSY",
     "preview": "WEBFIG_PREVIEW",
+    "xheaders": "WEBFIG_XHEADERS",
 }
 
 _overrides: dict[str, object] = {}
@@ -122,6 +129,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["lossy"] = _parse_bool(_ENVIRONMENT_NAMES["lossy"], lossy)
     if (preview := environ.get(_ENVIRONMENT_NAMES["preview"])) is not None:
         found["preview"] = _parse_bool(_ENVIRONMENT_NAMES["preview"], preview)
+    if (xheaders := environ.get(_ENVIRONMENT_NAMES["xheaders"])) is not None:
+        found["xheaders"] = _parse_bool(_ENVIRONMENT_NAMES["xheaders"], xheaders)
     return found
 
 
@@ -136,6 +145,7 @@ def configure(
     allowed_origins: Iterable[str] | None = None,
     lossy: bool | None = None,
     preview: bool | None = None,
+    xheaders: bool | None = None,
 ) -> Settings:
     """Set server settings from Python; they override the environment.
 
@@ -152,6 +162,7 @@ def configure(
         "allowed_origins": None if allowed_origins is None else tuple(allowed_origins),
         "lossy": lossy,
         "preview": preview,
+        "xheaders": xheaders,
     }
     candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
     settings = _build(os.environ, candidate)

@@ -188,7 +188,7 @@ class FigureServer:
         application = self._application or make_app(
             self.settings.url_prefix, self._figures, self._sockets, self.access
         )
-        http = HTTPServer(application)
+        http = HTTPServer(application, xheaders=self.settings.xheaders)
         http.add_sockets(sockets)
         self._http = http
         self.port = sockets[0].getsockname()[1]
