@@ -7,10 +7,13 @@ Imports are read from the source (inside functions too, but not those under
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tomllib
 
 PACKAGE = Path(__file__).resolve().parents[1] / "webfig"
 MAX_LINES = 400
@@ -120,3 +123,27 @@ def test_only_the_composition_root_imports_the_server() -> None:
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_module_is_over_400_lines(name: str) -> None:
     assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES
+
+
+# The distribution that provides each top-level module webfig imports, where the two differ.
+DISTRIBUTIONS = {"PIL": "pillow"}
+
+
+def declared_dependencies() -> set[str]:
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    names = (re.match(r"[A-Za-z0-9_.-]+", spec) for spec in project["dependencies"])
+    return {match.group(0).lower() for match in names if match}
+
+
+def test_every_third_party_module_webfig_imports_is_a_declared_dependency() -> None:
+    """A module that arrives through another package today (Pillow through matplotlib) may
+    not tomorrow: each must be in pyproject.toml's dependencies itself."""
+    third_party = {
+        module
+        for name in MODULES
+        for module in imports(name)
+        if not module.startswith("webfig") and module not in sys.stdlib_module_names
+    }
+    wanted = {DISTRIBUTIONS.get(module, module).lower() for module in third_party}
+    assert wanted - declared_dependencies() == set()
+    assert {"pillow", "isal", "tornado"} <= wanted  # the reader sees them
