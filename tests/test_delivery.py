@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
+import time
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
+from webfig import delivery
+from webfig.encode_failures import ATTEMPTS, RETRY
 from webfig.frames import RECT_FRAME_MAGIC
 from webfig.protocol import parse_message
 from webfig.viewer_state import WINDOW
 
 from .imaging import unpack_rect_frame
-from .test_manager import acknowledging_viewer, join, on_loop, send
+from .test_manager import acknowledging_viewer, join, on_loop, send, settle
 from .viewers import RecordingViewer
+from .waiting import wait_until
 
 
 def rect_viewer(manager: Any, *, acknowledging: bool = True) -> RecordingViewer:
@@ -208,3 +214,64 @@ def test_a_viewer_leaving_while_its_frame_encodes_stalls_no_other(figure):
 
     on_loop(change_then_leave)
     change_and_wait(figure, [staying], 0.6)
+
+
+def test_an_encode_that_keeps_failing_backs_off_gives_up_and_logs_once(figure, monkeypatch, caplog):
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    attempts: list[float] = []
+
+    def broken(*args: object) -> None:
+        attempts.append(time.monotonic())
+        raise MemoryError("no room for the frame")
+
+    monkeypatch.setattr(delivery, "encode_frame", broken)
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        figure.axes[0].lines[0].set_ydata([0, 0.3, 0])
+        figure.canvas.draw_idle()
+        wait_until(lambda: len(attempts) == ATTEMPTS)
+        # Given up on this picture: no retry due, none starts until the figure changes.
+        frames = manager._delivery
+        assert on_loop(lambda: frames._failures.holds(frames.current))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    assert [gap >= RETRY * 2**n * 0.9 for n, gap in enumerate(gaps)] == [True] * (ATTEMPTS - 1)
+    failures = [r for r in caplog.records if "encoding a frame failed" in r.getMessage()]
+    assert [r.levelno for r in failures] == [logging.ERROR] + [logging.DEBUG] * (ATTEMPTS - 1)
+
+    # The figure changes, the encoder works again: the viewer catches up.
+    monkeypatch.undo()
+    mark = len(viewer.messages)
+    figure.axes[0].lines[0].set_ydata([0, 0.6, 0])
+    figure.canvas.draw_idle()
+    viewer.wait_for(
+        lambda m: isinstance(m, bytes) and np.array_equal(viewer.picture(), figure.canvas.pixels()),
+        after=mark,
+    )
+
+
+def test_a_blit_shows_the_buffer_as_it_is_even_when_the_figure_is_stale(figure):
+    """matplotlib's blitting pattern with a new artist each step: the figure is stale, but a
+    blit asks for no draw (one would wipe what was blitted), and flush_events waits for it."""
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    settle(manager)
+    draws: list[object] = []
+    figure.canvas.mpl_connect("draw_event", draws.append)
+    ax = figure.axes[0]
+    background = figure.canvas.copy_from_bbox(figure.bbox)
+    for step in range(5):
+        mark = len(viewer.messages)
+        figure.canvas.restore_region(background)
+        (line,) = ax.plot([0, 2], [0.1 * step, 0.5], color="green", lw=4)
+        ax.draw_artist(line)
+        figure.canvas.blit(figure.bbox)
+        figure.canvas.flush_events()
+        assert figure.stale
+        blitted = figure.canvas.pixels()
+        viewer.wait_for(
+            lambda m, blitted=blitted: (
+                isinstance(m, bytes) and np.array_equal(viewer.picture(), blitted)
+            ),
+            after=mark,
+        )
+    assert draws == []

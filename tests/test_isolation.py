@@ -132,3 +132,28 @@ def drive(figure, name: str, x: float, y: float) -> None:
     else:
         event = MouseEvent(name, figure.canvas, x, y, MouseButton.LEFT)
     figure.canvas.callbacks.process(name, event)
+
+
+def test_a_figure_that_keeps_failing_to_draw_logs_it_once_until_it_draws(server, connect, caplog):
+    broken, line = light_figure()
+    viewer = connect(server, broken.number)
+    viewer.receive_frame()
+    exploding = broken.add_artist(Exploding())
+    manager = broken.canvas.manager
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        for step in range(4):
+            line.set_ydata([0, 0.2 * step, 0])
+            broken.canvas.draw_idle()
+            viewer.sync()  # the render was asked for...
+            broken.canvas.worker.run_sync(lambda: None)  # ...and has run
+        exploding.remove()
+        broken.canvas.draw_idle()
+        viewer.receive_frame()
+        broken.add_artist(Exploding())
+        broken.canvas.draw_idle()
+        viewer.sync()
+        broken.canvas.worker.run_sync(lambda: None)
+    levels = [r.levelno for r in caplog.records if "drawing figure" in r.getMessage()]
+    # Four failures, one error; it drew again; the next failure is news again.
+    assert levels == [logging.ERROR, *[logging.DEBUG] * 3, logging.ERROR]
+    assert manager.viewer_count == 1

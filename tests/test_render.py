@@ -142,3 +142,19 @@ def test_etags_are_quoted_stable_and_distinct():
     assert etag.endswith('"')
     assert etag == RenderCache.etag(("sine", 3, "png"))
     assert etag != RenderCache.etag(("sine", 4, "png"))
+
+
+def test_a_render_that_raises_leaves_no_claim_and_the_next_caller_renders():
+    cache = RenderCache()
+    calls: list[int] = []
+
+    def failing() -> bytes:
+        calls.append(1)
+        raise RuntimeError("no data yet")
+
+    with pytest.raises(RuntimeError, match="no data yet"):
+        cache.get_or_render("key", failing)
+    assert cache._rendering == {}  # nothing left behind for the key
+    assert cache.get_or_render("key", lambda: b"drawn") == b"drawn"
+    assert cache.get("key") == b"drawn"
+    assert calls == [1]

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from . import outgoing
 from .dom import DOM_BUTTON_BITS, DOM_BUTTONS
+from .eventloop import server_thread
 from .frames import Pixels, Rect
 from .manager import WebfigManager
 from .protocol import Key, Mouse
@@ -31,6 +32,8 @@ MIN_PIXEL_RATIO: Final = 0.5
 MAX_PIXEL_RATIO: Final = 4.0
 MIN_CANVAS_SIDE: Final = 16
 MAX_CANVAS_SIDE: Final = 8192
+# Seconds flush_events waits for the figure at most.
+FLUSH_TIMEOUT: Final = 10.0
 
 # matplotlib's buttons by DOM ``MouseEvent.button`` number, and by ``MouseEvent.buttons`` bit.
 _BUTTONS: Final = {number: MouseButton[name.upper()] for number, name in enumerate(DOM_BUTTONS)}
@@ -139,6 +142,25 @@ class WebfigCanvas(FigureCanvasAgg):
         """Draw and send a frame soon; many calls before then make one render."""
         if self.manager is not None:
             self.manager.schedule_render()
+
+    def flush_events(self) -> None:
+        """Wait until the figure did the work handed to it so far (viewers' events, timer
+        ticks, a draw asked for), as a GUI backend processes its pending events. From the
+        figure's own thread or the event loop there is nothing to wait for (they do it)."""
+        if self.worker.in_worker_thread() or server_thread().in_loop_thread():
+            return
+        try:
+            server_thread().run_sync(lambda: None, FLUSH_TIMEOUT)  # asked-for renders queue
+            self.worker.run_sync(lambda: None, FLUSH_TIMEOUT)
+        except TimeoutError:
+            # The figure is busy for long (a heavy draw, or this very thread holds its
+            # lock): the script goes on rather than wait for it.
+            return
+
+    def start_event_loop(self, timeout: float = 0) -> None:
+        """``plt.pause``: the figure's pending work first, then ``timeout`` seconds."""
+        self.flush_events()
+        super().start_event_loop(timeout)
 
     def new_timer(self, interval: float | None = None, callbacks: Any = None) -> TimerWebfig:
         """A timer whose callbacks (an animation's steps, say) run on ``worker`` holding

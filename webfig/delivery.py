@@ -29,9 +29,9 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Final, TypeVar
 
-from . import outgoing
+from .announce import announce_preview, png_frame
+from .encode_failures import EncodeFailures
 from .frames import (
-    Frame,
     Pixels,
     Tile,
     encode_changes,
@@ -85,6 +85,7 @@ class FrameDelivery:
         self._current: Snapshot | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.frames_sent = 0
+        self._failures = EncodeFailures(loop, self._room_made)
 
     @property
     def current(self) -> Snapshot | None:
@@ -119,6 +120,7 @@ class FrameDelivery:
 
     def clear(self) -> None:
         self._viewers.clear()
+        self._failures.cancel()
 
     def request_full(self, viewer: Viewer, *, newer_coming: bool = False) -> None:
         """``viewer`` wants a full frame (and frames at all, from now on). With
@@ -180,6 +182,7 @@ class FrameDelivery:
         ``render_time``: how long it took; ``seqs`` and ``geometry`` for previewing viewers,
         see :class:`Snapshot`); viewers that can take a frame get one."""
         self._current = Snapshot(pixels, restored, render_time, seqs or {}, geometry)
+        self._failures.new_picture()
         self.pump()
 
     def _room_made(self) -> None:
@@ -190,7 +193,7 @@ class FrameDelivery:
     def pump(self) -> None:
         """Start an encode for every group of viewers that can take a frame now."""
         current = self._current
-        if current is None:
+        if current is None or self._failures.holds(current):
             return
         # Viewers grouped by the snapshot they have (None: they need a full frame), format,
         # and whether the frame is lossy.
@@ -212,8 +215,6 @@ class FrameDelivery:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.error("encoding a frame failed", exc_info=task.exception())
 
     def _in_motion(self) -> bool:
         """Whether the figure keeps changing: two changes in quick succession, and the last
@@ -254,6 +255,7 @@ class FrameDelivery:
 
         (Any of them may leave while it encodes; the frame goes to those still here.)
         """
+        failed = False
         try:
             if lossy:
                 await self._deliver_lossy(viewers, previous, current)
@@ -265,14 +267,20 @@ class FrameDelivery:
                 self._send(
                     viewers,
                     current,
-                    lambda viewer, state: _png_frame(viewer, state, frame),
+                    lambda viewer, state: png_frame(viewer, state, frame),
                     full=previous is None,
                 )
+        except Exception as error:
+            failed = True
+            self._failures.failed(current, error)
+        else:
+            self._failures.succeeded()
         finally:
             for viewer in viewers:
                 if (state := self._viewers.get(viewer)) is not None:
                     state.encoding = False
-            self._room_made()
+            if not failed:
+                self._room_made()
 
     async def _deliver_rects(
         self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
@@ -339,7 +347,7 @@ class FrameDelivery:
                 continue  # it left while its frame was encoding
             frame = frame_for(viewer, state)
             if state.preview:
-                _announce_preview(viewer, state, current, framed=bool(frame))
+                announce_preview(viewer, state, current, framed=bool(frame))
             if frame:
                 viewer.send_binary(frame)
                 state.in_flight += 1
@@ -355,32 +363,6 @@ class FrameDelivery:
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         return await self._loop.run_in_executor(self._pool, function, *args)
-
-
-def _png_frame(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bytes:
-    """A standard frame, its image mode announced first when it changes."""
-    if frame is None:
-        return b""
-    if state.image_mode != frame.kind:
-        state.image_mode = frame.kind
-        viewer.send_json(outgoing.image_mode(frame.kind))
-    return frame.png
-
-
-def _announce_preview(
-    viewer: Viewer, state: ViewerState, current: Snapshot, *, framed: bool
-) -> None:
-    """Before a previewing viewer's frame of ``current``: the geometry if it changed, then
-    the seq the frame reflects. Without a frame, only a seq it was not told yet."""
-    seq = current.seqs.get(viewer, -1)
-    if framed:
-        if current.geometry is not None and current.geometry != state.sent_geometry:
-            viewer.send_json(outgoing.preview_geometry(current.geometry))
-            state.sent_geometry = current.geometry
-    elif seq <= state.sent_seq:
-        return
-    viewer.send_json(outgoing.frame_seq(seq, frame=framed))
-    state.sent_seq = seq
 
 
 def _rect_tiles(

@@ -373,8 +373,7 @@ class WebfigManager(FigureManagerBase):
     # Rendering
 
     def revision(self) -> str:
-        """Changes whenever the figure may have: every draw or blit asked for, and a figure
-        changed since its last draw. Unique in the process (figure numbers are reused)."""
+        """See :meth:`RenderScheduler.revision` (figure numbers are reused; this is not)."""
         return self._renders.revision()
 
     def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None:

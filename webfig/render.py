@@ -154,10 +154,15 @@ class RenderCache:
                 if (body := self._take(key)) is not None:
                     return body  # another thread rendered it meanwhile
                 self.misses += 1
-            body = render()
-            with self._lock:
-                self._put(key, body)
-                self._rendering.pop(key, None)
+            try:
+                body = render()
+                with self._lock:
+                    self._put(key, body)
+            finally:
+                # A render that raised gives up the claim too: its error reaches its caller,
+                # and the next caller for the key renders again.
+                with self._lock:
+                    self._rendering.pop(key, None)
             return body
 
     def clear(self) -> None:

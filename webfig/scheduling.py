@@ -49,12 +49,16 @@ class RenderScheduler:
         # The figure must be drawn again; Agg's buffer changed since the last snapshot.
         self._needs_draw = True
         self._needs_publish = False
+        # Agg's buffer is the picture as the script blitted it, until it asks for a draw.
+        self._as_blitted = False
         # The region a blit restored since the last render (viewers may restore it too).
         self._restored: SavedRegion | None = None
         # Previewing viewers, with the seq of the last of their pointer messages the figure
         # handled (-1: none yet).
         self._seqs: dict[Viewer, int] = {}
         self._axes_ids = AxesIds()
+        # The kinds of draw failure logged since the last draw that worked.
+        self._draw_failures: set[str] = set()
 
     def revision(self) -> str:
         """Changes whenever the figure may have: every draw or blit asked for, and a figure
@@ -72,8 +76,11 @@ class RenderScheduler:
                 self._delivery.note_change()
             if draw:
                 self._needs_draw = True
+                self._as_blitted = False
             else:
                 self._needs_publish = True
+                # A blit (a change to show without drawing): Agg's buffer is the picture.
+                self._as_blitted = self._as_blitted or changed
         self.start()
 
     def note_restore(self, region: SavedRegion) -> None:
@@ -111,7 +118,12 @@ class RenderScheduler:
     @property
     def wanted(self) -> bool:
         """Whether the next render would publish something new."""
-        return self._needs_draw or self._needs_publish or self._canvas.figure.stale
+        return self._needs_draw or self._needs_publish or self._stale_to_draw()
+
+    def _stale_to_draw(self) -> bool:
+        """The figure changed without asking for a draw (a callback's change), and the script
+        is not blitting: drawing it then would wipe what was blitted."""
+        return self._canvas.figure.stale and not self._as_blitted
 
     def start(self) -> None:
         """Make sure a render runs soon if one is wanted; from any thread."""
@@ -142,7 +154,7 @@ class RenderScheduler:
         """On the worker: draw if needed, and publish a copy of Agg's buffer."""
         with self._lock:
             self._pending = False
-            draw = self._needs_draw or self._canvas.figure.stale
+            draw = self._needs_draw or self._stale_to_draw()
             publish = draw or self._needs_publish
             # After a full draw the last restore says nothing about the picture.
             restored = None if draw else self._restored
@@ -161,11 +173,16 @@ class RenderScheduler:
                     self._canvas.render_agg()
                 pixels = self._canvas.pixels()
                 geometry = axes_geometry(self._canvas.figure, self._axes_ids) if seqs else None
-        except Exception:
+        except Exception as error:
             # A figure the script left half-changed; viewers keep the last good picture
-            # and the next change draws again.
-            _log.exception("drawing figure %s failed", self._canvas.figure.number)
+            # and the next change draws again. Logged once per kind until a draw works: a
+            # figure broken for good is asked to draw at every change.
+            kind = f"{type(error).__name__}: {error}"[:200]
+            level = logging.DEBUG if kind in self._draw_failures else logging.ERROR
+            self._draw_failures.add(kind)
+            _log.log(level, "drawing figure %s failed", self._canvas.figure.number, exc_info=True)
             return
+        self._draw_failures.clear()
         took = time.perf_counter() - started
         server_thread().call_soon(
             lambda: self._delivery.publish(pixels, restored, took, seqs=seqs, geometry=geometry)
