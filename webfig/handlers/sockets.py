@@ -20,12 +20,15 @@ from ..lifecycle import figure_changes
 from ..outgoing import Message
 from ..problems import ProblemLog
 from ..protocol import Command, ProtocolError, SupportsBinary, TriggerTool, parse_message
+from .backlog import Backlog
 from .guard import Guarded
 
 _log = logging.getLogger(__name__)
 
 # The close code that tells a viewer its figure is gone (no point reconnecting).
 FIGURE_CLOSED: Final = 4000
+# The close code for a viewer that fell too far behind (webfig's client reconnects).
+FELL_BEHIND: Final = 4008
 # Seconds the figure list waits after a change, so a burst of changes makes one message.
 FIGURE_LIST_DELAY: Final = 0.05
 
@@ -76,6 +79,7 @@ class _Socket(Guarded, tornado.websocket.WebSocketHandler):
         self.sockets = sockets
         self.problems = problems or ProblemLog()
         self._loop = IOLoop.current()
+        self._backlog = Backlog()
 
     def keep_token(self, token: str) -> None:
         """Nothing to keep: the page that opened the socket has the cookie already."""
@@ -112,24 +116,48 @@ class _Socket(Guarded, tornado.websocket.WebSocketHandler):
         message: str | bytes,
         *,
         binary: bool = False,
+        kind: str | None = None,
         on_written: Callable[[Future[None]], None] | None = None,
     ) -> None:
-        self._loop.add_callback(self._write, message, binary, on_written)
+        """Send from any thread; ``kind``: a JSON message's type."""
+        self._loop.add_callback(self._write, message, binary, kind, on_written)
 
     def _write(
         self,
         message: str | bytes,
         binary: bool,
+        kind: str | None,
         on_written: Callable[[Future[None]], None] | None,
     ) -> None:
+        verdict = self._backlog.admit(kind, message)
+        if verdict == "hold":
+            return
+        if verdict == "overflow":
+            self._fell_behind()
+            return
         try:
             written = self.write_message(message, binary=binary)
         except tornado.websocket.WebSocketClosedError:
             return  # the viewer left; on_close cleans up
         # The write may also fail later, when the viewer leaves while it is under way.
         written.add_done_callback(_ignore_closed)
+        size = len(message)
+        written.add_done_callback(lambda _: self._sent(size))
         if on_written is not None:
             written.add_done_callback(on_written)
+
+    def _sent(self, size: int) -> None:
+        for held in self._backlog.sent(size):
+            self._write(held, False, None, None)
+
+    def _fell_behind(self) -> None:
+        """More than MAX_UNSENT_BYTES waiting for a viewer that does not read: close it (it
+        reconnects once it reads again, and starts afresh)."""
+        self._report(
+            "fell behind",
+            f"closed a viewer {self._backlog.unsent} bytes behind (it stopped reading)",
+        )
+        self.close(FELL_BEHIND, "too far behind")
 
 
 class FigureList(_Socket):
@@ -242,7 +270,8 @@ class WebSocket(_Socket):
     # The Viewer interface
 
     def send_json(self, content: Message) -> None:
-        self._send(json.dumps(content))
+        kind = content.get("type")
+        self._send(json.dumps(content), kind=kind if isinstance(kind, str) else None)
 
     def send_binary(self, blob: bytes) -> None:
         if self.supports_binary:
