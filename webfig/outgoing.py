@@ -96,6 +96,11 @@ def subplot_params(params: Mapping[str, float], *, open_tool: bool) -> Message:
     return {"type": "subplot_params", "params": dict(params), "open": open_tool}
 
 
+def heartbeat(interval: float) -> Message:
+    """Nothing new: the path is alive. The next one comes within ``interval`` seconds."""
+    return {"type": "heartbeat", "interval": interval}
+
+
 def welcome(protocol: int, extensions: Iterable[str]) -> Message:
     """The answer to ``webfig_hello``: the server's protocol version, the accepted extensions."""
     return {"type": "webfig_welcome", "protocol": protocol, "extensions": sorted(extensions)}

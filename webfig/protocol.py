@@ -26,9 +26,9 @@ LOSSY_FRAMES: Final = "lossy_frames"
 # The client previews pans and zooms itself: the server tells it the axes' geometry and which
 # pointer message each frame reflects (with rect frames only).
 PREVIEW: Final = "preview"
-SUPPORTED_EXTENSIONS: Final[frozenset[str]] = frozenset(
-    {RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW}
-)
+# The server sends a heartbeat every few seconds: a client that hears nothing knows the path died.
+HEARTBEAT: Final = "heartbeat"
+SUPPORTED_EXTENSIONS: Final = frozenset({RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW, HEARTBEAT})
 # Extensions that only come with rect frames.
 NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
 

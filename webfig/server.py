@@ -35,9 +35,18 @@ from .render import RenderCache
 
 _log = logging.getLogger(__name__)
 
-# How many ports after the configured one are tried when it is busy.
 # Viewers send small JSON messages; anything larger is refused by Tornado.
 MAX_MESSAGE_SIZE: Final = 64 * 1024
+# Seconds between Tornado's pings of each websocket, and without a pong before the socket is
+# closed: a viewer whose path died silently (laptop asleep, NAT forgot it) is let go.
+PING_INTERVAL: Final = 10.0
+PING_TIMEOUT: Final = 10.0  # at most the interval (Tornado)
+
+
+def _websocket_settings(settings: dict[str, Any]) -> None:
+    settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
+    settings.setdefault("websocket_ping_interval", PING_INTERVAL)
+    settings.setdefault("websocket_ping_timeout", PING_TIMEOUT)
 
 
 def figure_routes(
@@ -79,7 +88,7 @@ def make_app(
     **settings: Any,
 ) -> tornado.web.Application:
     """A Tornado application serving only webfig's routes."""
-    settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
+    _websocket_settings(settings)
     return tornado.web.Application(figure_routes(prefix, figures, sockets, access), **settings)
 
 
@@ -146,7 +155,7 @@ class FigureServer:
         self._figures = figures
         self._application = application
         if application is not None:
-            application.settings.setdefault("websocket_max_message_size", MAX_MESSAGE_SIZE)
+            _websocket_settings(application.settings)
         self._sockets = OpenSockets()
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()

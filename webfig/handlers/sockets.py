@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import tornado.websocket
-from tornado.ioloop import IOLoop
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from .. import outgoing
 from ..access import Access
@@ -19,7 +19,15 @@ from ..interfaces import ServedFigure
 from ..lifecycle import figure_changes
 from ..outgoing import Message
 from ..problems import ProblemLog
-from ..protocol import Command, ProtocolError, SupportsBinary, TriggerTool, parse_message
+from ..protocol import (
+    HEARTBEAT,
+    Command,
+    Hello,
+    ProtocolError,
+    SupportsBinary,
+    TriggerTool,
+    parse_message,
+)
 from .backlog import Backlog
 from .guard import Guarded
 
@@ -31,6 +39,8 @@ FIGURE_CLOSED: Final = 4000
 FELL_BEHIND: Final = 4008
 # Seconds the figure list waits after a change, so a burst of changes makes one message.
 FIGURE_LIST_DELAY: Final = 0.05
+# Seconds between heartbeats to a viewer that negotiated them.
+HEARTBEAT_INTERVAL: Final = 5.0
 
 
 class OpenSockets:
@@ -211,6 +221,7 @@ class WebSocket(_Socket):
         super().initialize(*args, **kwargs)
         self.figure: ServedFigure | None = None
         self.supports_binary = True
+        self._heartbeat: PeriodicCallback | None = None
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         """Refuse the upgrade with a 404 when the figure does not exist."""
@@ -231,8 +242,15 @@ class WebSocket(_Socket):
 
     def on_close(self) -> None:
         super().on_close()
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         if self.figure is not None:
             self.figure.remove_viewer(self)
+
+    def _beat(self) -> None:
+        """A heartbeat, so a client that hears nothing for a while knows the path died (its
+        browser answers the server's pings, but a page cannot see them)."""
+        self.send_json(outgoing.heartbeat(HEARTBEAT_INTERVAL))
 
     def on_message(self, message: str | bytes) -> None:
         try:
@@ -240,6 +258,10 @@ class WebSocket(_Socket):
         except ProtocolError as error:
             self._report(error.kind, f"ignored a message: {error}")
             return
+        if isinstance(parsed, Hello) and HEARTBEAT in parsed.extensions and not self._heartbeat:
+            self._heartbeat = PeriodicCallback(self._beat, HEARTBEAT_INTERVAL * 1000)
+            self._heartbeat.start()
+            self._beat()  # the first at once: the client watches from then on
         if isinstance(parsed, SupportsBinary):
             self.supports_binary = parsed.value
         elif parsed == Command("close_figure") and not (self.figure and self.figure.closable):

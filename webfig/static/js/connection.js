@@ -10,6 +10,12 @@ export const MAX_RETRY_MS = 10_000
 const RETRY_JITTER = 0.25
 // A socket that stayed open this long was healthy: after it drops, retries start over fast.
 const HEALTHY_MS = 5_000
+// A server that sends heartbeats (the heartbeat extension) is given up on after this many of
+// its intervals without a message: the path died without a close (laptop asleep, a NAT or
+// proxy that forgot the connection), and only a new socket gets through.
+export const MISSED_HEARTBEATS = 2.5
+// The close a silent socket counts as (no close frame ever came).
+export const SILENT = { code: 4009, reason: "the server went silent" }
 
 // The wait before retry number `attempt` (0 for the first after a drop): doubling from
 // FIRST_RETRY_MS up to MAX_RETRY_MS, less a random part; `random` is in [0, 1).
@@ -35,6 +41,8 @@ export class Connection {
   #attempt = 0
   #retryTimer = 0
   #openedAt = null
+  #silenceTimer = 0
+  #silenceLimitMs = 0
 
   constructor(root, path, { onOpen, onMessage, onFrame, onClose, onRetry = () => {} }) {
     this.#root = root
@@ -76,6 +84,7 @@ export class Connection {
   }
 
   #close() {
+    this.#stopWatching()
     if (!this.#socket) return
     this.#socket.removeEventListener("open", this.#opened)
     this.#socket.removeEventListener("message", this.#received)
@@ -92,12 +101,41 @@ export class Connection {
   }
 
   #received = ({ data }) => {
+    this.#heard()
     if (typeof data !== "string") {
       this.#callbacks.onFrame(data)
       return
     }
     const message = parseMessage(data)
-    if (message) this.#callbacks.onMessage(message)
+    if (message?.type === "heartbeat") this.#heartbeat(message)
+    else if (message) this.#callbacks.onMessage(message)
+  }
+
+  // From the first heartbeat on, silence for MISSED_HEARTBEATS of its intervals ends the socket.
+  #heartbeat({ interval }) {
+    const seconds = Number(interval)
+    if (!Number.isFinite(seconds) || seconds <= 0) return
+    this.#silenceLimitMs = seconds * 1000 * MISSED_HEARTBEATS
+    this.#heard()
+  }
+
+  #heard() {
+    if (!this.#silenceLimitMs) return
+    clearTimeout(this.#silenceTimer)
+    this.#silenceTimer = setTimeout(this.#wentSilent, this.#silenceLimitMs)
+  }
+
+  #stopWatching() {
+    clearTimeout(this.#silenceTimer)
+    this.#silenceTimer = 0
+    this.#silenceLimitMs = 0
+  }
+
+  // The socket is dead but no close will come (or only much later): drop it and go on as
+  // after a close, with a new socket.
+  #wentSilent = () => {
+    this.#silenceTimer = 0
+    this.#closed(SILENT)
   }
 
   #closed = ({ code, reason }) => {

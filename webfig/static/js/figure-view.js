@@ -13,7 +13,7 @@ import { ToolHelp } from "./tool-help.js"
 import { Toolbar } from "./toolbar.js"
 
 const PROTOCOL_VERSION = 1
-const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames", "preview"]
+const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames", "preview", "heartbeat"]
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
 export class FigureView {
