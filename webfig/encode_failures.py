@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable
 from typing import Final
 
+from .problems import ProblemLog
+
 _log = logging.getLogger("webfig.delivery")
 
 # An encode that raised is tried again after RETRY seconds, then twice that..., at most
@@ -27,8 +29,8 @@ class EncodeFailures:
         self._count = 0
         self._pending: asyncio.TimerHandle | None = None
         self._given_up: object | None = None
-        # The kinds of failure logged since the last encode that worked.
-        self._reported: set[str] = set()
+        # Each kind of failure logged once (as an error) until an encode works.
+        self._log = ProblemLog(_log, logging.ERROR)
 
     def holds(self, picture: object) -> bool:
         """Whether encoding ``picture`` must wait (a retry is due, or it was given up on)."""
@@ -38,25 +40,19 @@ class EncodeFailures:
         self._count = 0
 
     def succeeded(self) -> None:
-        self._reported.clear()
+        self._log.forget()
 
     def failed(self, picture: object, error: Exception) -> None:
         """An encode of ``picture`` raised ``error``. Each kind of failure is logged once (as
         an error, with its traceback) until an encode works again."""
         kind = type(error).__name__
-        level = logging.DEBUG if kind in self._reported else logging.ERROR
-        self._reported.add(kind)
         self._count += 1
         if self._count >= ATTEMPTS:
             self._given_up = picture
-            _log.log(
-                level,
-                "encoding a frame failed %d times; waiting for the figure to change",
-                self._count,
-                exc_info=error,
-            )
+            message = f"encoding a frame failed {self._count} times; waiting for the figure"
+            self._log.report(kind, message + " to change", exc_info=error)
             return
-        _log.log(level, "encoding a frame failed; trying again", exc_info=error)
+        self._log.report(kind, "encoding a frame failed; trying again", exc_info=error)
         if self._pending is None:
             self._pending = self._loop.call_later(RETRY * 2 ** (self._count - 1), self._due)
 

@@ -13,6 +13,7 @@ from .delivery import FrameDelivery
 from .eventloop import server_thread
 from .interfaces import Viewer
 from .preview import AxesIds, axes_geometry
+from .problems import ProblemLog
 from .protocol import Mouse
 from .regions import SavedRegion
 
@@ -57,8 +58,8 @@ class RenderScheduler:
         # handled (-1: none yet).
         self._seqs: dict[Viewer, int] = {}
         self._axes_ids = AxesIds()
-        # The kinds of draw failure logged since the last draw that worked.
-        self._draw_failures: set[str] = set()
+        # Draw failures, each kind logged once until a draw works.
+        self._draw_failures = ProblemLog(_log, logging.ERROR)
 
     def revision(self) -> str:
         """Changes whenever the figure may have: every draw or blit asked for, and a figure
@@ -177,12 +178,13 @@ class RenderScheduler:
             # A figure the script left half-changed; viewers keep the last good picture
             # and the next change draws again. Logged once per kind until a draw works: a
             # figure broken for good is asked to draw at every change.
-            kind = f"{type(error).__name__}: {error}"[:200]
-            level = logging.DEBUG if kind in self._draw_failures else logging.ERROR
-            self._draw_failures.add(kind)
-            _log.log(level, "drawing figure %s failed", self._canvas.figure.number, exc_info=True)
+            self._draw_failures.report(
+                f"{type(error).__name__}: {error}"[:200],
+                f"drawing figure {self._canvas.figure.number} failed",
+                exc_info=True,
+            )
             return
-        self._draw_failures.clear()
+        self._draw_failures.forget()
         took = time.perf_counter() - started
         server_thread().call_soon(
             lambda: self._delivery.publish(pixels, restored, took, seqs=seqs, geometry=geometry)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from . import outgoing
 from .outgoing import Message
+from .problems import ProblemLog
 from .protocol import SUBPLOT_PARAMS
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ class SubplotTool:
         self._reply = reply
         self._broadcast = broadcast
         self._initial: dict[str, float] | None = None
-        self._refused = threading.Event()
+        self._refusals = ProblemLog(_log)
 
     def params(self) -> dict[str, float]:
         subplotpars = self._figure.subplotpars
@@ -52,9 +52,9 @@ class SubplotTool:
         """Set the parameters (all six, checked: left below right, bottom below top)."""
         if not self._adjustable():
             # A viewer's panel opened before the script set a layout engine, say: once.
-            level = logging.DEBUG if self._refused.is_set() else logging.WARNING
-            self._refused.set()
-            _log.log(level, "ignored subplots_adjust: a layout engine places the subplots")
+            self._refusals.report(
+                "layout engine", "ignored subplots_adjust: a layout engine places the subplots"
+            )
             return
         if self._initial is None:
             self._initial = self.params()

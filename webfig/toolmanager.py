@@ -117,12 +117,11 @@ class ToolContainerWebfig(ToolContainerBase):
     def remove_toolitem(self, name: str) -> None:
         # Called for every tool the manager removes, on the toolbar or not.
         with self._lock:
-            before = sum(1 for _ in self._items())
+            removed = any(item.name == name for item in self._items())
             for group, tools in list(self._groups.items()):
                 tools[:] = [item for item in tools if item.name != name]
                 if not tools:
                     del self._groups[group]
-            removed = sum(1 for _ in self._items()) < before
         if removed:
             self._broadcast(self.items_message())
 

@@ -258,7 +258,8 @@ class WebSocket(_Socket):
         except ProtocolError as error:
             self._report(error.kind, f"ignored a message: {error}")
             return
-        if isinstance(parsed, Hello) and HEARTBEAT in parsed.extensions and not self._heartbeat:
+        heartbeat = isinstance(parsed, Hello) and HEARTBEAT in parsed.extensions
+        if heartbeat and self._heartbeat is None:
             self._heartbeat = PeriodicCallback(self._beat, HEARTBEAT_INTERVAL * 1000)
             self._heartbeat.start()
             self._beat()  # the first at once: the client watches from then on
