@@ -3,7 +3,7 @@
 # the whole suite: ruff, mypy (strict on webfig/) and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=${PYTHON:-python3}
+. scripts/environment.sh
 
 # Debian packages the tests run: Chromium for the browser tests; nginx and openssl for the
 # reverse-proxy test, which starts an nginx of its own (the distribution's nginx service,
@@ -13,10 +13,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ "${#missing[@]}" -gt 0 ]; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt_install "${missing[@]}"
 fi
 
 "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --editable ".[test]"
