@@ -205,12 +205,16 @@ class SceneServer:
 
     async def stats(self) -> dict[str, int]:
         """The scene's changes and draws so far."""
+        stats: dict[str, int] = await self.ask("stats")
+        return stats
+
+    async def ask(self, command: str) -> Any:
+        """Send ``command`` (load_scene.py's) and read the JSON line it answers with."""
         assert self.process is not None
         assert self.process.stdin is not None
-        self.process.stdin.write(b"stats\n")
+        self.process.stdin.write(f"{command}\n".encode())
         await self.process.stdin.drain()
-        stats: dict[str, int] = json.loads(await self._line(lambda line: line.startswith("{")))
-        return stats
+        return json.loads(await self._line(lambda line: line.startswith("{")))
 
     async def _line(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
         assert self.process is not None

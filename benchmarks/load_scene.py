@@ -12,13 +12,20 @@ using WebAgg from a thread has to.
 It prints ``ready PORT`` once it serves. On stdin, ``stats`` prints ``{"changes", "draws",
 "blocks"}`` as one JSON line: the changes applied and the full draws made, all figures
 together, and the memory blocks Python's allocator holds (``sys.getallocatedblocks``: a
-leak of Python objects makes it grow; the allocator's own high-water mark does not). The process
+leak of Python objects makes it grow; the allocator's own high-water mark does not).
+``stop`` stops the changes (answering ``{"stopped": CHANGES}``), ``pictures`` answers
+``{"pictures": {NUM: [HEIGHT, WIDTH, SHA256]}}``: each figure's picture as Agg last drew it,
+the RGBA bytes' digest, for a viewer to compare with what it shows, and ``sockets``
+answers ``{"sockets": N}``: the websocket handlers still alive after a garbage collection,
+which a leak of connections makes grow. The process
 ends when its stdin closes, so it never outlives the benchmark that started it. Warnings and
 errors are logged to stderr with their level first.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import json
 import logging
 import os
@@ -26,6 +33,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 
 import matplotlib
 
@@ -48,6 +56,7 @@ if BACKEND == "webfig":
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.backend_bases import DrawEvent  # noqa: E402
+from tornado.websocket import WebSocketHandler  # noqa: E402
 
 Apply = Callable[[Callable[[], object]], object]
 
@@ -68,6 +77,14 @@ class Wave:
     def _drawn(self, _: DrawEvent) -> None:
         self.draws += 1
 
+    def picture(self) -> list[int | str]:
+        """The RGBA picture Agg last drew, as [height, width, sha256 of its bytes]."""
+        canvas = self.figure.canvas
+        with getattr(canvas, "lock", nullcontext()):
+            pixels = np.asarray(canvas.buffer_rgba())  # type: ignore[attr-defined]
+            digest = hashlib.sha256(pixels.tobytes()).hexdigest()
+        return [pixels.shape[0], pixels.shape[1], digest]
+
     def change(self) -> None:
         self.phase += 0.05
         self.line.set_ydata(np.sin(self.x + self.phase))
@@ -75,12 +92,16 @@ class Wave:
         self.figure.canvas.draw_idle()
 
 
+# Set by ``stop``: the script makes no more changes.
+stopped = threading.Event()
+
+
 def run_script(waves: list[Wave], rate: float, apply: Apply) -> None:
-    """Change the figures in turn, ``rate`` changes per figure per second, forever."""
+    """Change the figures in turn, ``rate`` changes per figure per second, until stopped."""
     period = 1 / (rate * len(waves))
     next_at = time.perf_counter()
     index = 0
-    while True:
+    while not stopped.is_set():
         apply(waves[index % len(waves)].change)
         index += 1
         next_at += period
@@ -92,15 +113,26 @@ def run_script(waves: list[Wave], rate: float, apply: Apply) -> None:
 
 
 def serve_stdin(waves: list[Wave]) -> None:
-    """Answer ``stats`` lines; end the process when stdin closes."""
+    """Answer ``stats``, ``stop`` and ``pictures`` lines; end the process when stdin closes."""
     for line in sys.stdin:
-        if line.strip() == "stats":
-            stats = {
+        command = line.strip()
+        if command == "stats":
+            answer: dict[str, object] = {
                 "changes": sum(w.changes for w in waves),
                 "draws": sum(w.draws for w in waves),
                 "blocks": sys.getallocatedblocks(),
             }
-            print(json.dumps(stats), flush=True)
+        elif command == "stop":
+            stopped.set()
+            answer = {"stopped": sum(w.changes for w in waves)}
+        elif command == "pictures":
+            answer = {"pictures": {w.figure.number: w.picture() for w in waves}}
+        elif command == "sockets":
+            gc.collect()
+            answer = {"sockets": sum(isinstance(o, WebSocketHandler) for o in gc.get_objects())}
+        else:
+            continue
+        print(json.dumps(answer), flush=True)
     os._exit(0)
 
 
@@ -120,6 +152,7 @@ def main() -> None:
         plt.show(block=False)  # serving from here on, on webfig's own thread
         announce()
         run_script(waves, RATE, call_now)  # this (main) thread is the script's thread
+        threading.Event().wait()  # stopped: serve on until stdin closes
     else:
         from tornado.ioloop import IOLoop
 
