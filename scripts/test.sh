@@ -6,12 +6,15 @@ cd "$(dirname "$0")/.."
 . scripts/environment.sh
 
 # Debian packages the tests run: Chromium for the browser tests; nginx and openssl for the
-# reverse-proxy test, which starts an nginx of its own (the distribution's nginx service,
-# if the package starts one, is not used). nginx lives in /usr/sbin, off a user's PATH.
+# reverse-proxy test; redis-server and memcached for the shared render cache. The tests
+# start each server of their own on a free port (a service the package may start is not
+# used). nginx lives in /usr/sbin, off a user's PATH.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi

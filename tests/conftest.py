@@ -1,10 +1,12 @@
-"""Fixtures: a webfig server on a free port, and websocket clients closed at teardown."""
+"""Fixtures: a webfig server on a free port, websocket clients closed at teardown, and
+Redis and memcached servers of the tests' own."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -20,6 +22,7 @@ from webfig.config import Settings
 from webfig.figures import FigureRegistry
 from webfig.server import FigureServer
 
+from .servers import Servers
 from .waiting import TIMEOUT
 
 
@@ -58,6 +61,15 @@ def make_server() -> Iterator[Callable[..., FigureServer]]:
     yield make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def servers(tmp_path: Path) -> Iterator[Servers]:
+    """Starts redis-server and memcached processes (``servers.start("redis")``); stops them
+    at teardown."""
+    started = Servers(tmp_path)
+    yield started
+    started.stop_all()
 
 
 @pytest.fixture

@@ -6,13 +6,17 @@ figures are served at the URL it prints. See the README for the whole story.
 
 from __future__ import annotations
 
+from .cache import RenderCache
 from .config import ConfigError, Settings, configure, current_settings
-from .render import RenderCache, content_type, render, to_rgba
+from .render import content_type, render, to_rgba
+from .stores import MemcachedStore, RedisStore
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "MemcachedStore",
+    "RedisStore",
     "RenderCache",
     "Settings",
     "__version__",

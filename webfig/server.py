@@ -15,6 +15,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from .access import Access, is_loopback, new_token
+from .cache import RenderCache
 from .config import Settings, current_settings
 from .eventloop import server_thread
 from .figures import FigureRegistry, PyplotFigures
@@ -31,7 +32,6 @@ from .handlers import (
     WebSocket,
 )
 from .problems import ProblemLog
-from .render import RenderCache
 
 _log = logging.getLogger(__name__)
 

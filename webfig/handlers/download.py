@@ -8,9 +8,10 @@ from typing import Any
 import tornado.web
 from tornado.ioloop import IOLoop
 
+from ..cache import RenderCache
 from ..downloads import BadDownload, download_name, parse_options
 from ..eventloop import download_pool
-from ..render import RenderCache, content_type
+from ..render import content_type
 from .guard import FigureHandler
 
 _log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class Download(FigureHandler):
         except BadDownload as error:
             raise tornado.web.HTTPError(400, str(error)) from None
 
-        key = (figure.revision(), fmt, options)
+        # A cache key holds plain values only (its digest is the ETag, in every process).
+        key = (figure.revision(), fmt, options.dpi, options.transparent, options.tight)
         self.set_header("Etag", RenderCache.etag(key))
         self.set_header("Cache-Control", "no-cache")
         name = download_name(figure.title, figure.number, fmt)
