@@ -9,6 +9,7 @@ from __future__ import annotations
 from .cache import RenderCache
 from .config import ConfigError, Settings, configure, current_settings
 from .render import content_type, render, to_rgba
+from .render_pool import RenderPool, WorkerCrashed
 from .stores import MemcachedStore, RedisStore
 
 __version__ = "0.1.0"
@@ -18,7 +19,9 @@ __all__ = [
     "MemcachedStore",
     "RedisStore",
     "RenderCache",
+    "RenderPool",
     "Settings",
+    "WorkerCrashed",
     "__version__",
     "configure",
     "content_type",
