@@ -11,6 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,39 @@ def test_rgba_to_pillow(tmp_path, name, mode):
     assert len(colours) > 10  # a plot, not a blank canvas
 
 
+def test_shared_cache_renders_once_across_processes(run_example, servers):
+    redis = servers.start("redis")
+    script = run_example(
+        "shared_cache.py", "--port", "0", "--processes", "2", "--pool", "1",
+        "--redis", f"redis://127.0.0.1:{redis.port}/0",
+    )  # fmt: skip
+    pattern = re.compile(r"^shared_cache: serving at (http://\S+)$")
+    url = script.wait_for_line(pattern).group(1) + "?points=20000&seed=7"
+
+    def renders() -> list[str]:
+        return re.findall(r"rendered scatter points=20000 seed=7 in process (\d+)", script.stderr)
+
+    # Eight requests at once, taken by whichever web process accepts first: one render.
+    with ThreadPoolExecutor(8) as requests:
+        answers = list(requests.map(lambda _: fetch(url), range(8)))
+    assert {status for status, _, _ in answers} == {200}
+    assert len({body for _, _, body in answers}) == 1
+    assert len({headers["Etag"] for _, headers, _ in answers}) == 1
+    png = answers[0][2]
+    assert Image.open(io.BytesIO(png)).size == (600, 400)
+    assert len(renders()) == 1
+    etag = answers[0][1]["Etag"]
+    assert fetch(url, {"If-None-Match": etag})[:3:2] == (304, b"")
+
+    status, _, body = fetch(url.replace("points=20000", "points=0"))
+    assert status == 400
+    assert body == b"points must be a whole number from 1 to 200000, not '0'\n"
+    # Ctrl+C reaches the first process; it stops the other one (and its render worker).
+    interrupt(script, bad_requests=True)
+    assert script.stderr.count("INFO shared_cache: stopped process") == 2
+    assert len(renders()) == 1
+
+
 def test_every_example_is_tested():
     assert {path.stem for path in EXAMPLES.glob("*.py")} == {
         "basic",
@@ -248,6 +282,7 @@ def test_every_example_is_tested():
         "tornado_app",
         "png_endpoint",
         "rgba_to_pillow",
+        "shared_cache",
     }
     for path in EXAMPLES.glob("*.py"):
         source = path.read_text()
