@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from socket import SO_RCVBUF, SOL_SOCKET
 
 from webfig.eventloop import server_thread
 from webfig.handlers.backlog import HOLD_BYTES, Backlog
@@ -49,6 +50,10 @@ def server_socket(server):
 def test_a_stalled_viewer_costs_flat_memory_while_the_figure_is_relabelled(server, connect, figure):
     viewer = connect(server, 1)
     viewer.receive_frame()
+    # Keep the viewer's receive buffer small: Linux grows a loopback one to tens of MB,
+    # which would swallow the whole flood, bounded or not.
+    stream = viewer._connection.stream
+    stream.socket.setsockopt(SOL_SOCKET, SO_RCVBUF, 64 * 1024)
     socket = server_socket(server)
     manager = figure.canvas.manager
     # The viewer reads nothing from now on: 10 000 titles of 1 kB each, 10 MB in all.
@@ -56,8 +61,8 @@ def test_a_stalled_viewer_costs_flat_memory_while_the_figure_is_relabelled(serve
         manager.set_window_title(f"{step:05d} " + "x" * 1000)
     server_thread().run_sync(lambda: None)  # the broadcasts ran...
     server_thread().run_sync(lambda: None)  # ...and the writes they queued
+    # (Whether a title is still held depends on how much the kernel took meanwhile.)
     assert socket._backlog.unsent <= HOLD_BYTES + 2000
-    assert socket._backlog.held == 1
     # It reads again: it gets the latest title, and nowhere near all of them.
     label = viewer.receive_until(
         lambda m: isinstance(m, str) and json.loads(m).get("label", "").startswith("09999")
