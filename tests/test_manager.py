@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -358,6 +359,28 @@ def test_a_removed_viewer_gets_nothing_more(figure):
     on_loop(lambda: None)
     on_loop(lambda: None)
     assert len(viewer.messages) == count
+
+
+def test_a_viewer_that_leaves_before_its_refresh_and_hello_ran_is_forgotten(figure, caplog):
+    """Found by the soak run: a refresh (and a hello) wait for the figure's pending work,
+    and the viewer may be gone by then."""
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    busy, release = threading.Event(), threading.Event()
+    manager.canvas.worker.submit(lambda: (busy.set(), release.wait(TIMEOUT)))
+    assert busy.wait(TIMEOUT)
+    hello = parse_message('{"type": "webfig_hello", "protocol": 1, "extensions": ["preview"]}')
+    for message in (parse_message('{"type": "refresh"}'), hello):
+        on_loop(lambda message=message: manager.handle_message(viewer, message))
+    count = len(viewer.messages)
+    on_loop(lambda: manager.remove_viewer(viewer))
+    release.set()
+    with caplog.at_level(logging.WARNING):
+        settle(manager)
+        on_loop(lambda: None)
+    assert [r.getMessage() for r in caplog.records] == []
+    assert len(viewer.messages) == count
+    assert viewer not in manager._renders._seqs  # not previewing after it left
 
 
 def test_a_connecting_viewer_gets_frames_only_once_it_asks(figure):

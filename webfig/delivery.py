@@ -122,6 +122,12 @@ class FrameDelivery:
         self._viewers.clear()
         self._failures.cancel()
 
+    def if_present(self, viewer: Viewer, callback: Callable[[], None]) -> None:
+        """``callback()``, unless ``viewer`` left: work queued for a viewer can outlive it
+        (a refresh waits for the figure's pending work), and its state went with it."""
+        if viewer in self._viewers:
+            callback()
+
     def request_full(self, viewer: Viewer, *, newer_coming: bool = False) -> None:
         """``viewer`` wants a full frame (and frames at all, from now on). With
         ``newer_coming`` it gets the next snapshot, not the current one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -260,9 +261,9 @@ class WebfigManager(FigureManagerBase):
                 state.pixel_ratio = ratio
                 self._follow_pixel_ratios()
             case Command(type="refresh"):
-                self._after_figure_work(lambda: self._refresh(viewer))
+                self._after_figure_work(viewer, lambda: self._refresh(viewer))
             case Hello(extensions=extensions):
-                self._after_figure_work(lambda: self._welcome(viewer, state, extensions))
+                self._after_figure_work(viewer, lambda: self._welcome(viewer, state, extensions))
             case Mouse():
                 self._pointer(viewer, state, message)
             case _:
@@ -289,9 +290,11 @@ class WebfigManager(FigureManagerBase):
             key = (viewer, message.buttons, message.modifiers)
         self.canvas.worker.submit(lambda: self._on_figure(viewer, message), key=key)
 
-    def _after_figure_work(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the loop once the figure's worker did what it has now."""
-        self.canvas.worker.submit(lambda: server_thread().call_soon(callback))
+    def _after_figure_work(self, viewer: Viewer, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the loop once the figure's worker did what it has now, unless
+        ``viewer`` left meanwhile."""
+        run = functools.partial(self._delivery.if_present, viewer, callback)
+        self.canvas.worker.submit(lambda: server_thread().call_soon(run))
 
     def _on_figure(self, viewer: Viewer, message: ClientMessage) -> None:
         """On the worker: hand the figure a viewer's message."""
@@ -306,8 +309,11 @@ class WebfigManager(FigureManagerBase):
                     case Resize(width=width, height=height):
                         self.canvas.resize_to(width, height)
                         self.resize(*self.canvas.get_width_height(physical=True), forward=False)
+                    case protocol.ToolbarButton(name=name) if self.toolbar is not None:
+                        self.toolbar.press(name)
                     case protocol.ToolbarButton(name=name):
-                        self._press_tool(name)
+                        # Debug level: any viewer may press it, again and again.
+                        _log.debug("figure %s has no toolbar: %r ignored", self.num, name)
                     case protocol.TriggerTool(name=name) if isinstance(
                         self.toolbar, ToolContainerWebfig
                     ):
@@ -362,13 +368,6 @@ class WebfigManager(FigureManagerBase):
         # first (one from before its own pixel ratio, say).
         self._delivery.request_full(viewer, newer_coming=self._renders.wanted)
         self._renders.start()
-
-    def _press_tool(self, name: protocol.ToolName) -> None:
-        if self.toolbar is None:
-            # Debug level: every viewer of a toolbar-less figure may press it, again and again.
-            _log.debug("figure %s has no toolbar; ignoring the %r button", self.num, name)
-        else:
-            self.toolbar.press(name)
 
     # Rendering
 
