@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -241,6 +243,66 @@ def test_a_store_that_stops_answering_is_one_warning_per_outage(
         assert cache.get_or_render(("during", attempt), render) == b"image"
     assert len(warnings_in(caplog)) == 1, warnings_in(caplog)
     assert render.calls == 5
+
+
+class CountingStore:
+    """A store that counts the calls made to it (the ones that fail included)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.ttl = store.ttl
+        self.max_value_bytes = store.max_value_bytes
+        self.calls = 0
+
+    def get(self, digest: str) -> bytes | None:
+        self.calls += 1
+        return self.store.get(digest)
+
+    def set(self, digest: str, value: bytes) -> None:
+        self.calls += 1
+        self.store.set(digest, value)
+
+    def claim(self, digest: str, token: str, seconds: float) -> bool:
+        self.calls += 1
+        return self.store.claim(digest, token, seconds)
+
+    def release(self, digest: str, token: str) -> None:
+        self.calls += 1
+        self.store.release(digest, token)
+
+
+def test_a_store_that_hangs_costs_one_timeout_then_is_left_alone(
+    backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server that accepts but never answers (stopped, swapping, overloaded): one call
+    waits for the client's timeout, and the cache then leaves the store alone for
+    retry_interval, so the next requests wait on nothing."""
+    caplog.set_level(logging.INFO, logger="webfig")
+    store = CountingStore(backend.store(prefix="hang:"))
+    cache = RenderCache(store=store, retry_interval=1)
+    render = Renders(b"served")
+    os.kill(backend.server.process.pid, signal.SIGSTOP)
+    try:
+        assert cache.get_or_render("first", render) == b"served"
+        assert store.calls == 1  # the look that timed out; no claim, no set after it
+        for attempt in range(5):
+            assert cache.get_or_render(("next", attempt), render) == b"served"
+        assert store.calls == 1
+    finally:
+        os.kill(backend.server.process.pid, signal.SIGCONT)
+    assert render.calls == 6
+    assert len(warnings_in(caplog)) == 1, warnings_in(caplog)
+    # Back: once retry_interval passed, new images reach the store again.
+    checker = backend.client()
+    keys = iter(range(1000))
+
+    def stored() -> bool:
+        key = ("after", next(keys))
+        cache.get_or_render(key, render)
+        return bool(checker.get("hang:" + key_digest(key)) == b"served")
+
+    wait_until(stored, message="the cache to use the store again")
+    assert any("answers again" in r.getMessage() for r in caplog.records)
 
 
 def test_a_failed_render_releases_its_claim_to_the_next_caller(backend: Backend) -> None:
