@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -47,8 +48,9 @@ class Download(FigureHandler):
         except BadDownload as error:
             raise tornado.web.HTTPError(400, str(error)) from None
 
-        # A cache key holds plain values only (its digest is the ETag, in every process).
-        key = (figure.revision(), fmt, options.dpi, options.transparent, options.tight)
+        # A cache key holds plain values only (its digest is the ETag, in every process);
+        # every option is in it, so an option added later cannot serve another's file.
+        key = (figure.revision(), fmt, *dataclasses.astuple(options))
         self.set_header("Etag", RenderCache.etag(key))
         self.set_header("Cache-Control", "no-cache")
         name = download_name(figure.title, figure.number, fmt)
