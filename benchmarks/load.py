@@ -314,6 +314,18 @@ def is_blank_png(png: bytes) -> bool:
     return not rows[:, 1:].any()
 
 
+def server_message(text: str) -> tuple[dict[str, Any] | None, str]:
+    """A text message from the server as a dict with a string ``type``; else None and what
+    is wrong with it."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None, f"not JSON: {text[:60]!r}"
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        return None, f"no type: {text[:60]!r}"
+    return message, ""
+
+
 @dataclass
 class Counts:
     """What one viewer received."""
@@ -404,13 +416,9 @@ class LoadViewer:
             self.errors.note("protocol", f"{self.url}: {problem}")
 
     def _text(self, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            self.errors.note("protocol", f"{self.url}: not JSON: {text[:60]!r}")
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            self.errors.note("protocol", f"{self.url}: no type: {text[:60]!r}")
+        message, problem = server_message(text)
+        if message is None:
+            self.errors.note("protocol", f"{self.url}: {problem}")
         elif message["type"] == "draw" and not self.waiting:
             self.waiting = True
             self.send("draw")

@@ -43,7 +43,16 @@ from typing import Any, Final
 import numpy as np
 from common import REPOSITORY, machine
 from fault_proxy import FaultProxy, Link
-from load import MB, Memory, SceneServer, bounded, keep_log, progress, resident_bytes
+from load import (
+    MB,
+    Memory,
+    SceneServer,
+    bounded,
+    keep_log,
+    progress,
+    resident_bytes,
+    server_message,
+)
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
@@ -187,13 +196,9 @@ class SoakViewer:
             self.pending_fault = None
 
     def _text(self, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            self.tally.error("message", f"{self.url}: not JSON: {text[:60]!r}")
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            self.tally.error("message", f"{self.url}: no type: {text[:60]!r}")
+        message, problem = server_message(text)
+        if message is None:
+            self.tally.error("message", f"{self.url}: {problem}")
 
     def _send(self, type: str, **fields: Any) -> None:
         if self._connection is None:

@@ -201,6 +201,19 @@ def test_an_image_expires_with_the_store_ttl(backend: Backend) -> None:
     assert backend.raw("ttl:" + digest) == b"fresh"
 
 
+def wait_until_stored(cache: RenderCache, render: Renders, checker: Any, prefix: str) -> None:
+    """Render new images through ``cache`` until one reaches the store (``checker`` is a
+    client of the server, ``prefix`` the store's)."""
+    keys = iter(range(1000))
+
+    def stored() -> bool:
+        key = ("after", next(keys))
+        cache.get_or_render(key, render)
+        return bool(checker.get(prefix + key_digest(key)) == render.body)
+
+    wait_until(stored, message="the cache to use the store again")
+
+
 def test_without_its_store_the_cache_serves_warns_once_and_recovers(
     backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -219,15 +232,7 @@ def test_without_its_store_the_cache_serves_warns_once_and_recovers(
 
     backend.servers.start(backend.kind, port)
     # Recovered: a new image reaches the store again.
-    keys = iter(range(1000))
-    checker = backend.client(port)
-
-    def stored() -> bool:
-        key = ("after", next(keys))
-        cache.get_or_render(key, render)
-        return bool(checker.get("down:" + key_digest(key)) == b"served")
-
-    wait_until(stored, message="the cache to use the store again")
+    wait_until_stored(cache, render, backend.client(port), "down:")
     assert any("answers again" in r.getMessage() for r in caplog.records)
     assert len(warnings_in(caplog)) == 1
 
@@ -293,15 +298,7 @@ def test_a_store_that_hangs_costs_one_timeout_then_is_left_alone(
     assert render.calls == 6
     assert len(warnings_in(caplog)) == 1, warnings_in(caplog)
     # Back: once retry_interval passed, new images reach the store again.
-    checker = backend.client()
-    keys = iter(range(1000))
-
-    def stored() -> bool:
-        key = ("after", next(keys))
-        cache.get_or_render(key, render)
-        return bool(checker.get("hang:" + key_digest(key)) == b"served")
-
-    wait_until(stored, message="the cache to use the store again")
+    wait_until_stored(cache, render, backend.client(), "hang:")
     assert any("answers again" in r.getMessage() for r in caplog.records)
 
 
