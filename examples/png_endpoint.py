@@ -7,9 +7,9 @@ ETag (derived from the parameters, the same in every process) lets a browser rev
 a request whose ``If-None-Match`` matches gets ``304 Not Modified`` before any rendering.
 Bad parameters get ``400`` with a message.
 
-Run it with ``python examples/png_endpoint.py [--port 8000]`` (``--port 0``: any free
-port) and open the printed URL. Try ``/plot.png?freq=3&dpi=150`` or ``/plot.svg?freq=0.5``.
-Ctrl+C stops it.
+Run it with ``python examples/png_endpoint.py [--port 8000]`` and open the printed URL. The
+port is ``--port``, else ``WEBFIG_PORT`` as for webfig's own server, else 8000; 0 takes any
+free port. Try ``/plot.png?freq=3&dpi=150`` or ``/plot.svg?freq=0.5``. Ctrl+C stops it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import logging
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +114,15 @@ class Index(tornado.web.RequestHandler):
         self.write(f"<!doctype html><title>Plots</title>{images}")
 
 
+def port_number(text: str) -> int:
+    """A port from ``--port`` or ``WEBFIG_PORT``, checked: a bad one is a usage error."""
+    if not (text.strip().isascii() and text.strip().isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(
+            f"WEBFIG_PORT and --port take a whole number from 0 to 65535, not {text!r}"
+        )
+    return int(text)
+
+
 async def main(port: int, address: str) -> None:
     app = tornado.web.Application([(r"/", Index), (r"/plot\.(png|svg)", PlotHandler)])
     sockets = bind_sockets(port, address)
@@ -125,7 +135,12 @@ async def main(port: int, address: str) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve plots as PNG images.")
-    parser.add_argument("--port", type=int, default=8000, help="0 takes any free port")
+    parser.add_argument(
+        "--port",
+        type=port_number,  # also applied to the default, so a bad WEBFIG_PORT is refused too
+        default=os.environ.get("WEBFIG_PORT", "8000"),
+        help="0 takes any free port (default: WEBFIG_PORT, else 8000)",
+    )
     parser.add_argument("--address", default="127.0.0.1")
     arguments = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

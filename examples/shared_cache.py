@@ -22,7 +22,8 @@ parameters get a 400 with a message.
 Every render is logged (``rendered ...``), so you can watch a request for a new image render
 once however many processes ask. If the cache server goes away the endpoint goes on
 rendering and serving, with one warning, and uses it again once it is back. It prints one
-line, ``shared_cache: serving at URL``; Ctrl+C stops every process.
+line, ``shared_cache: serving at URL``; Ctrl+C stops every process. The port is ``--port``,
+else ``WEBFIG_PORT`` as for webfig's own server, else 8000; 0 takes any free port.
 """
 
 from __future__ import annotations
@@ -135,6 +136,15 @@ def make_store(options: argparse.Namespace) -> webfig.RedisStore | webfig.Memcac
     return None
 
 
+def port_number(text: str) -> int:
+    """A port from ``--port`` or ``WEBFIG_PORT``, checked: a bad one is a usage error."""
+    if not (text.strip().isascii() and text.strip().isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(
+            f"WEBFIG_PORT and --port take a whole number from 0 to 65535, not {text!r}"
+        )
+    return int(text)
+
+
 @contextlib.contextmanager
 def render_pool(processes: int) -> Iterator[webfig.RenderPool | None]:
     if processes == 0:
@@ -180,7 +190,12 @@ def stop(children: list[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8000, help="0 takes any free port")
+    parser.add_argument(
+        "--port",
+        type=port_number,  # also applied to the default, so a bad WEBFIG_PORT is refused too
+        default=os.environ.get("WEBFIG_PORT", "8000"),
+        help="0 takes any free port (default: WEBFIG_PORT, else 8000)",
+    )
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--processes", type=int, default=2, help="web processes")
     parser.add_argument("--pool", type=int, default=1, help="render processes per web process")

@@ -19,6 +19,7 @@ from PIL import Image
 
 from .conftest import WsClient
 from .processes import TIMEOUT, Script, environment
+from .servers import free_port
 from .waiting import wait_until
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -38,11 +39,12 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
 
 @pytest.fixture
 def run_example() -> Iterator[Callable[..., Script]]:
-    """Starts ``examples/<name>`` with arguments; killed at teardown if still running."""
+    """Starts ``examples/<name>`` with arguments (and environment variables); killed at
+    teardown if still running."""
     scripts: list[Script] = []
 
-    def run(name: str, *args: str) -> Script:
-        script = Script(str(EXAMPLES / name), *args)
+    def run(name: str, *args: str, **env: str) -> Script:
+        script = Script(str(EXAMPLES / name), *args, **env)
         scripts.append(script)
         return script
 
@@ -271,6 +273,45 @@ def test_shared_cache_renders_once_across_processes(run_example, servers):
     interrupt(script, bad_requests=True)
     assert script.stderr.count("INFO shared_cache: stopped process") == 2
     assert len(renders()) == 1
+
+
+# The web endpoints, each with the arguments that make it quick to start (one process, no
+# pool, no store): what their printed line looks like and the path of an image they serve.
+ENDPOINTS = {
+    "png_endpoint.py": ((), "plot.png?freq=2"),
+    "shared_cache.py": (("--processes", "1", "--pool", "0"), "?points=500"),
+}
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_endpoints_listen_on_webfig_port(run_example, name):
+    arguments, image = ENDPOINTS[name]
+    port = free_port()
+    script = run_example(name, *arguments, WEBFIG_PORT=str(port))
+    pattern = re.compile(rf"^{Path(name).stem}: serving at (http://\S+)$")
+    url = script.wait_for_line(pattern).group(1)
+    assert url.startswith(f"http://127.0.0.1:{port}/")
+    status, headers, png = fetch(url + image)
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert png.startswith(PNG_SIGNATURE)
+    interrupt(script)
+
+
+@pytest.mark.parametrize("name", ENDPOINTS)
+def test_endpoints_refuse_a_bad_webfig_port(name):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *ENDPOINTS[name][0]],
+        env=environment(WEBFIG_PORT="80a"),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.endswith(
+        f"{name}: error: argument --port: WEBFIG_PORT and --port take a whole number"
+        " from 0 to 65535, not '80a'\n"
+    ), result.stderr
 
 
 def test_every_example_is_tested():
