@@ -1,4 +1,5 @@
-"""A dropped socket comes back by itself, and the page shows it; a closed figure stays closed."""
+"""A dropped socket comes back by itself, and the page shows it; a stopped server is said to
+be, and its figures come back when it runs again; a closed figure stays closed."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.browser
 
 # Chromium logs each refused attempt to reach a stopped server; these are the point here.
 REFUSED = re.compile(r"WebSocket connection to '\S+' failed: .*ERR_CONNECTION_REFUSED")
-RETRY_TEXT = re.compile(r"^Reconnecting( in \d+ s)?…$")
+STOPPED_TEXT = "Run the script again to bring the figure back."
 
 # Records when the page creates each websocket, on the page's clock (ms).
 RECORD_SOCKETS = """
@@ -82,7 +83,7 @@ def socket_times(page: Page) -> list[float]:
     return times
 
 
-def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
+def test_a_stopped_server_is_said_to_be_and_its_figure_comes_back_when_it_runs_again(
     open_url: Callable[..., Page], make_server: Callable[..., FigureServer]
 ) -> None:
     figure, ax, line = line_figure("Restarted")
@@ -101,12 +102,19 @@ def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
     opened = len(sockets)
 
     first.stop()
-    expect(view.root).to_have_attribute("data-state", "reconnecting")
+    expect(view.root).to_have_attribute("data-state", "stopped")
     expect(badge(view)).to_be_visible()
-    expect(badge(view)).to_have_text(RETRY_TEXT)
+    expect(badge(view)).to_have_text("Server stopped")
+    expect(view.status).to_have_text(STOPPED_TEXT)
+    # Nothing that needs the server can be pressed, download included.
+    expect(view.tool("download")).to_be_disabled()
+    expect(view.format).to_be_disabled()
     expect(view.tool("pan")).to_be_disabled()
-    # It keeps trying while the server is down, and keeps its last picture meanwhile.
+    # It keeps trying while the server is down, quietly (no countdown after a failed attempt),
+    # and keeps its last picture meanwhile.
     wait_until(lambda: len(sockets) > opened, page=page, message="an attempt to reconnect")
+    expect(view.root).to_have_attribute("data-state", "stopped")
+    expect(badge(view)).to_have_text("Server stopped")
     assert np.array_equal(view.pixels(), before)
 
     def turn_blue() -> None:
@@ -119,7 +127,10 @@ def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
 
     expect(view.root).to_have_attribute("data-state", "open", timeout=15_000)
     expect(badge(view)).to_be_hidden()
+    expect(view.status).not_to_have_text(STOPPED_TEXT)
     expect(view.tool("pan")).to_be_enabled()
+    expect(view.tool("download")).to_be_enabled()
+    expect(view.format).to_be_enabled()
     pixels = view.wait_pixels(
         lambda pixels: np.array_equal(pixels, agg_pixels(figure)), "the canvas to equal Agg's"
     )
@@ -135,10 +146,51 @@ def test_the_page_comes_back_with_the_new_picture_after_a_server_restart(
     wait_until(lambda: xlim(ax) != limits, page=page, message="the pan to move the x limits")
 
 
+def test_the_all_figures_page_says_the_server_stopped_and_follows_it_back(
+    open_url: Callable[..., Page], make_server: Callable[..., FigureServer]
+) -> None:
+    figure, _, _ = line_figure("Listed")
+    first = make_server()
+    port = first.port
+    assert port is not None
+    page = open_url(first.url)
+    view = FigureOnPage(page, figure.number)
+    view.wait_ready()
+    note = page.locator(".webfig-stopped")
+    expect(note).to_be_hidden()
+
+    first.stop()
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("The server stopped")
+    expect(page.locator(".webfig-gallery")).to_have_attribute("data-state", "stopped")
+    expect(badge(view)).to_have_text("Server stopped")
+    expect(view.tool("download")).to_be_disabled()
+
+    # The script runs again, and makes one more figure: the page shows both, live.
+    added, _, _ = line_figure("Added", "#0000ff")
+    make_server(port=port)
+    expect(note).to_be_hidden()
+    added_view = FigureOnPage(page, added.number)
+    for shown, shown_figure in ((view, figure), (added_view, added)):
+        shown.wait_ready()
+        shown.wait_pixels(
+            lambda pixels, drawn=shown_figure: np.array_equal(pixels, agg_pixels(drawn)),
+            f"figure {shown.num} to show the server's picture",
+        )
+    expect(badge(view)).to_be_hidden()
+    expect(view.tool("download")).to_be_enabled()
+
+
 @pytest.mark.parametrize("wake_up", ["online", "visible"])
 def test_retries_back_off_and_a_wake_up_retries_at_once(
-    open_url: Callable[..., Page], make_server: Callable[..., FigureServer], wake_up: str
+    open_url: Callable[..., Page],
+    make_server: Callable[..., FigureServer],
+    wake_up: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A server that goes away with a plain "going away" (as a proxy in between may), not
+    # saying it stopped: the connection counts as lost, and retries start fast.
+    monkeypatch.setattr("webfig.handlers.sockets.SERVER_STOPPED", 1001)
     figure, _, _ = line_figure()
     first = make_server()
     port = first.port
@@ -155,7 +207,9 @@ def test_retries_back_off_and_a_wake_up_retries_at_once(
     assert 750 <= gaps[0] < 1000 + 400, gaps
     assert 1500 <= gaps[1] < 2000 + 400, gaps
     # The next wait is about 4 s; the badge counts it down.
+    expect(view.root).to_have_attribute("data-state", "reconnecting")
     expect(badge(view)).to_have_text(re.compile(r"^Reconnecting in [34] s…$"))
+    expect(view.tool("download")).to_be_enabled()
 
     make_server(port=port)
     woken_at = page.evaluate(
@@ -187,7 +241,8 @@ def test_retry_delays_double_up_to_a_cap_with_jitter(open_page: Any) -> None:
 
     result = view.page.evaluate(
         """async () => {
-            const { retryDelay, FIRST_RETRY_MS, MAX_RETRY_MS } = await import("/js/connection.js")
+            const { retryDelay, FIRST_RETRY_MS, MAX_RETRY_MS, STOPPED_FIRST_RETRY_MS } =
+                await import("/js/connection.js")
             const { retryText } = await import("/js/connection-badge.js")
             const attempts = [...Array(12).keys()]
             return {
@@ -195,6 +250,7 @@ def test_retry_delays_double_up_to_a_cap_with_jitter(open_page: Any) -> None:
                 max: MAX_RETRY_MS,
                 low: attempts.map((attempt) => retryDelay(attempt, 0)),
                 high: attempts.map((attempt) => retryDelay(attempt, 0.999)),
+                stopped: attempts.map((attempt) => retryDelay(attempt, 0, STOPPED_FIRST_RETRY_MS)),
                 far: retryDelay(1000, 0),
                 texts: [2500, 1000, 1, 0, -5].map(retryText),
             }
@@ -203,6 +259,8 @@ def test_retry_delays_double_up_to_a_cap_with_jitter(open_page: Any) -> None:
     assert (result["first"], result["max"]) == (500, 10_000)
     assert result["low"] == [500, 1000, 2000, 4000, 8000] + [10_000] * 7
     assert result["far"] == 10_000
+    # After the server said it stopped, they start later, up to the same cap.
+    assert result["stopped"] == [2000, 4000, 8000] + [10_000] * 9
     # Jitter only ever shortens a wait, by at most a quarter.
     for low, high in zip(result["low"], result["high"], strict=True):
         assert 0.75 * low <= high < low

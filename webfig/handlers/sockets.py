@@ -35,6 +35,9 @@ _log = logging.getLogger(__name__)
 
 # The close code that tells a viewer its figure is gone (no point reconnecting).
 FIGURE_CLOSED: Final = 4000
+# The close code that tells every viewer the server is stopping (the script ended): webfig's
+# client says so and keeps trying, quietly, in case the script runs again on the same port.
+SERVER_STOPPED: Final = 4001
 # The close code for a viewer that fell too far behind (webfig's client reconnects).
 FELL_BEHIND: Final = 4008
 # Seconds the figure list waits after a change, so a burst of changes makes one message.
@@ -62,8 +65,11 @@ class OpenSockets:
         self._sockets.discard(socket)
 
     def close_all(self, reason: str) -> None:
+        """Close every socket because the server stops: with SERVER_STOPPED rather than the
+        generic 1001 ("going away"), which a proxy in between may send too while the script
+        runs on."""
         for socket in list(self._sockets):
-            socket.close(1001, reason)
+            socket.close(SERVER_STOPPED, reason)
 
 
 def _ignore_closed(written: Future[None]) -> None:

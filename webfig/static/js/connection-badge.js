@@ -1,5 +1,6 @@
-// The figure header's word on its connection: a countdown to the next retry, or that the
-// figure is gone. Empty (and hidden by the style sheet) while all is well.
+// The figure header's word on its connection: a countdown to the next retry, that the
+// server stopped, or that the figure is gone. Empty (and hidden by the style sheet) while
+// all is well.
 export class ConnectionBadge {
   #element
   #retryAt = 0
@@ -16,6 +17,11 @@ export class ConnectionBadge {
 
   closed() {
     this.#show("Figure closed")
+  }
+
+  // Retries go on quietly, so no countdown.
+  stopped() {
+    this.#show("Server stopped")
   }
 
   // The next attempt starts in `delay` ms.

@@ -2,9 +2,14 @@ import { socketUrl } from "./geometry.js"
 
 // The close code the server uses when the script closed the figure: nothing to come back to.
 export const FIGURE_CLOSED = 4000
+// The close code the server uses when it stops (the script ended): it may come back, if the
+// script runs again on the same port, but not in a moment.
+export const SERVER_STOPPED = 4001
 
 export const FIRST_RETRY_MS = 500
 export const MAX_RETRY_MS = 10_000
+// After SERVER_STOPPED the retries start later: a script takes seconds to run again.
+export const STOPPED_FIRST_RETRY_MS = 2_000
 // At most this fraction of a delay is taken off at random, so the tabs of a restarted server
 // do not all come back in the same instant.
 const RETRY_JITTER = 0.25
@@ -18,9 +23,9 @@ export const MISSED_HEARTBEATS = 2.5
 export const SILENT = { code: 4009, reason: "the server went silent" }
 
 // The wait before retry number `attempt` (0 for the first after a drop): doubling from
-// FIRST_RETRY_MS up to MAX_RETRY_MS, less a random part; `random` is in [0, 1).
-export function retryDelay(attempt, random) {
-  const delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt)
+// `first` up to MAX_RETRY_MS, less a random part; `random` is in [0, 1).
+export function retryDelay(attempt, random, first = FIRST_RETRY_MS) {
+  const delay = Math.min(MAX_RETRY_MS, first * 2 ** attempt)
   return Math.round(delay * (1 - RETRY_JITTER * random))
 }
 
@@ -28,11 +33,12 @@ export function retryDelay(attempt, random) {
 //
 // When the socket drops it is opened again, with backoff, until the server closes it with
 // FIGURE_CLOSED or disconnect() is called. The root's data-state says where it is:
-// "connecting" (first attempt), "open", "reconnecting" (waiting for or making a retry), and
+// "connecting" (first attempt), "open", "reconnecting" (waiting for or making a retry),
+// "stopped" (the server said it stopped: retrying quietly until a socket opens again), and
 // "closed" (final: the server closed it for good, or disconnect() was called).
 //
-// onClose({ code, reason, final }) follows every close, failed attempts included;
-// onRetry(delay), optional, says when the next attempt starts (0: now).
+// onClose({ code, reason, final, stopped }) follows every close, failed attempts included;
+// onRetry(delay), optional, says when the next attempt starts (0: now), except while stopped.
 export class Connection {
   #root
   #url
@@ -41,6 +47,7 @@ export class Connection {
   #attempt = 0
   #retryTimer = 0
   #openedAt = null
+  #stopped = false
   #silenceTimer = 0
   #silenceLimitMs = 0
 
@@ -55,6 +62,7 @@ export class Connection {
     window.addEventListener("online", this.#retryNow)
     document.addEventListener("visibilitychange", this.#visibilityChanged)
     this.#attempt = 0
+    this.#stopped = false
     this.#setState("connecting")
     this.#open()
   }
@@ -96,6 +104,7 @@ export class Connection {
 
   #opened = () => {
     this.#openedAt = performance.now()
+    this.#stopped = false
     this.#setState("open")
     this.#callbacks.onOpen()
   }
@@ -142,15 +151,26 @@ export class Connection {
     if (this.#openedAt !== null && performance.now() - this.#openedAt >= HEALTHY_MS) {
       this.#attempt = 0
     }
+    // Stopped until a socket opens again: the attempts that fail meanwhile are no news.
+    if (code === SERVER_STOPPED) {
+      this.#stopped = true
+      this.#attempt = 0
+    }
     this.#close()
     const final = code === FIGURE_CLOSED
-    this.#setState(final ? "closed" : "reconnecting")
-    this.#callbacks.onClose({ code, reason, final })
+    const stopped = this.#stopped && !final
+    this.#setState(final ? "closed" : stopped ? "stopped" : "reconnecting")
+    this.#callbacks.onClose({ code, reason, final, stopped })
     if (final) return
-    const delay = retryDelay(this.#attempt, Math.random())
+    const first = stopped ? STOPPED_FIRST_RETRY_MS : FIRST_RETRY_MS
+    const delay = retryDelay(this.#attempt, Math.random(), first)
     this.#attempt += 1
     this.#retryTimer = setTimeout(this.#retry, delay)
-    this.#callbacks.onRetry(delay)
+    this.#announceRetry(delay)
+  }
+
+  #announceRetry(delay) {
+    if (!this.#stopped) this.#callbacks.onRetry(delay)
   }
 
   #retry = () => {
@@ -162,7 +182,7 @@ export class Connection {
   #retryNow = () => {
     if (!this.#retryTimer) return
     this.#cancelRetry()
-    this.#callbacks.onRetry(0)
+    this.#announceRetry(0)
     this.#retry()
   }
 

@@ -6,10 +6,12 @@ import { Connection } from "./connection.js"
 // The gallery owns the views of its cards, the server-rendered ones and those it adds:
 // `createView(figureRoot)` makes one, connected when its card appears and disconnected when
 // the card goes. disconnect() disconnects them all, and abandons the cards still on their way.
-// `empty`, an element or null, is shown while there are no figures.
+// `empty`, an element or null, is shown while there are no figures; `stoppedNote`, an
+// element or null, while the server is stopped (the cards keep their last pictures).
 export class FigureGallery {
   #root
   #empty
+  #stoppedNote
   #prefix
   #connection
   #createView
@@ -18,16 +20,17 @@ export class FigureGallery {
   #listed = new Set()
   #fetches = new Map()
 
-  constructor(root, empty, { createView }) {
+  constructor(root, empty, { createView, stoppedNote = null }) {
     this.#root = root
     this.#empty = empty
+    this.#stoppedNote = stoppedNote
     this.#prefix = root.dataset.prefix ?? ""
     this.#createView = createView
     this.#connection = new Connection(root, root.dataset.listPath, {
-      onOpen: () => {},
+      onOpen: () => this.#showStopped(false),
       onMessage: this.#received,
       onFrame: () => {},
-      onClose: () => {},
+      onClose: ({ stopped }) => this.#showStopped(stopped),
     })
   }
 
@@ -38,10 +41,15 @@ export class FigureGallery {
 
   disconnect() {
     this.#connection.disconnect()
+    this.#showStopped(false)
     this.#fetches.forEach((fetching) => fetching.abort())
     this.#fetches.clear()
     this.#views.forEach((view) => view.disconnect())
     this.#views.clear()
+  }
+
+  #showStopped(stopped) {
+    if (this.#stoppedNote) this.#stoppedNote.hidden = !stopped
   }
 
   #received = (message) => {

@@ -19,7 +19,10 @@ export class FigurePage {
 
   connect() {
     for (const root of this.#scope.querySelectorAll(GALLERY)) {
-      this.#start(root, () => new FigureGallery(root, emptyNote(root), { createView }))
+      this.#start(
+        root,
+        () => new FigureGallery(root, emptyNote(root), { createView, stoppedNote: stoppedNote(root) }),
+      )
     }
     for (const root of this.#scope.querySelectorAll(FIGURE)) {
       if (!root.closest(GALLERY)) this.#start(root, () => createView(root))
@@ -46,4 +49,9 @@ function createView(root) {
 // What the all-figures page shows while it has no figures, next to the gallery.
 function emptyNote(gallery) {
   return gallery.parentElement.querySelector(".webfig-empty")
+}
+
+// What it shows while the server is stopped.
+function stoppedNote(gallery) {
+  return gallery.parentElement.querySelector(".webfig-stopped")
 }

@@ -132,12 +132,13 @@ export class FigureView {
     this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
     this.#send("refresh")
     this.#toolbar.connected = true
+    this.#toolbar.stopped = false
     this.#tools.connected = true
     this.#closeButton.enabled = true
   }
 
   // The canvas keeps its picture; what the server told this socket is forgotten.
-  #closed = ({ final }) => {
+  #closed = ({ final, stopped }) => {
     this.#painter.disconnect()
     this.#input.reset()
     this.#preview.reset()
@@ -146,10 +147,12 @@ export class FigureView {
     this.#tools.connected = false
     this.#subplotTool.hide()
     this.#closeButton.enabled = false
-    this.#toolbar.message = final ? "This figure was closed" : ""
+    this.#toolbar.message = closedMessage({ final, stopped })
     this.#toolbar.closed = final
+    this.#toolbar.stopped = stopped
     this.#rubberband.hide()
     if (final) this.#badge.closed()
+    else if (stopped) this.#badge.stopped()
   }
 
   #frameReceived = (blob) => {
@@ -255,4 +258,11 @@ export class FigureView {
     this.#root.style.setProperty("--webfig-width", String(width))
     this.#root.style.setProperty("--webfig-height", String(height))
   }
+}
+
+// What the status line says after a close; nothing while the socket is merely retrying.
+function closedMessage({ final, stopped }) {
+  if (final) return "This figure was closed"
+  if (stopped) return "Run the script again to bring the figure back."
+  return ""
 }

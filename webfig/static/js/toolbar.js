@@ -12,6 +12,7 @@ export class Toolbar {
   #status
   #connected = false
   #closed = false
+  #stopped = false
   #history = { Back: false, Forward: false }
 
   constructor(element, { send, downloadPath }) {
@@ -38,7 +39,12 @@ export class Toolbar {
   // The figure is gone for good: nothing left to press, not even download.
   set closed(value) {
     this.#closed = value
-    if (this.#format) this.#format.disabled = value
+    this.#updateDisabled()
+  }
+
+  // The server stopped: download, too, has nobody to answer it until it is back.
+  set stopped(value) {
+    this.#stopped = value
     this.#updateDisabled()
   }
 
@@ -75,12 +81,15 @@ export class Toolbar {
     else this.#send("toolbar_button", { name })
   }
 
-  // Everything but download talks to the server, so it needs the socket.
+  // Everything but download talks to the server through the socket; download, over HTTP,
+  // needs only a server that has the figure.
   #updateDisabled() {
+    const downloadable = !this.#closed && !this.#stopped
+    if (this.#format) this.#format.disabled = !downloadable
     for (const button of this.#element.querySelectorAll("button[data-tool]")) {
       const name = button.dataset.tool
       if (name === "download") {
-        button.disabled = this.#closed
+        button.disabled = !downloadable
         continue
       }
       const historyKey = HISTORY_TOOLS[name]
