@@ -112,28 +112,88 @@ def _url_host(address: str) -> str:
     return f"[{address}]" if ":" in address else address
 
 
+class ListenError(OSError):
+    """The server cannot listen where its settings say; the message names the setting to
+    change."""
+
+
+class PortBusyError(ListenError):
+    """Every port the server may listen on is taken."""
+
+
+_ADDRESS_ADVICE = (
+    "set WEBFIG_ADDRESS (or address=) to one of this machine's, such as 127.0.0.1"
+    " (or 0.0.0.0 for every network)"
+)
+
+
+def _cannot_listen(error: OSError, address: str, port: int) -> ListenError:
+    """The error to raise, in one line naming the setting at fault, when listening on
+    ``address`` port ``port`` failed with ``error``."""
+    if isinstance(error, socket.gaierror):
+        # Its errno is a resolver code, not an errno: keep it out of the message.
+        return ListenError(
+            f"webfig: cannot listen on {address!r}: no address found for that name"
+            f" ({error.strerror}); {_ADDRESS_ADVICE}"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return ListenError(
+            error.errno,
+            f"webfig: cannot listen on {address}: this machine has no such address;"
+            f" {_ADDRESS_ADVICE}",
+        )
+    if error.errno == errno.EACCES:
+        return ListenError(
+            error.errno,
+            f"webfig: port {port} on {address} needs privileges this process lacks;"
+            " set WEBFIG_PORT (or port=) to a port above 1023",
+        )
+    return ListenError(
+        error.errno,
+        f"webfig: cannot listen on {address} port {port}: {error.strerror};"
+        " check WEBFIG_ADDRESS (or address=) and WEBFIG_PORT (or port=)",
+    )
+
+
 def _port_is_free(address: str, port: int) -> bool:
-    """Whether ``port`` can be bound on every address ``address`` stands for.
+    """Whether ``port`` can be bound on every address ``address`` stands for (port 0: any
+    free port). Raises :class:`ListenError` when it cannot be bound for another reason than
+    being taken: a name that does not resolve, an address this machine lacks, a port it may
+    not use.
 
     Probed with sockets of our own: Tornado's ``bind_sockets`` leaks its socket when the
     bind fails.
     """
-    for family, kind, proto, _, sockaddr in socket.getaddrinfo(
-        address or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    ):
-        with socket.socket(family, kind, proto) as probe:
+    try:
+        found = socket.getaddrinfo(
+            address or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as error:
+        raise _cannot_listen(error, address, port) from None
+    for family, kind, proto, _, sockaddr in found:
+        try:
+            probe = socket.socket(family, kind, proto)
+        except OSError as error:
+            if error.errno == errno.EAFNOSUPPORT:
+                continue  # bind_sockets skips a family the system lacks, too
+            raise _cannot_listen(error, address, port) from None
+        with probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(sockaddr)
             except OSError as error:
                 if error.errno == errno.EADDRINUSE:
                     return False
-                raise
+                if _skipped_by_bind_sockets(error, address, sockaddr):
+                    continue
+                raise _cannot_listen(error, address, port) from None
     return True
 
 
-class PortBusyError(OSError):
-    """Every port the server may listen on is taken."""
+def _skipped_by_bind_sockets(error: OSError, address: str, sockaddr: Any) -> bool:
+    """Whether Tornado's ``bind_sockets`` ignores this failure: ``localhost``'s IPv6 address
+    where IPv6 is only half there (as in Docker's default set-up)."""
+    return error.errno == errno.EADDRNOTAVAIL and address == "localhost" and sockaddr[0] == "::1"
 
 
 class FigureServer:
@@ -205,15 +265,21 @@ class FigureServer:
     def _bind(self) -> list[socket.socket]:
         first, retries = self.settings.port, self.settings.port_retries
         last = min(first + retries, 65535)
+        address = self.settings.address
         for port in [0] if first == 0 else range(first, last + 1):
-            if port == 0 or _port_is_free(self.settings.address, port):
-                return bind_sockets(port, self.settings.address)
+            if _port_is_free(address, port):
+                try:
+                    return bind_sockets(port, address)
+                except OSError as error:  # taken since the probe, say
+                    failure = _cannot_listen(error, address, port)
+                # Raised out here, so no context keeps the socket bind_sockets leaked alive.
+                raise failure
             if port < last:
                 _log.info("port %d is busy, trying the next one", port)
         busy = f"port {first} is busy" if last == first else f"ports {first} to {last} are busy"
         raise PortBusyError(
             errno.EADDRINUSE,
-            f"webfig: {busy} on {self.settings.address}; set WEBFIG_PORT (or port=) to another"
+            f"webfig: {busy} on {address}; set WEBFIG_PORT (or port=) to another"
             " port, or WEBFIG_PORT_RETRIES (port_retries=) to try more",
         )
 
