@@ -85,13 +85,19 @@ class WebfigCanvas(FigureCanvasAgg):
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
         self.capture_scroll = False
+        # The thread drawing the figure now, if any (it holds ``lock``).
+        self._drawing_thread: int | None = None
 
     # Drawing
 
     def render_agg(self) -> None:
         """Draw the figure with Agg, without publishing the result."""
         with self.lock:
-            super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
+            outer, self._drawing_thread = self._drawing_thread, threading.get_ident()
+            try:
+                super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
+            finally:
+                self._drawing_thread = outer
 
     def pixels(self) -> Pixels:
         """A copy of the image Agg last drew (Agg reuses its buffer)."""
@@ -139,7 +145,16 @@ class WebfigCanvas(FigureCanvasAgg):
             self.manager.schedule_render(draw=False)
 
     def draw_idle(self, *args: Any, **kwargs: Any) -> None:
-        """Draw and send a frame soon; many calls before then make one render."""
+        """Draw and send a frame soon; many calls before then make one render.
+
+        A call a draw makes of itself is dropped, as desktop canvases drop it: artists mark
+        themselves stale while they draw (ticks, an axes' position), and in interactive mode
+        pyplot answers each with ``draw_idle``, which would ask for the same picture again,
+        and again after that one. A call from another thread meanwhile (the script changed
+        the figure) still counts.
+        """
+        if self._drawing_thread == threading.get_ident():
+            return
         if self.manager is not None:
             self.manager.schedule_render()
 

@@ -1,0 +1,89 @@
+"""pyplot's interactive mode (``plt.ion()``): figures shown as they are made, drawn when they
+change and only then."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.artist import Artist
+from matplotlib.figure import Figure
+
+from webfig.backend import default_server
+
+from .test_manager import acknowledging_viewer, join, on_loop, send, settle
+from .waiting import TIMEOUT
+
+
+@pytest.fixture
+def interactive(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Interactive mode, whose figures start the default server (on a free port), stopped
+    at teardown."""
+    monkeypatch.setenv("WEBFIG_PORT", "0")
+    plt.ion()
+    yield
+    # Not plt.ioff(): it would also take pyplot's REPL hook away, and with it the redraws
+    # of figures made later in interactive mode.
+    matplotlib.interactive(False)
+    plt.close("all")
+    default_server().stop()
+
+
+def count_draws(figure: Figure) -> list[int]:
+    """A list that grows by one at each full draw of ``figure``."""
+    draws: list[int] = []
+    figure.canvas.mpl_connect("draw_event", lambda _: draws.append(1))
+    return draws
+
+
+def test_an_unchanged_interactive_figure_is_drawn_once_for_its_viewer(interactive):
+    """Artists mark themselves stale while they draw, and pyplot answers each with a
+    draw_idle: that must not ask for the same picture again (it did, 40 times a second)."""
+    figure = plt.figure()
+    plt.plot([1, 3, 2])
+    draws = count_draws(figure)
+    manager = figure.canvas.manager
+    viewer = join(manager)
+    for _ in range(3):  # the acknowledgement, and any render it let start, are through
+        settle(manager)
+    assert len(draws) == 1
+    assert len(viewer.frames()) == 1
+
+
+def test_a_change_the_script_makes_while_the_figure_draws_is_drawn_next(interactive):
+    """Only the draw's own requests are dropped: the script's thread, changing the figure
+    while the worker draws it, still gets the change drawn."""
+    figure = plt.figure()
+    (line,) = plt.plot([0, 1], [0, 0], lw=5)
+    plt.ylim(-1, 2)
+    inside, release = threading.Event(), threading.Event()
+
+    class Gate(Artist):
+        """Holds the figure's first draw, after the axes drew, until released."""
+
+        def draw(self, renderer: object) -> None:
+            if not release.is_set():
+                inside.set()
+                release.wait(TIMEOUT)
+
+    figure.add_artist(Gate()).set_zorder(10)
+    draws = count_draws(figure)
+    manager = figure.canvas.manager
+    viewer = acknowledging_viewer(manager)
+    on_loop(lambda: manager.add_viewer(viewer))
+    send_refresh = threading.Thread(target=send, args=(manager, viewer, "refresh"))
+    send_refresh.start()
+    assert inside.wait(TIMEOUT)
+    line.set_ydata([1, 1])  # pyplot's stale callback asks for a draw, from this thread
+    release.set()
+    send_refresh.join(TIMEOUT)
+    viewer.wait_for(lambda _: len(viewer.frames()) >= 2)
+    settle(manager)
+    assert len(draws) == 2
+    first, last = viewer.frames()
+    assert first != last
+    np.testing.assert_array_equal(viewer.picture(), figure.canvas.pixels())
