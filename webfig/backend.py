@@ -63,6 +63,7 @@ class FigureManagerWebfig(WebfigManager):
     def show(self) -> None:
         """Make sure the default server is running; the figure is live from now on."""
         default_server().ensure_started()
+        super().show()
 
     def destroy(self) -> None:
         super().destroy()

@@ -102,7 +102,8 @@ class WebfigManager(FigureManagerBase):
     # matplotlib's manager interface
 
     def show(self) -> None:
-        """Nothing to do: the figure is live for every server that lists it."""
+        """Draw the figure if it never was, as a window is drawn when it opens."""
+        self._renders.ensure_drawn()
 
     def resize(self, w: float, h: float, forward: bool = True) -> None:
         """Tell every viewer the figure's new size (``w``, ``h`` in device pixels)."""

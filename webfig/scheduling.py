@@ -50,6 +50,8 @@ class RenderScheduler:
         # The figure must be drawn again; Agg's buffer changed since the last snapshot.
         self._needs_draw = True
         self._needs_publish = False
+        # The figure was drawn, or ensure_drawn asked for a draw that runs watched or not.
+        self._drawn = False
         # Agg's buffer is the picture as the script blitted it, until it asks for a draw.
         self._as_blitted = False
         # The region a blit restored since the last render (viewers may restore it too).
@@ -88,6 +90,16 @@ class RenderScheduler:
         """A blit restored ``region``: the next frame may tell viewers to restore it too."""
         with self._lock:
             self._restored = region
+
+    def ensure_drawn(self) -> None:
+        """Draw the figure now if it never was, whether a viewer watches or not; from any
+        thread. A figure that is shown is drawn, as a window is when it opens: ``draw_event``
+        fires (an animation starts on it), and the first viewer finds its picture ready."""
+        with self._lock:
+            if self._drawn:
+                return
+            self._drawn = self._needs_draw = True
+        self._canvas.worker.submit(self._render, transparent=True)
 
     def set_preview(self, viewer: Viewer, preview: bool) -> None:
         """Whether ``viewer`` previews pans and zooms (it negotiated ``preview``; it left)."""
@@ -171,6 +183,7 @@ class RenderScheduler:
                 with self._lock:
                     seqs = dict(self._seqs)
                 if draw:
+                    self._drawn = True
                     self._canvas.render_agg()
                 pixels = self._canvas.pixels()
                 geometry = axes_geometry(self._canvas.figure, self._axes_ids) if seqs else None
