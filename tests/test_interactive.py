@@ -3,8 +3,11 @@ change and only then."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from textwrap import dedent
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -15,6 +18,7 @@ from matplotlib.figure import Figure
 
 from webfig.backend import default_server
 
+from .processes import run_python
 from .test_manager import acknowledging_viewer, join, on_loop, send, settle
 from .waiting import TIMEOUT
 
@@ -87,3 +91,76 @@ def test_a_change_the_script_makes_while_the_figure_draws_is_drawn_next(interact
     first, last = viewer.frames()
     assert first != last
     np.testing.assert_array_equal(viewer.picture(), figure.canvas.pixels())
+
+
+def test_a_figure_made_in_interactive_mode_is_served_at_once(tmp_path: Path):
+    """As a desktop backend opens a window: the server starts, prints its URL and opens one
+    browser tab when the first figure is made, before any show() or pause()."""
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser"
+    browser.write_text(
+        f"#!{sys.executable}\nimport sys\nwith open({str(opened)!r}, 'a') as f:\n"
+        "    f.write(sys.argv[1] + '\\n')\n"
+    )
+    browser.chmod(0o755)
+    result = run_python(
+        dedent(
+            f"""
+            import pathlib, time, urllib.request
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            from webfig.backend import default_server
+            plt.ion()
+            print("before", default_server().running, flush=True)
+            plt.plot([1, 2, 3])
+            plt.figure()
+            with urllib.request.urlopen(default_server().url + "1", timeout=10) as page:
+                print(page.status, b"webfig-figure" in page.read(), flush=True)
+            opened = pathlib.Path({str(opened)!r})
+            deadline = time.monotonic() + {TIMEOUT}
+            while not opened.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            print(default_server().url, flush=True)
+            """
+        ),
+        WEBFIG_OPEN_BROWSER="1",
+        BROWSER=str(browser),
+    )
+    assert result.returncode == 0, result.stderr
+    before, url_line, page, url = result.stdout.splitlines()
+    assert before == "before False"
+    assert url_line == f"webfig: serving figures at {url}"
+    assert page == "200 True"
+    assert opened.read_text().splitlines() == [url]  # one tab, for both figures
+
+
+def test_interactive_mode_warns_when_the_server_cannot_start_and_show_raises():
+    """A busy port is a warning as the figure is made (the figure is made all the same), and
+    the error itself from plt.show()."""
+    result = run_python(
+        dedent(
+            """
+            import socket
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            import webfig
+            taken = socket.socket()
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            webfig.configure(port=port, port_retries=0)
+            plt.ion()
+            plt.plot([1, 2, 3])
+            print("figures", len(plt.get_fignums()), flush=True)
+            try:
+                plt.show()
+            except OSError as error:
+                print(f"port {port} is busy" in str(error), flush=True)
+                print(error, flush=True)
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    made, names_the_port, error = result.stdout.splitlines()
+    assert (made, names_the_port) == ("figures 1", "True")
+    assert result.stderr.splitlines() == [error]

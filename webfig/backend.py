@@ -15,11 +15,13 @@ import logging
 import threading
 from collections.abc import Iterator
 
+import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
 from matplotlib.backend_bases import _Backend
 
 from . import __version__
 from .canvas import WebfigCanvas
+from .config import ConfigError
 from .figures import PyplotFigures
 from .manager import WebfigManager
 from .server import FigureServer
@@ -60,6 +62,11 @@ _CLOSED_CHECK_INTERVAL = 1.0
 class FigureManagerWebfig(WebfigManager):
     """pyplot's figure manager: showing a figure serves it from the default server."""
 
+    def __init__(self, canvas: WebfigCanvas, num: int) -> None:
+        super().__init__(canvas, num)
+        if mpl.is_interactive():
+            _serve_interactively()
+
     def show(self) -> None:
         """Make sure the default server is running; the figure is live from now on."""
         default_server().ensure_started()
@@ -89,6 +96,17 @@ class FigureCanvasWebfig(WebfigCanvas):
         """``plt.pause``'s wait; Ctrl+C stops the server, then raises KeyboardInterrupt."""
         with _stopping_on_interrupt():
             super().start_event_loop(timeout)
+
+
+def _serve_interactively() -> None:
+    """In interactive mode (``plt.ion()``) a figure is shown as it is made, as a desktop
+    backend opens its window: the server starts, prints its URL and opens a browser tab with
+    the first one. A server that cannot start says why in a warning; ``plt.figure()`` goes on,
+    and ``plt.show()`` raises the same error."""
+    try:
+        default_server().ensure_started()
+    except (OSError, ConfigError) as error:
+        _log.warning("%s", error)
 
 
 @contextlib.contextmanager
