@@ -295,6 +295,37 @@ def test_func_animation_sends_frames_to_viewers():
     assert all(viewer.image_mode_of(f) == "diff" for f in viewer.frames()[1:4])
 
 
+def test_settings_configured_after_a_failed_start_are_used_by_the_next():
+    result = run_python(
+        dedent(
+            """
+            import socket
+            import matplotlib; matplotlib.use("webfig")
+            import matplotlib.pyplot as plt
+            import webfig
+            from webfig.backend import default_server
+            taken = socket.socket()
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = taken.getsockname()[1]
+            webfig.configure(port=busy, port_retries=0)
+            plt.plot([1, 2, 3])
+            try:
+                plt.show(block=False)
+            except OSError as error:
+                print("failed", f"port {busy} is busy" in str(error), flush=True)
+            webfig.configure(port=0)
+            plt.show(block=False)
+            print("serving", default_server().port not in (None, busy), flush=True)
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    failed, url, serving = result.stdout.splitlines()
+    assert (failed, serving) == ("failed True", "serving True")
+    assert url.startswith("webfig: serving figures at http://127.0.0.1:")
+
+
 def test_the_demo_serves_live_figures():
     demo = Script("-m", "webfig", "demo")
     try:

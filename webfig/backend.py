@@ -21,7 +21,7 @@ from matplotlib.backend_bases import _Backend
 
 from . import __version__
 from .canvas import WebfigCanvas
-from .config import ConfigError
+from .config import ConfigError, current_settings
 from .figures import PyplotFigures
 from .manager import WebfigManager
 from .server import FigureServer
@@ -45,10 +45,15 @@ _default: FigureServer | None = None
 
 
 def default_server() -> FigureServer:
-    """The server of pyplot's figures, made from the settings in force on first use."""
+    """The server of pyplot's figures, made from the settings in force when it starts.
+
+    A server that is not running (it never started, a start failed, or it stopped) is made
+    again when the settings changed since it was made: a user who reads "port 8988 is busy"
+    and calls ``webfig.configure(port=...)`` gets that port on the next ``plt.show()``.
+    """
     global _default  # noqa: PLW0603 - one pyplot server per process, created lazily
     with _default_lock:
-        if _default is None:
+        if _default is None or (not _default.running and _default.settings != current_settings()):
             _default = FigureServer(figures=PyplotFigures())
         return _default
 
