@@ -105,3 +105,35 @@ def test_the_subplot_tool_fits_its_figure(
     # No value runs into its label or slider, nor anything into another parameter's.
     for (first, first_box), (second, second_box) in combinations(parts, 2):
         assert not overlap(first_box, second_box), (first, first_box, second, second_box)
+
+
+# The demo's figures (webfig/demo.py), in inches at 100 dpi.
+DEMO_SIZES = [(6.4, 4.0), (5.0, 4.0), (5.0, 3.5), (5.0, 4.0)]
+
+
+@pytest.mark.parametrize("width", [1280, 1263], ids=["1280", "1280-with-a-scrollbar"])
+def test_the_all_figures_page_fills_a_1280_px_screen_with_the_demo_figures(
+    open_page: Callable[..., Page], width: int
+) -> None:
+    # Headless Chromium's scrollbars take no room; a desktop browser's take about 17 px.
+    figures = [line_figure(figsize=size)[0] for size in DEMO_SIZES]
+    page = open_page("/", viewport={"width": width, "height": 1000})
+    for figure in figures:
+        FigureOnPage(page, figure.number).wait_ready()
+
+    gallery = page.locator(".webfig-gallery").bounding_box()
+    assert gallery is not None
+    rows: dict[float, list[Box]] = {}
+    for figure in figures:
+        card = page.locator(f'[data-figure-card="{figure.number}"]').bounding_box()
+        assert card is not None
+        rows.setdefault(round(card["y"]), []).append(card)
+        # Filling comes from the room around figures, never from their size.
+        canvas = FigureOnPage(page, figure.number).canvas.bounding_box()
+        assert canvas is not None
+        inches = figure.get_size_inches()
+        assert (canvas["width"], canvas["height"]) == (inches[0] * 100, inches[1] * 100)
+    for cards in rows.values():
+        used = max(card["x"] + card["width"] for card in cards) - gallery["x"]
+        empty = 1 - used / gallery["width"]
+        assert empty < 0.2, f"{empty:.0%} of a row is empty: {cards} in {gallery}"
