@@ -18,6 +18,7 @@ from webfig.downloads import (
 from webfig.render import figure_lock
 
 from .imaging import decode_png
+from .test_misses import request
 from .test_server import fetch
 
 
@@ -106,14 +107,27 @@ def test_unknown_download_format_is_404_listing_the_formats(server, figure):
     assert b"svg" in body
 
 
-def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, figure):
-    draws: list[object] = []
-    figure.canvas.mpl_connect("draw_event", draws.append)
+def count_saves(figure, monkeypatch) -> list[str]:
+    """The formats ``figure`` is saved in from now on, one item a save."""
+    manager = figure.canvas.manager
+    saves: list[str] = []
+    save = manager.save
+
+    def counted(fmt, options):
+        saves.append(fmt)
+        return save(fmt, options)
+
+    monkeypatch.setattr(manager, "save", counted)
+    return saves
+
+
+def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, figure, monkeypatch):
+    saves = count_saves(figure, monkeypatch)
     status, headers, first = fetch(server, "/1/download.png")
     etag = headers["Etag"]
     assert status == 200
     assert headers["Cache-Control"] == "no-cache"
-    saved = len(draws)
+    assert saves == ["png"]
 
     status, headers, body = fetch(server, "/1/download.png", {"If-None-Match": etag})
     assert status == 304
@@ -122,7 +136,7 @@ def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, fi
     # Asked again without the ETag: the cache answers, nothing is saved again.
     status, headers, again = fetch(server, "/1/download.png")
     assert (status, headers["Etag"], again) == (200, etag, first)
-    assert len(draws) == saved
+    assert saves == ["png"]
 
     # Another format or parameter is another file.
     assert fetch(server, "/1/download.png?dpi=50")[1]["Etag"] != etag
@@ -132,6 +146,32 @@ def test_an_unchanged_figure_answers_304_and_a_changed_one_a_new_file(server, fi
     assert status == 200
     assert headers["Etag"] != etag
     assert changed != first
+
+
+def test_head_answers_as_get_without_the_body_saving_only_what_is_not_cached(
+    server, figure, monkeypatch
+):
+    saves = count_saves(figure, monkeypatch)
+    path = "/1/download.png?dpi=50"
+    status, headers, body = request(server, "HEAD", path)
+    assert (status, body) == (200, b"")
+    assert headers["Content-Type"] == "image/png"
+    assert headers["Content-Disposition"] == 'attachment; filename="Figure_1.png"'
+    assert saves == ["png"]  # not in the cache: saved, as GET would
+    # The GET that follows comes from the cache, and is what HEAD announced.
+    status, got, file = fetch(server, path)
+    assert status == 200
+    assert saves == ["png"]
+    assert int(headers["Content-Length"]) == len(file)
+    assert headers["Etag"] == got["Etag"]
+    # Cached: HEAD saves nothing; with the ETag, 304.
+    assert request(server, "HEAD", path)[1]["Content-Length"] == str(len(file))
+    status, headers, body = request(server, "HEAD", path, {"If-None-Match": got["Etag"]})
+    assert (status, body) == (304, b"")
+    assert saves == ["png"]
+    # Refused as GET would be.
+    status, _, body = request(server, "HEAD", "/1/download.png?dpi=abc")
+    assert (status, body) == (400, b"")
 
 
 def test_downloads_are_saved_off_the_event_loop(server, figure):

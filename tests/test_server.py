@@ -320,7 +320,8 @@ def test_logs_name_the_browser_behind_a_proxy_only_when_told_to(caplog, xheaders
     assert status == 404
     access = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
     assert len(access) == 1, access
-    assert re.fullmatch(rf"404 GET /99 \({re.escape(logged)}\) [\d.]+ms", access[0]), access
+    pattern = rf"404 GET /99 \({re.escape(logged)}\) [\d.]+ms: There is no figure 99\."
+    assert re.fullmatch(pattern, access[0]), access
 
 
 def test_a_script_whose_port_is_taken_exits_saying_so(make_server):

@@ -31,6 +31,8 @@ from .handlers import (
     StaticFiles,
     WebSocket,
 )
+from .handlers.guard import log_request
+from .handlers.pages import NotFound
 from .problems import ProblemLog
 
 _log = logging.getLogger(__name__)
@@ -61,6 +63,10 @@ def figure_routes(
     one). ``figures`` defaults to pyplot's figures. ``sockets``, if given, keeps the open
     websockets, so that whoever stops the server can close them. ``access`` sets the token
     and the origins allowed besides the page's own (by default: none, and none).
+
+    Under a prefix, every other path under it gets webfig's 404 page. Without one the host
+    application's routes may be anywhere, so the paths webfig does not know are left to it
+    (:func:`make_app`'s applications answer them with webfig's page too).
     """
     access = access or Access()
     options = {"figures": figures or PyplotFigures(), "prefix": prefix, "access": access}
@@ -68,16 +74,19 @@ def figure_routes(
     download_options = {**options, "cache": RenderCache(max_entries=16)}
     # Figure numbers of at most nine digits: anything longer is a 404, not an int() error.
     num = "([0-9]{1,9})"
-    return [
+    routes: list[Any] = [
         (rf"{prefix}/?", AllFigures, options),
         (rf"{prefix}/ws", FigureList, sockets_options),
-        (rf"{prefix}/{num}", SingleFigure, options),
+        (rf"{prefix}/{num}/?", SingleFigure, options),
         (rf"{prefix}/{num}/fragment", FigureFragment, options),
         (rf"{prefix}/{num}/ws", WebSocket, sockets_options),
         (rf"{prefix}/{num}/download\.([A-Za-z0-9]+)", Download, download_options),
         (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js"), "access": access}),
         (rf"{prefix}/static/(.*)", StaticFiles, {"path": str(STATIC_DIR), "access": access}),
     ]
+    if prefix:
+        routes.append((rf"{prefix}/.*", NotFound, options))
+    return routes
 
 
 def make_app(
@@ -87,8 +96,16 @@ def make_app(
     access: Access | None = None,
     **settings: Any,
 ) -> tornado.web.Application:
-    """A Tornado application serving only webfig's routes."""
+    """A Tornado application serving only webfig's routes: any other path gets webfig's 404
+    page, and each request one line in the log (:func:`~webfig.handlers.guard.log_request`).
+    """
     _websocket_settings(settings)
+    figures = figures or PyplotFigures()
+    access = access or Access()
+    if "default_handler_class" not in settings:
+        settings["default_handler_class"] = NotFound
+        settings["default_handler_args"] = {"figures": figures, "prefix": prefix, "access": access}
+    settings.setdefault("log_function", log_request)
     return tornado.web.Application(figure_routes(prefix, figures, sockets, access), **settings)
 
 

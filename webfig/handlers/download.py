@@ -70,6 +70,15 @@ class Download(FigureHandler):
         self.set_header("Content-Type", content_type(fmt))
         self.write(body)
 
+    async def head(self, num: str, fmt: str) -> None:
+        """As GET, without the body: the same status and headers, Content-Length included.
+
+        The file comes from the cache when it is there (or 304 from the ETag, with nothing
+        saved); else the figure is saved, as a GET would, and cached for the GET that
+        usually follows. So HEAD answers exactly as GET would, a save that fails included.
+        """
+        await self.get(num, fmt)
+
     def compute_etag(self) -> None:
         """No ETag from the body: the figure's revision made one already."""
         return None

@@ -1,8 +1,12 @@
-"""What every handler shares: the access rules applied first, and errors answered as text."""
+"""What every handler shares: the access rules applied first, errors answered as text, and
+each refused request logged once, saying why."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 import tornado.web
@@ -11,20 +15,69 @@ from ..access import Access
 from ..figures import FigureRegistry
 from ..interfaces import ServedFigure
 
+_access_log = logging.getLogger("tornado.access")
+# A token's value in a logged URL: logs get pasted into bug reports, a token must not be.
+_TOKEN_VALUE = re.compile(r"(?<=[?&]token=)[^&#]*")
+
 
 def error_message(status_code: int, reason: str, error_info: Mapping[str, Any]) -> str:
     """What to tell the client about an error: an HTTPError's message, or the reason."""
     error = error_info.get("exc_info", (None, None, None))[1]
     # A message with arguments is Tornado's own, for the log (it may name server paths).
-    if isinstance(error, tornado.web.HTTPError) and error.log_message and not error.args:
-        return str(error.log_message)
+    if isinstance(error, tornado.web.HTTPError) and not error.args and error.get_message():
+        return str(error.get_message())  # log_message would double each %
     return f"{status_code} {reason}" if status_code >= 500 else reason
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """An application's ``log_function`` (:func:`~webfig.server.make_app` sets it): Tornado's
+    access line for each request on ``tornado.access``, at INFO, and a refused one's at
+    WARNING (ERROR for 5xx) with the reason it was refused: one line per bad request.
+
+    Give it to an application that mounts webfig's routes (``log_function=log_request``) to
+    have its refusals logged so too; without it they are logged as Tornado logs them, in two
+    lines.
+
+    Security: a token in the URL is logged as ``token=...``.
+    """
+    status = handler.get_status()
+    request = handler.request
+    line = "%d %s %s (%s) %.2fms"
+    args = [
+        status,
+        request.method,
+        _TOKEN_VALUE.sub("...", request.uri or ""),
+        request.remote_ip,
+        1000 * request.request_time(),
+    ]
+    if status < 400:
+        _access_log.info(line, *args)
+        return
+    reason = getattr(handler, "refusal", None) or handler._reason
+    log = _access_log.warning if status < 500 else _access_log.error
+    log(f"{line}: %s", *args, reason)
 
 
 class Guarded(tornado.web.RequestHandler):
     """A handler that applies its routes' :class:`~webfig.access.Access` rules first."""
 
     access: Access
+    #: Why this request was refused, for its line in the log (:func:`log_request`).
+    refusal: str | None = None
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """A refusal (an HTTPError) is logged once: in the request's access line when the
+        application logs with :func:`log_request`, as Tornado does otherwise."""
+        if isinstance(value, tornado.web.HTTPError):
+            self.refusal = value.get_message()
+            if self.settings.get("log_function") is log_request:
+                return
+        super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Answer with the reason as plain text (pages answer with an HTML page instead)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -66,9 +67,23 @@ class _Page(FigureHandler):
         version = tornado.web.StaticFileHandler.get_version({"static_path": STATIC_DIR}, path)
         return f"{self.prefix}/static/{path}?v={(version or '')[:16]}"
 
+    def head(self, *args: str) -> Awaitable[None] | None:
+        """As GET, without the body: Tornado drops it and keeps its Content-Length."""
+        return self.get(*args)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A browser gets webfig's error page, and a 404 page lists the figures there are;
+        anything else (a script, a fetch) gets the reason as text.
+
+        Security: a 404 comes only once the access rules let the request in (a refused
+        one is a 403), so the list shows nobody figures they may not see.
+        """
+        if "text/html" not in self.request.headers.get("Accept", ""):
+            super().write_error(status_code, **kwargs)
+            return
         message = error_message(status_code, self._reason, kwargs)
-        self.render("error.html", status_code=status_code, message=message)
+        figures = self.figures.figures() if status_code == 404 else []
+        self.render("error.html", status_code=status_code, message=message, figures=figures)
 
     def keep_token(self, token: str) -> None:
         """Keep the token in the cookie, and send the browser to the same page without it.
@@ -96,8 +111,9 @@ class AllFigures(_Page):
 
 
 class SingleFigure(_Page):
-    """``/<num>``: one figure."""
+    """``/<num>``: one figure; ``/<num>/`` redirects there."""
 
+    @tornado.web.removeslash
     def get(self, num: str) -> None:
         info = FigureInfo.of(self.find_figure(num), self.prefix)
         self.render("single_figure.html", figure=info)
@@ -110,3 +126,20 @@ class FigureFragment(_Page):
     def get(self, num: str) -> None:
         info = FigureInfo.of(self.find_figure(num), self.prefix)
         self.render("figure_card.html", figure=info)
+
+
+class NotFound(_Page):
+    """Any other path under webfig's prefix (and in :func:`~webfig.server.make_app`'s
+    applications, any path at all): a 404, with webfig's page for a browser."""
+
+    # Of a long path, this much is said back.
+    SHOWN_PATH_LENGTH: Final = 100
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self._finished:  # sent on to the same path without a token
+            return
+        path = self.request.path
+        if len(path) > self.SHOWN_PATH_LENGTH:
+            path = path[: self.SHOWN_PATH_LENGTH] + "..."
+        raise tornado.web.HTTPError(404, f"There is no page {path} here.")
