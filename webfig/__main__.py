@@ -5,11 +5,26 @@ from __future__ import annotations
 import argparse
 import logging
 
+# Plain text for --help (the module docstring is reStructuredText, for readers of the code).
+DESCRIPTION = "webfig: live, interactive matplotlib figures in the browser, over websockets."
+EPILOG = (
+    "The server listens on 127.0.0.1:8988 (the next free port if that one is busy) and opens"
+    " a browser tab there. WEBFIG_PORT, WEBFIG_ADDRESS and WEBFIG_OPEN_BROWSER=0 change"
+    " that; README.md lists every setting."
+)
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webfig", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="serve a few demo figures until Ctrl+C")
+    parser = argparse.ArgumentParser(
+        prog="python -m webfig", description=DESCRIPTION, epilog=EPILOG
+    )
+    commands = parser.add_subparsers(title="commands", dest="command", required=True)
+    commands.add_parser(
+        "demo",
+        help="serve a few demo figures until Ctrl+C",
+        description="Serve a few demo figures to pan, zoom and click in, until Ctrl+C.",
+        epilog=EPILOG,
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # One line per request would drown what matters.
