@@ -237,7 +237,8 @@ def test_labels_are_escaped_in_pages(server):
     assert b"&lt;script&gt;alert(1)" in body
 
 
-@pytest.mark.parametrize("path", ["/99", "/99/download.png", "/99/ws"])
+# (A socket to a figure that is not there: test_viewers.)
+@pytest.mark.parametrize("path", ["/99", "/99/download.png"])
 def test_unknown_figures_are_404_with_a_message(server, figure, path):
     status, _, body = fetch(server, path)
     assert status == 404

@@ -213,6 +213,17 @@ def test_messages_to_the_list_socket_are_ignored(server):
         client.close()
 
 
+def test_a_socket_to_a_figure_that_is_not_there_is_told_so_quietly(server, caplog):
+    """A tab left open while the script ran again with fewer figures: told its figure is gone
+    (so webfig's client stops retrying), with nothing in the script's terminal."""
+    client = WsClient(f"ws://127.0.0.1:{server.port}/7/ws")
+    try:
+        assert client.wait_closed() == (FIGURE_CLOSED, "there is no figure 7")
+    finally:
+        client.close()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 def test_interactive_mode_updates_viewers_without_a_draw_call(server, connect, figure):
     client = connect(server, 1)
     client.receive_frame()

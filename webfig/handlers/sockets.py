@@ -29,7 +29,7 @@ from ..protocol import (
     parse_message,
 )
 from .backlog import Backlog
-from .guard import Guarded
+from .guard import Guarded, log_request
 
 _log = logging.getLogger(__name__)
 
@@ -111,7 +111,9 @@ class _Socket(Guarded, tornado.websocket.WebSocketHandler):
         hosts = [self.request.host, *self.request.headers.get("X-Forwarded-Host", "").split(",")]
         if self.access.origin_allowed(origin, hosts):
             return True
-        self._report("refused origin", f"refused a websocket from origin {origin!r}")
+        self.refusal = f"refused a websocket from origin {origin!r}"
+        if self.settings.get("log_function") is not log_request:
+            self._report("refused origin", self.refusal)  # else the access line says it
         return False
 
     def open(self, *args: str, **kwargs: str) -> None:
@@ -229,19 +231,18 @@ class WebSocket(_Socket):
         self.supports_binary = True
         self._heartbeat: PeriodicCallback | None = None
 
-    async def get(self, *args: Any, **kwargs: Any) -> None:
-        """Refuse the upgrade with a 404 when the figure does not exist."""
-        num = int(args[0])
-        if self.figures.get(num) is None:
-            self.set_status(404)
-            self.finish(f"There is no figure {num}.\n")
-            return
-        await super().get(*args, **kwargs)
-
     def open(self, *args: str, **kwargs: str) -> None:
-        self.figure = self.figures.get(int(args[0]))
-        if self.figure is None:  # closed between the upgrade check and now
-            self.close(FIGURE_CLOSED, "figure closed")
+        """Serve the figure; one that does not exist closes the socket at once with
+        FIGURE_CLOSED, saying so.
+
+        Not a 404 to the upgrade: a page sees only that the socket failed, and retries. A tab
+        left open while the script ran again with fewer figures would retry for ever, each
+        time a warning in the script's terminal; told its figure is gone, it stops.
+        """
+        num = int(args[0])
+        self.figure = self.figures.get(num)
+        if self.figure is None:
+            self.close(FIGURE_CLOSED, f"there is no figure {num}")
             return
         super().open(*args, **kwargs)
         self.figure.add_viewer(self)
