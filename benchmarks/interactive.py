@@ -18,8 +18,8 @@ its websocket receives (inside the page, as frames.py does).
   the page received (counted until a second after the last step) and the figure's draws.
   Each step changes the picture, so the ideal is one frame and one draw per step.
 
-This is a benchmark, not a test: it asserts nothing. It prints the machine, one row per
-backend and run, then what the servers logged at WARNING and above.
+This is a benchmark, not a test: it asserts nothing. It prints the machine, a Markdown table
+with one row per backend and run, then what the servers logged at WARNING and above.
 """
 
 from __future__ import annotations
@@ -127,24 +127,27 @@ def log(server: Server) -> None:
 
 
 def row(backend: str, run: int, idle: Idle, loop: Loop | None) -> str:
-    idle_part = f"{idle.cpu:9.2f} {idle.draws:9.1f} {idle.frames:9.1f}"
+    cells = [backend, str(run), f"{idle.cpu:.3f}", f"{idle.draws:.1f}", f"{idle.frames:.1f}"]
     if loop is None:
-        loop_part = "plt.pause() never returns: the loop does not run"
+        cells += ["never returns"] * 3
     else:
-        loop_part = (
-            f"{loop.steps_per_second:9.1f} {loop.frames_per_step:11.2f} {loop.draws_per_step:10.2f}"
-        )
-    return f"{backend:8} {run:3}  {idle_part}   {loop_part}"
+        cells += [
+            f"{loop.steps_per_second:.1f}",
+            f"{loop.frames_per_step:.2f}",
+            f"{loop.draws_per_step:.2f}",
+        ]
+    return "| " + " | ".join(cells) + " |"
 
 
 async def main(seconds: float, runs: int) -> None:
     print(machine())
-    print(f"idle: {seconds:g} s with the page open; loop: 60 steps of plt.pause(0.05)\n")
-    print(f"{'':8} {'':3}  {'idle':^29}   {'loop':^32}")
+    print(f"\nidle: {seconds:g} s with the page open; loop: 60 steps of plt.pause(0.05)")
+    print('("never returns": plt.pause() serves until Ctrl+C, so the loop never runs)\n')
     print(
-        f"{'backend':8} {'run':3}  {'CPU/s':>9} {'draws/s':>9} {'frames/s':>9}   "
-        f"{'steps/s':>9} {'frames/step':>11} {'draws/step':>10}"
+        "| backend | run | idle: CPU s/s | idle: draws/s | idle: frames/s "
+        "| loop: steps/s | loop: frames/step | loop: draws/step |"
     )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for run in range(1, runs + 1):
         for backend in BACKENDS:
             idle = await measure_idle(backend, seconds)

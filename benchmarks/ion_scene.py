@@ -65,7 +65,7 @@ def main() -> None:
         print(json.dumps({"started": True}), flush=True)
         start = time.perf_counter()
         for step in range(STEPS):
-            line.set_ydata(np.sin(x + step / 5))
+            line.set_ydata(np.sin(x + (step + 1) / 5))  # each step a new picture
             plt.pause(PAUSE)
         seconds = time.perf_counter() - start
         print(json.dumps({"steps": STEPS, "seconds": seconds}), flush=True)
