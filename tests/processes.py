@@ -7,16 +7,39 @@ import re
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from typing import IO
 
 TIMEOUT = 30.0
 URL_LINE = re.compile(r"^webfig: serving figures at (http://\S+)$")
+# The start of a script whose webfig may listen only on a port that is taken, ``busy``.
+ONLY_A_BUSY_PORT = """
+import socket
+import webfig
+taken = socket.socket()
+taken.bind(("127.0.0.1", 0))
+taken.listen()
+busy = taken.getsockname()[1]
+webfig.configure(port=busy, port_retries=0)
+"""
 
 
 def environment(**overrides: str) -> dict[str, str]:
     env = {**os.environ, "WEBFIG_PORT": "0", "WEBFIG_OPEN_BROWSER": "0", **overrides}
     env.pop("MPLBACKEND", None)
     return env | overrides
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a GET, whatever the status."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from webfig.eventloop import server_thread
 from webfig.server import FigureServer
 from webfig.timer import TimerWebfig
 
-from .processes import Script, run_python
+from .processes import ONLY_A_BUSY_PORT, Script, run_python
 from .test_manager import join
 from .waiting import TIMEOUT
 
@@ -297,18 +297,12 @@ def test_func_animation_sends_frames_to_viewers():
 
 def test_settings_configured_after_a_failed_start_are_used_by_the_next():
     result = run_python(
-        dedent(
+        ONLY_A_BUSY_PORT
+        + dedent(
             """
-            import socket
             import matplotlib; matplotlib.use("webfig")
             import matplotlib.pyplot as plt
-            import webfig
             from webfig.backend import default_server
-            taken = socket.socket()
-            taken.bind(("127.0.0.1", 0))
-            taken.listen()
-            busy = taken.getsockname()[1]
-            webfig.configure(port=busy, port_retries=0)
             plt.plot([1, 2, 3])
             try:
                 plt.show(block=False)

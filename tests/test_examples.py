@@ -8,8 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,23 +16,12 @@ import pytest
 from PIL import Image
 
 from .conftest import WsClient
-from .processes import TIMEOUT, Script, environment
+from .processes import TIMEOUT, Script, environment, fetch
 from .servers import free_port
 from .waiting import wait_until
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
 
 
 @pytest.fixture

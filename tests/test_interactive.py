@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from webfig.backend import default_server
 
-from .processes import run_python
+from .processes import ONLY_A_BUSY_PORT, run_python
 from .test_manager import acknowledging_viewer, join, on_loop, send, settle
 from .waiting import TIMEOUT
 
@@ -138,24 +138,18 @@ def test_interactive_mode_warns_when_the_server_cannot_start_and_show_raises():
     """A busy port is a warning as the figure is made (the figure is made all the same), and
     the error itself from plt.show()."""
     result = run_python(
-        dedent(
+        ONLY_A_BUSY_PORT
+        + dedent(
             """
-            import socket
             import matplotlib; matplotlib.use("webfig")
             import matplotlib.pyplot as plt
-            import webfig
-            taken = socket.socket()
-            taken.bind(("127.0.0.1", 0))
-            taken.listen()
-            port = taken.getsockname()[1]
-            webfig.configure(port=port, port_retries=0)
             plt.ion()
             plt.plot([1, 2, 3])
             print("figures", len(plt.get_fignums()), flush=True)
             try:
                 plt.show()
             except OSError as error:
-                print(f"port {port} is busy" in str(error), flush=True)
+                print(f"port {busy} is busy" in str(error), flush=True)
                 print(error, flush=True)
             """
         )

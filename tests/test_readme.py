@@ -16,8 +16,6 @@ import re
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ import redis
 from PIL import Image
 
 from .conftest import WsClient
-from .processes import TIMEOUT, environment
+from .processes import TIMEOUT, environment, fetch
 from .servers import Servers
 from .waiting import wait_until
 
@@ -161,17 +159,6 @@ def runs(
     yield started
     for run in started.values():
         run.stop()
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, dict(error.headers), error.read()
 
 
 Connect = Callable[..., WsClient]
