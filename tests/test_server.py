@@ -172,6 +172,8 @@ def test_toolbar_state_messages(server, connect, figure):
     assert client.receive_json("save") == {"type": "save"}
     client.send("toolbar_button", name="back")
     other.receive_until(lambda m: isinstance(m, str) and '"Forward": true' in m)
+    # matplotlib sends the history buttons before it sets the view back: wait for all of it.
+    client.sync()
     assert figure.axes[0].get_xlim() == pytest.approx((0, 2))
 
 
