@@ -8,8 +8,9 @@ one-device-pixel cursor line moved by one CSS pixel; and an image plot panned by
 nearly every pixel changes. Each time is the best of N repeats (the machine is shared), all
 in one run. The tables go to stdout as Markdown:
 
-- the public steps of webfig/frames.py, per scene: time and bytes; with ``--baseline REV``
-  also those of webfig/frames.py as it was at git revision REV, side by side;
+- the public steps of the frame encoder (webfig/frames/encoder.py), per scene: time and
+  bytes; with ``--baseline REV`` also those of the encoder as it was at git revision REV
+  (webfig/frames.py before the package had subpackages), side by side;
 - deflate: zlib against ISA-L's zlib-compatible deflate, at several levels, on the PNG rows of
   each scene's frame: time and bytes; and the CRC-32 of both;
 - lossy encodings for slow links, of the line plot and the image plot: lossy WebP at several
@@ -43,7 +44,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from webfig import frames
+from webfig.frames import encoder as frames
 
 ROOT = Path(__file__).resolve().parents[1]
 Pixels = frames.Pixels
@@ -109,21 +110,31 @@ def scenes() -> dict[str, tuple[Pixels | None, Pixels]]:
     }
 
 
+# Where the encoder was, newest first.
+ENCODER_PATHS = ("webfig/frames/encoder.py", "webfig/frames.py")
+
+
 def frames_at(revision: str) -> ModuleType:
-    """webfig/frames.py as it was at git ``revision``, loaded as a module of its own."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:webfig/frames.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """The frame encoder as it was at git ``revision``, loaded as a module of its own."""
+    for path in ENCODER_PATHS:
+        shown = subprocess.run(
+            ["git", "show", f"{revision}:{path}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if shown.returncode == 0:
+            source = shown.stdout
+            break
+    else:
+        raise SystemExit(f"no frame encoder at {revision}: {shown.stderr.strip()}")
     name = f"frames_at_{revision.replace('-', '_').replace('~', '_').replace('^', '_')}"
     spec = importlib.util.spec_from_loader(name, loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses look their module up while they are made
-    exec(compile(source, f"{revision}:webfig/frames.py", "exec"), module.__dict__)
+    exec(compile(source, f"{revision}:{path}", "exec"), module.__dict__)
     return module
 
 
@@ -173,7 +184,7 @@ def print_steps(
     encoders = {"now": frames}
     if baseline is not None:
         encoders = {baseline: frames_at(baseline), **encoders}
-    print(f"### The steps of webfig/frames.py (best of {repeat})\n")
+    print(f"### The steps of the frame encoder (best of {repeat})\n")
     header = ["scene", "step"]
     for name in encoders:
         header += [f"{name}: ms", f"{name}: made"]

@@ -4,7 +4,7 @@
 downloads) to add to your ``tornado.web.Application`` next to your own handlers.
 
 Where the application runs matters. webfig's figures live on webfig's server thread
-(``webfig.eventloop.server_thread()``): their viewers, events, renders and timers are all
+(``webfig.runtime.event_loop.server_thread()``): their viewers, events, renders and timers are all
 handled on that thread's event loop, and the handlers from ``figure_routes`` talk to them
 directly. So the application holding those routes must be served on that same loop, not on
 an IOLoop of your own in another thread. ``FigureServer(application=app)`` does exactly that:

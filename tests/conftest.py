@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from webfig.config import Settings
-from webfig.figures import FigureRegistry
 from webfig.server import FigureServer
+from webfig.server.registry import FigureRegistry
 
 from .servers import Servers
 from .waiting import TIMEOUT

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from webfig.frames import (
+from webfig.frames.encoder import (
     RECT_FRAME_FULL,
     RECT_FRAME_HEADER,
     RECT_FRAME_MAGIC,

@@ -10,9 +10,9 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from webfig.access import Access, host_name, is_loopback
 from webfig.config import Settings
 from webfig.server import FigureServer, server_access
+from webfig.server.access import Access, host_name, is_loopback
 
 from .test_server import fetch
 

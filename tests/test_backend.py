@@ -17,9 +17,9 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 from webfig.backend import FigureCanvasWebfig
 from webfig.config import Settings
-from webfig.eventloop import server_thread
+from webfig.figure.timers import TimerWebfig
+from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer
-from webfig.timer import TimerWebfig
 
 from .processes import ONLY_A_BUSY_PORT, Script, run_python
 from .test_manager import join

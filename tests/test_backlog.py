@@ -7,9 +7,9 @@ import json
 import logging
 from socket import SO_RCVBUF, SOL_SOCKET
 
-from webfig.eventloop import server_thread
-from webfig.handlers.backlog import HOLD_BYTES, Backlog
-from webfig.handlers.sockets import FELL_BEHIND
+from webfig.runtime.event_loop import server_thread
+from webfig.server.handlers.backlog import HOLD_BYTES, Backlog
+from webfig.server.handlers.sockets import FELL_BEHIND
 
 
 def test_messages_go_out_while_the_connection_keeps_up():

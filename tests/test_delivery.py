@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from webfig import delivery
-from webfig.encode_failures import ATTEMPTS, RETRY
-from webfig.frames import RECT_FRAME_MAGIC
-from webfig.protocol import parse_message
-from webfig.viewer_state import WINDOW
+from webfig.frames import delivery
+from webfig.frames.encode_retries import ATTEMPTS, RETRY
+from webfig.frames.encoder import RECT_FRAME_MAGIC
+from webfig.frames.viewer_state import WINDOW
+from webfig.wire.incoming import parse_message
 
 from .imaging import unpack_rect_frame
 from .test_manager import acknowledging_viewer, join, on_loop, send, settle

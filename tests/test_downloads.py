@@ -9,13 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from webfig.downloads import (
-    BadDownload,
-    DownloadOptions,
-    download_name,
-    parse_options,
-)
-from webfig.render import figure_lock
+from webfig.rendering.render import figure_lock
+from webfig.server.download_query import BadDownload, download_name, parse_options
+from webfig.wire.interfaces import DownloadOptions
 
 from .imaging import decode_png
 from .test_misses import request

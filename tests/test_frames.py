@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from webfig.frames import (
+from webfig.frames.encoder import (
     DIFF_DENSITY,
     MAX_TILE_ROWS,
     Rect,

@@ -28,11 +28,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from webfig import canvas as webfig_canvas
-from webfig.eventloop import server_thread
-from webfig.frames import Pixels
-from webfig.manager import WebfigManager
-from webfig.protocol import (
+from webfig.figure import canvas as webfig_canvas
+from webfig.figure.manager import WebfigManager
+from webfig.frames.encoder import Pixels
+from webfig.runtime.event_loop import server_thread
+from webfig.server import FigureServer
+from webfig.wire.incoming import (
     MESSAGE_TYPES,
     TOOL_NAMES,
     ClientMessage,
@@ -40,7 +41,6 @@ from webfig.protocol import (
     ProtocolError,
     parse_message,
 )
-from webfig.server import FigureServer
 
 from .conftest import TIMEOUT, WsClient
 from .imaging import paint, paint_rect_frame

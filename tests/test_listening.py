@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from webfig.config import Settings
-from webfig.eventloop import server_thread
+from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer, ListenError
 
 from .processes import run_python
@@ -107,8 +107,8 @@ def test_a_script_with_an_unknown_address_ends_with_webfigs_line() -> None:
     last = result.stderr.rstrip().splitlines()[-1]
     # Between the two: the resolver's reason, in the words of the C library.
     assert last.startswith(
-        f"webfig.server.ListenError: webfig: cannot listen on '{UNKNOWN_HOST}': no address"
-        " found for that name ("
+        "webfig.server.figure_server.ListenError: webfig: cannot listen on"
+        f" '{UNKNOWN_HOST}': no address found for that name ("
     ), last
     assert last.endswith(
         "); set WEBFIG_ADDRESS (or address=) to one of this machine's, such as 127.0.0.1"

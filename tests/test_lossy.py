@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from webfig.delivery import FrameDelivery
-from webfig.eventloop import encoder_pool, server_thread
-from webfig.frames import Pixels
-from webfig.viewer_state import ViewerState
+from webfig.frames.delivery import FrameDelivery
+from webfig.frames.encoder import Pixels
+from webfig.frames.viewer_state import ViewerState
+from webfig.runtime.event_loop import encoder_pool, server_thread
 
 from .imaging import unpack_rect_frame
 from .test_manager import send

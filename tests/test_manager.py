@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from webfig.canvas import MAX_CANVAS_SIDE, MAX_PIXEL_RATIO
-from webfig.eventloop import server_thread
-from webfig.protocol import parse_message
+from webfig.figure.canvas import MAX_CANVAS_SIDE, MAX_PIXEL_RATIO
+from webfig.runtime.event_loop import server_thread
+from webfig.wire.incoming import parse_message
 
 from .imaging import decode_png
 from .viewers import RecordingViewer

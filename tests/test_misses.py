@@ -11,7 +11,7 @@ import pytest
 import tornado.web
 
 from webfig.config import Settings
-from webfig.eventloop import server_thread
+from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer, figure_routes
 
 from .waiting import TIMEOUT

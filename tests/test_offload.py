@@ -12,8 +12,8 @@ import pytest
 from matplotlib.artist import Artist
 from matplotlib.ticker import FuncFormatter
 
-from webfig.offload import CannotOffload, SaveWorkers, pickled
-from webfig.render import render
+from webfig.rendering.offload import CannotOffload, SaveWorkers, pickled
+from webfig.rendering.render import render
 
 from .imaging import decode_png
 from .test_server import fetch

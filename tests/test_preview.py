@@ -10,10 +10,10 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pytest
 
-from webfig.delivery import FrameDelivery
-from webfig.eventloop import encoder_pool, server_thread
-from webfig.preview import AxesIds, Geometry, axes_geometry
-from webfig.protocol import parse_message
+from webfig.figure.preview_geometry import AxesIds, Geometry, axes_geometry
+from webfig.frames.delivery import FrameDelivery
+from webfig.runtime.event_loop import encoder_pool, server_thread
+from webfig.wire.incoming import parse_message
 
 from .imaging import unpack_rect_frame
 from .test_delivery import blitting_animation, change_and_wait

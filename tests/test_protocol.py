@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webfig.dom import normalize_key
-from webfig.protocol import (
+from webfig.frames.viewer_state import accepted_extensions
+from webfig.wire.browser_names import normalize_key
+from webfig.wire.incoming import (
     MAX_COORDINATE,
     MAX_SEQ,
     MESSAGE_TYPES,
@@ -25,7 +26,6 @@ from webfig.protocol import (
     ToolbarButton,
     parse_message,
 )
-from webfig.viewer_state import accepted_extensions
 
 
 def parse(**content: object):

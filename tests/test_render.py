@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import webfig
-from webfig.cache import RenderCache
+from webfig.rendering.cache import RenderCache
 
 from .imaging import decode_png
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import webfig
-from webfig.render_pool import RemoteTraceback, RenderPool, WorkerCrashed
+from webfig.rendering.render_pool import RemoteTraceback, RenderPool, WorkerCrashed
 
 from . import pool_builders as builders
 from .imaging import decode_png

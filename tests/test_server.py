@@ -15,9 +15,9 @@ import pytest
 import tornado.web
 
 from webfig.config import Settings
-from webfig.eventloop import server_thread
+from webfig.frames.viewer_state import WINDOW
+from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer, PortBusyError, figure_routes
-from webfig.viewer_state import WINDOW
 
 from .imaging import decode_png, paint, paint_rect_frame
 from .processes import run_python

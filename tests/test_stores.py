@@ -22,8 +22,8 @@ from pymemcache.client.base import PooledClient
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from webfig.cache import RenderCache, key_digest
-from webfig.stores import MemcachedStore, RedisStore, Store
+from webfig.rendering.cache import RenderCache, key_digest
+from webfig.rendering.stores import MemcachedStore, RedisStore, Store
 
 from .processes import TIMEOUT, environment, run_python
 from .servers import Servers, free_port
@@ -100,8 +100,8 @@ def warnings_in(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 RACE_SCRIPT = """
 import hashlib, json, os, sys, threading, time
-from webfig.cache import RenderCache
-from webfig.stores import MemcachedStore, RedisStore
+from webfig.rendering.cache import RenderCache
+from webfig.rendering.stores import MemcachedStore, RedisStore
 
 kind, port, marks = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 if kind == "redis":
@@ -403,7 +403,7 @@ ETAG_KEYS_SOURCE = (
 
 def test_etags_are_the_same_in_every_process_and_distinct() -> None:
     code = (
-        "import json\nfrom webfig.cache import RenderCache\n"
+        "import json\nfrom webfig.rendering.cache import RenderCache\n"
         f"keys = {ETAG_KEYS_SOURCE}\n"
         "print(json.dumps([RenderCache.etag(key) for key in keys]))\n"
     )

@@ -11,8 +11,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from webfig.backend import FigureManagerWebfig
-from webfig.canvas import WebfigCanvas
-from webfig.handlers import FIGURE_CLOSED
+from webfig.figure.canvas import WebfigCanvas
+from webfig.server.handlers import FIGURE_CLOSED
 
 from .conftest import WsClient
 from .imaging import decode_png

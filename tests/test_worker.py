@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from webfig.worker import FigureWorker
+from webfig.runtime.figure_thread import FigureWorker
 
 from .waiting import TIMEOUT
 
@@ -89,7 +89,7 @@ def test_a_running_job_is_never_replaced(worker):
 
 
 def test_a_failing_job_is_logged_and_the_next_runs(worker, caplog):
-    caplog.set_level(logging.ERROR, logger="webfig.worker")
+    caplog.set_level(logging.ERROR, logger="webfig.runtime.figure_thread")
     worker.submit(lambda: 1 / 0)
     assert worker.run_sync(lambda: "after") == "after"
     [record] = caplog.records
@@ -117,7 +117,7 @@ def _call_refused(worker: FigureWorker) -> str:
 
 
 def test_the_thread_ends_when_idle_and_a_new_job_starts_another(worker, monkeypatch):
-    monkeypatch.setattr("webfig.worker.LINGER", 0.01)
+    monkeypatch.setattr("webfig.runtime.figure_thread.LINGER", 0.01)
     first = worker.run_sync(threading.current_thread)
     first.join(TIMEOUT)
     assert not first.is_alive()

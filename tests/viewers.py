@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webfig.frames import RECT_FRAME_MAGIC, Pixels
+from webfig.frames.encoder import RECT_FRAME_MAGIC, Pixels
 
 from .imaging import paint, paint_rect_frame
 from .waiting import TIMEOUT

@@ -6,11 +6,11 @@ figures are served at the URL it prints. See the README for the whole story.
 
 from __future__ import annotations
 
-from .cache import RenderCache
 from .config import ConfigError, Settings, configure, current_settings
-from .render import content_type, render, to_rgba
-from .render_pool import RenderPool, WorkerCrashed
-from .stores import MemcachedStore, RedisStore
+from .rendering.cache import RenderCache
+from .rendering.render import content_type, render, to_rgba
+from .rendering.render_pool import RenderPool, WorkerCrashed
+from .rendering.stores import MemcachedStore, RedisStore
 
 __version__ = "0.1.0"
 

@@ -20,13 +20,13 @@ from matplotlib._pylab_helpers import Gcf
 from matplotlib.backend_bases import _Backend
 
 from . import __version__
-from .canvas import WebfigCanvas
 from .config import ConfigError, current_settings
-from .figures import PyplotFigures
-from .manager import WebfigManager
-from .server import FigureServer
-from .timer import TimerWebfig
-from .toolbar import NavigationToolbarWebfig
+from .figure.canvas import WebfigCanvas
+from .figure.manager import WebfigManager
+from .figure.timers import TimerWebfig
+from .figure.toolbar import NavigationToolbarWebfig
+from .server.figure_server import FigureServer
+from .server.registry import PyplotFigures
 
 __all__ = [
     "FigureCanvas",

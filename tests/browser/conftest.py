@@ -16,7 +16,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from benchmarks.common import CHROMIUM, CHROMIUM_FLAGS
-from webfig.eventloop import server_thread
+from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer
 
 playwright_sync = pytest.importorskip("playwright.sync_api")

@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page
 
 from webfig.backend import FigureCanvasWebfig
-from webfig.eventloop import server_thread
+from webfig.runtime.event_loop import server_thread
 
 from ..waiting import TIMEOUT, wait_until
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from webfig import server as webfig_server
-from webfig.handlers import sockets as webfig_sockets
 from webfig.server import FigureServer
+from webfig.server import routes as webfig_routes
+from webfig.server.handlers import sockets as webfig_sockets
 
 from ..blackhole import BlackholeProxy
 from .helpers import FigureOnPage, agg_pixels, line_figure, on_server, wait_until
@@ -28,8 +28,8 @@ def test_a_silently_dead_path_is_noticed_and_the_page_comes_back(
     # Short intervals, so the test takes seconds (by default: a heartbeat every 5 s, given up
     # after 12.5 s; pings every 10 s, each given up after 10 s).
     monkeypatch.setattr(webfig_sockets, "HEARTBEAT_INTERVAL", 0.4)
-    monkeypatch.setattr(webfig_server, "PING_INTERVAL", 1.0)
-    monkeypatch.setattr(webfig_server, "PING_TIMEOUT", 1.0)
+    monkeypatch.setattr(webfig_routes, "PING_INTERVAL", 1.0)
+    monkeypatch.setattr(webfig_routes, "PING_TIMEOUT", 1.0)
     server = make_server()
     figure, _, line = line_figure("Through a proxy")
     manager = figure.canvas.manager

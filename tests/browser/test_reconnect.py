@@ -190,7 +190,7 @@ def test_retries_back_off_and_a_wake_up_retries_at_once(
 ) -> None:
     # A server that goes away with a plain "going away" (as a proxy in between may), not
     # saying it stopped: the connection counts as lost, and retries start fast.
-    monkeypatch.setattr("webfig.handlers.sockets.SERVER_STOPPED", 1001)
+    monkeypatch.setattr("webfig.server.handlers.sockets.SERVER_STOPPED", 1001)
     figure, _, _ = line_figure()
     first = make_server()
     port = first.port

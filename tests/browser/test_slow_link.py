@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from benchmarks.slow_link import SlowLink
-from webfig.frames import RECT_FRAME_MAGIC
+from webfig.frames.encoder import RECT_FRAME_MAGIC
 from webfig.server import FigureServer
 
 from ..waiting import TIMEOUT

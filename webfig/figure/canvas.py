@@ -1,0 +1,259 @@
+"""The canvas: Agg rendering, and viewers' input turned into matplotlib events."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, Final
+
+import numpy as np
+from matplotlib.backend_bases import (
+    KeyEvent,
+    LocationEvent,
+    MouseButton,
+    MouseEvent,
+    ResizeEvent,
+)
+from matplotlib.backend_tools import Cursors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from ..frames.blit_regions import SavedRegion
+from ..frames.encoder import Pixels, Rect
+from ..runtime.event_loop import server_thread
+from ..runtime.figure_thread import FigureWorker
+from ..wire import outgoing
+from ..wire.browser_names import DOM_BUTTON_BITS, DOM_BUTTONS
+from ..wire.incoming import Key, Mouse
+from .manager import WebfigManager
+from .timers import TimerWebfig
+
+# Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
+MIN_PIXEL_RATIO: Final = 0.5
+MAX_PIXEL_RATIO: Final = 4.0
+MIN_CANVAS_SIDE: Final = 16
+MAX_CANVAS_SIDE: Final = 8192
+# Seconds flush_events waits for the figure at most.
+FLUSH_TIMEOUT: Final = 10.0
+
+# matplotlib's buttons by DOM ``MouseEvent.button`` number, and by ``MouseEvent.buttons`` bit.
+_BUTTONS: Final = {number: MouseButton[name.upper()] for number, name in enumerate(DOM_BUTTONS)}
+_BUTTON_BITS: Final = tuple(
+    (bit, MouseButton[name.upper()]) for name, bit in DOM_BUTTON_BITS.items()
+)
+_CSS_CURSORS: Final = {
+    Cursors.HAND: "pointer",
+    Cursors.POINTER: "default",
+    Cursors.SELECT_REGION: "crosshair",
+    Cursors.MOVE: "move",
+    Cursors.WAIT: "wait",
+    Cursors.RESIZE_HORIZONTAL: "ew-resize",
+    Cursors.RESIZE_VERTICAL: "ns-resize",
+}
+
+
+def held_buttons(bits: int) -> frozenset[MouseButton]:
+    """The buttons a DOM ``buttons`` bitmask says are held."""
+    return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
+
+
+class WebfigCanvas(FigureCanvasAgg):
+    """An Agg canvas whose pictures and events travel to and from browser viewers.
+
+    pyplot uses :class:`webfig.backend.FigureCanvasWebfig`, which is this canvas with
+    pyplot's figure manager.
+
+    ``lock`` is held while webfig draws the figure, reads its pixels, or hands it a viewer's
+    event or a timer tick; webfig does all of those on ``worker``, the figure's own thread,
+    so a figure that is busy (or locked by the script) holds up no other. A script that
+    changes the figure from a thread of its own while viewers watch should hold it too,
+    around each change that must appear whole::
+
+        with fig.canvas.lock:
+            line.set_data(x, y)
+            ax.set_title(f"step {n}")
+        fig.canvas.draw_idle()
+    """
+
+    manager_class = WebfigManager
+    manager: WebfigManager | None
+    _timer_cls = TimerWebfig
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lock = threading.RLock()
+        self.worker = FigureWorker()
+        # Key events carry the last pointer position, as in other backends.
+        self._last_pointer: tuple[Any, Any] = (None, None)
+        self.capture_scroll = False
+        # The thread drawing the figure now, if any (it holds ``lock``).
+        self._drawing_thread: int | None = None
+
+    # Drawing
+
+    def render_agg(self) -> None:
+        """Draw the figure with Agg, without publishing the result."""
+        with self.lock:
+            outer, self._drawing_thread = self._drawing_thread, threading.get_ident()
+            try:
+                super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
+            finally:
+                self._drawing_thread = outer
+
+    def pixels(self) -> Pixels:
+        """A copy of the image Agg last drew (Agg reuses its buffer)."""
+        with self.lock:
+            return np.asarray(self.buffer_rgba()).copy()  # type: ignore[no-untyped-call]
+
+    def draw(self) -> None:
+        """Draw the figure now and send the result to the viewers."""
+        self.render_agg()
+        if self.manager is not None:
+            self.manager.schedule_render(draw=False)
+
+    def print_figure(self, *args: Any, **kwargs: Any) -> Any:
+        """Save the figure (``savefig``) holding the canvas' lock. A save draws into Agg's
+        buffer at its own dpi, and then puts the figure's canvas back: a render on the worker
+        meanwhile would draw into the same buffer, and a timer's callback that closes the
+        figure (whose canvas is then matplotlib's base one) would be undone by the save."""
+        with self.lock:
+            return super().print_figure(*args, **kwargs)
+
+    def copy_from_bbox(self, bbox: Any) -> SavedRegion:
+        """Save a region for a later ``restore_region``, as Agg does, and remember its pixels
+        so that viewers can keep a copy too."""
+        with self.lock:
+            buffer = super().copy_from_bbox(bbox)  # type: ignore[no-untyped-call]
+            width, height = self.get_width_height(physical=True)
+            left, top, right, bottom = buffer.get_extents()
+            left, right = max(0, min(left, width)), max(0, min(right, width))
+            top, bottom = max(0, min(top, height)), max(0, min(bottom, height))
+            rect = Rect(left, top, right - left, bottom - top)
+            pixels = rect.of(np.asarray(self.buffer_rgba())).copy()  # type: ignore[no-untyped-call]
+        return SavedRegion(buffer, rect, pixels)
+
+    def restore_region(self, region: Any, bbox: Any = None, xy: Any = None) -> None:
+        saved = region if isinstance(region, SavedRegion) else None
+        with self.lock:
+            super().restore_region(saved.buffer if saved else region, bbox, xy)  # type: ignore[no-untyped-call]
+        # Only a whole region restored in place is one viewers can restore from their copy.
+        if saved is not None and bbox is None and xy is None and self.manager is not None:
+            self.manager.note_restore(saved)
+
+    def blit(self, bbox: Any = None) -> None:
+        """Send what was blitted into Agg's buffer (only the changed pixels travel)."""
+        if self.manager is not None:
+            self.manager.schedule_render(draw=False)
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Draw and send a frame soon; many calls before then make one render.
+
+        A call a draw makes of itself is dropped, as desktop canvases drop it: artists mark
+        themselves stale while they draw (ticks, an axes' position), and in interactive mode
+        pyplot answers each with ``draw_idle``, which would ask for the same picture again,
+        and again after that one. A call from another thread meanwhile (the script changed
+        the figure) still counts.
+        """
+        if self._drawing_thread == threading.get_ident():
+            return
+        if self.manager is not None:
+            self.manager.schedule_render()
+
+    def flush_events(self) -> None:
+        """Wait until the figure did the work handed to it so far (viewers' events, timer
+        ticks, a draw asked for), as a GUI backend processes its pending events. From the
+        figure's own thread or the event loop there is nothing to wait for (they do it)."""
+        if self.worker.in_worker_thread() or server_thread().in_loop_thread():
+            return
+        try:
+            server_thread().run_sync(lambda: None, FLUSH_TIMEOUT)  # asked-for renders queue
+            self.worker.run_sync(lambda: None, FLUSH_TIMEOUT)
+        except TimeoutError:
+            # The figure is busy for long (a heavy draw, or this very thread holds its
+            # lock): the script goes on rather than wait for it.
+            return
+
+    def start_event_loop(self, timeout: float = 0) -> None:
+        """``plt.pause``: the figure's pending work first, then ``timeout`` seconds."""
+        self.flush_events()
+        super().start_event_loop(timeout)
+
+    def new_timer(self, interval: float | None = None, callbacks: Any = None) -> TimerWebfig:
+        """A timer whose callbacks (an animation's steps, say) run on ``worker`` holding
+        ``lock``."""
+        return TimerWebfig(
+            interval=interval, callbacks=callbacks, lock=self.lock, worker=self.worker
+        )
+
+    def set_cursor(self, cursor: Cursors) -> None:
+        if self.manager is not None:
+            self.manager.broadcast(outgoing.cursor(_CSS_CURSORS[cursor]))
+
+    def set_capture_scroll(self, capture: bool) -> None:
+        """Whether wheel events over the canvas stop scrolling the page."""
+        if capture != self.capture_scroll:
+            self.capture_scroll = capture
+            if self.manager is not None:
+                self.manager.broadcast(outgoing.capture_scroll(capture))
+
+    # Size
+
+    def set_pixel_ratio(self, ratio: float) -> bool:
+        """Render at ``ratio`` device pixels per CSS pixel (bounded); True if it changed."""
+        bounded = min(max(ratio, MIN_PIXEL_RATIO), MAX_PIXEL_RATIO)
+        # The hook every HiDPI backend uses; not in the stubs.
+        changed = bool(self._set_device_pixel_ratio(bounded))  # type: ignore[attr-defined]
+        if changed:
+            # The same inches at a new ratio make a new device size: keep it within bounds.
+            self._set_device_size(*self.get_width_height(physical=True))
+        return changed
+
+    def resize_to(self, width: float, height: float) -> None:
+        """Resize the figure to ``width`` × ``height`` CSS pixels (bounded)."""
+        ratio = self.device_pixel_ratio
+        self._set_device_size(width * ratio, height * ratio)
+        event = ResizeEvent("resize_event", self)
+        self.callbacks.process(event.name, event)
+
+    def _set_device_size(self, width: float, height: float) -> None:
+        """Size the figure to ``width`` × ``height`` device pixels, each side bounded."""
+        figure = self.figure
+        device_width, device_height = (
+            min(max(math.floor(side), MIN_CANVAS_SIDE), MAX_CANVAS_SIDE) for side in (width, height)
+        )
+        if (device_width, device_height) != self.get_width_height(physical=True):
+            figure.set_size_inches(
+                device_width / figure.dpi, device_height / figure.dpi, forward=False
+            )
+
+    # Input
+
+    def dispatch_mouse(self, message: Mouse) -> None:
+        """Turn a viewer's pointer message into the matplotlib event(s) it stands for."""
+        # Viewers measure from the top; matplotlib from the bottom.
+        # (Any: the stubs say int, but matplotlib takes the sub-pixel positions browsers give.)
+        x: Any = message.x
+        y: Any = self.figure.bbox.height - message.y
+        self._last_pointer = (x, y)
+        common: dict[str, Any] = {"modifiers": message.modifiers, "guiEvent": message.gui_event}
+        button = _BUTTONS.get(message.button)
+        event: LocationEvent
+        match message.type:
+            case "button_press" | "button_release":
+                event = MouseEvent(f"{message.type}_event", self, x, y, button, **common)
+            case "dblclick":
+                event = MouseEvent(
+                    "button_press_event", self, x, y, button, dblclick=True, **common
+                )
+            case "scroll":
+                event = MouseEvent("scroll_event", self, x, y, step=message.step, **common)
+            case "motion_notify":
+                held = held_buttons(message.buttons)
+                event = MouseEvent("motion_notify_event", self, x, y, buttons=held, **common)
+            case "figure_enter" | "figure_leave":
+                event = LocationEvent(f"{message.type}_event", self, x, y, **common)
+        self.callbacks.process(event.name, event)
+
+    def dispatch_key(self, message: Key) -> None:
+        x, y = self._last_pointer
+        event = KeyEvent(f"{message.type}_event", self, message.key, x, y, message.gui_event)
+        self.callbacks.process(event.name, event)

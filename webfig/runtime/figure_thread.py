@@ -1,0 +1,161 @@
+"""A figure's own thread: its work runs in order, off the event loop, one job at a time.
+
+Drawing a figure, handing it a viewer's event or a timer tick all need the figure's lock and
+may take long (a heavy draw, a script holding ``canvas.lock``, a download saving a large
+PDF). Each figure's work therefore runs on a worker of its own: one figure's jobs run in the
+order they came, different figures' jobs overlap, and the event loop, which only schedules,
+sends and does I/O, never waits for any figure.
+
+The thread starts with the first job and ends after :data:`LINGER` seconds with nothing to do,
+so an idle figure costs no thread, and a drag's jobs do not start one each.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from .event_loop import resolving
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Seconds a worker's thread waits for more work before it ends.
+LINGER: Final = 2.0
+# Seconds the interpreter waits at exit for each worker to finish the job it is running.
+EXIT_TIMEOUT: Final = 10.0
+
+Job = Callable[[], object]
+
+
+@dataclass
+class _Queued:
+    job: Job
+    # Jobs with the same key, one right after the other, are one: the later replaces the
+    # earlier (pointer moves that piled up while the figure was busy).
+    key: Hashable | None
+    # A job that only shows the state the others leave (a render): a later job with a key
+    # may replace one queued before it.
+    transparent: bool = False
+
+
+class FigureWorker:
+    """Runs jobs one after the other on a thread of its own; ``submit`` from any thread.
+
+    A job that raises is logged and the next one runs: one broken callback or draw must not
+    stop the figure's other work.
+    """
+
+    def __init__(self, name: str = "webfig-figure") -> None:
+        # The thread's name (py-spy and logs show it).
+        self.name = name
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._queue: deque[_Queued] = deque()
+        self._thread: threading.Thread | None = None
+        self._busy = False
+        self._closed = False
+        _workers.add(self)
+
+    def submit(self, job: Job, *, key: Hashable | None = None, transparent: bool = False) -> None:
+        """Run ``job`` after every job submitted before it.
+
+        With ``key``, it replaces the last job waiting if that one has the same key, looking
+        past ``transparent`` jobs only: never a running job, and never across another job,
+        so no event overtakes another. A transparent job (a render, which draws whatever
+        state the figure is in) then shows the newer state.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            if (queued := self._same_key(key)) is not None:
+                queued.job = job
+            else:
+                self._queue.append(_Queued(job, key, transparent))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+            else:
+                self._work.notify()
+
+    def _same_key(self, key: Hashable | None) -> _Queued | None:
+        if key is None:
+            return None
+        for queued in reversed(self._queue):
+            if queued.key == key:
+                return queued
+            if not queued.transparent:
+                return None
+        return None
+
+    def run_sync(self, function: Callable[[], T], timeout: float = 30.0) -> T:
+        """Run ``function`` after the jobs already submitted and return its result; not from
+        the worker's own thread (it would wait for itself)."""
+        if self.in_worker_thread():
+            raise RuntimeError("run_sync called from the worker's own thread")
+        call, future = resolving(function)
+        self.submit(call)
+        return future.result(timeout)
+
+    def in_worker_thread(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.ident == threading.get_ident()
+
+    @property
+    def pending(self) -> int:
+        """Jobs waiting or running."""
+        with self._lock:
+            return len(self._queue) + self._busy
+
+    def close(self, timeout: float | None = None) -> None:
+        """Drop the jobs still waiting, run no more, and wait (up to ``timeout`` seconds)
+        for the running one to end; ``timeout=0`` does not wait."""
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+            self._work.notify()
+            thread = self._thread
+        if thread is not None and timeout != 0 and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while (job := self._next()) is not None:
+            try:
+                job()
+            except Exception:
+                _log.exception("a job of %s failed", self.name)
+            finally:
+                with self._lock:
+                    self._busy = False
+
+    def _next(self) -> Job | None:
+        """The next job, waiting up to LINGER seconds for one; None ends the thread."""
+        with self._lock:
+            if not self._queue and not self._closed:
+                self._work.wait(LINGER)
+            if not self._queue or self._closed:
+                self._thread = None
+                return None
+            self._busy = True
+            return self._queue.popleft().job
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}, {self.pending} job(s)>"
+
+
+_workers: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_workers() -> None:
+    """A daemon thread still drawing while the interpreter shuts down can crash it
+    (matplotlib's C++ under a dying Python): let running jobs finish, start no more."""
+    for worker in list(_workers):
+        worker.close(EXIT_TIMEOUT)
