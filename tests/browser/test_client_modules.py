@@ -1,6 +1,6 @@
 """The client's modules: webfig.js exports the classes and starts nothing, FigurePage connects
 and disconnects a page's figures, the gallery lets go of its views and of cards on their way,
-and the painter gets over a frame it could not decode or paint.
+and the painter gets over a frame it could not decode or paint, closing what it decoded.
 
 The pages for FigurePage are copies of webfig's own pages without the entry module (mpl.js),
 served next to webfig's routes: the test imports webfig.js and drives the page itself.
@@ -332,3 +332,87 @@ def test_the_painter_gets_over_a_frame_it_could_not_show(
     on_server(move)
     view.wait_pixels_change(pixels)
     view.wait_pixels(lambda pixels: np.array_equal(pixels, agg_pixels(figure)), "the moved line")
+
+
+# Paints one rect frame of three replace tiles, the middle one's image corrupt, with a painter
+# of the page's own, and waits until it is done with the frame and every decode has settled.
+# Says what the painter reported and how many of the bitmaps decoded are still open (a closed
+# ImageBitmap is 0 x 0).
+PAINT_A_FRAME_WITH_A_CORRUPT_TILE = """async () => {
+    const { FramePainter } = await import("/js/frame-painter.js")
+    const square = new OffscreenCanvas(8, 8)
+    const context = square.getContext("2d")
+    context.fillStyle = "#ff0000"
+    context.fillRect(0, 0, 8, 8)
+    const blob = await square.convertToBlob({ type: "image/png" })
+    const png = new Uint8Array(await blob.arrayBuffer())
+    const corrupt = new Uint8Array(png.length).fill(0x42)
+    const images = [png, corrupt, png]
+
+    // The rect_frames layout of docs/protocol.md: a header, then each step with its image.
+    const header = new DataView(new ArrayBuffer(12))
+    new Uint8Array(header.buffer).set([..."WFRM"].map((c) => c.charCodeAt(0)))
+    header.setUint8(4, 1)
+    header.setUint8(5, 1)
+    header.setUint16(6, images.length, true)
+    header.setUint16(8, 8 * images.length, true)
+    header.setUint16(10, 8, true)
+    const parts = [header.buffer]
+    images.forEach((image, index) => {
+        const step = new DataView(new ArrayBuffer(16))
+        step.setUint16(0, 8 * index, true)
+        step.setUint16(4, 8, true)
+        step.setUint16(6, 8, true)
+        step.setUint32(12, image.length, true)
+        parts.push(step.buffer, image)
+    })
+
+    const decodes = []
+    const bitmaps = []
+    const createImageBitmap = window.createImageBitmap
+    window.createImageBitmap = (...args) => {
+        const decode = createImageBitmap(...args).then((bitmap) => {
+            bitmaps.push(bitmap)
+            return bitmap
+        })
+        decodes.push(decode)
+        return decode
+    }
+    try {
+        const failures = []
+        const changes = await new Promise((onPainted) => {
+            const painter = new FramePainter(document.createElement("canvas"), {
+                onPainted,
+                onFailed: (error) => failures.push(String(error)),
+            })
+            painter.format = "rect"
+            painter.paint(new Blob(parts))
+        })
+        await Promise.allSettled(decodes)
+        return {
+            failures,
+            changes,
+            decodes: decodes.length,
+            decoded: bitmaps.length,
+            open: bitmaps.filter((bitmap) => bitmap.width > 0).length,
+        }
+    } finally {
+        window.createImageBitmap = createImageBitmap
+    }
+}"""
+
+
+def test_a_frame_with_a_tile_that_does_not_decode_closes_the_bitmaps_of_the_others(
+    open_page: Callable[..., Page],
+) -> None:
+    figure, _, _ = line_figure("Corrupt tile")
+    page = open_page(f"/{figure.number}")
+
+    outcome = page.evaluate(PAINT_A_FRAME_WITH_A_CORRUPT_TILE)
+
+    # The frame failed as a whole, once, and the painter went on to the next (onPainted).
+    assert len(outcome["failures"]) == 1, outcome
+    assert outcome["changes"] == {"full": True, "rects": []}
+    # Both good tiles decoded, and neither bitmap is left open.
+    assert (outcome["decodes"], outcome["decoded"]) == (3, 2), outcome
+    assert outcome["open"] == 0, outcome

@@ -110,7 +110,7 @@ export class FramePainter {
         ? null
         : createImageBitmap(blob.slice(tile.offset, tile.offset + tile.length)),
     )
-    const bitmaps = await Promise.all(decodes)
+    const bitmaps = await decodedOrClosed(decodes)
     const kept = new Set()
     return {
       run: () => {
@@ -145,6 +145,17 @@ export class FramePainter {
       this.#context.clearRect(0, 0, width, height)
     }
   }
+}
+
+// Every decode's bitmap (null for none), once all are done; when one failed, its error, with
+// the bitmaps of the others closed.
+async function decodedOrClosed(decodes) {
+  const results = await Promise.allSettled(decodes)
+  const bitmaps = results.map((result) => result.value ?? null)
+  const failure = results.find((result) => result.status === "rejected")
+  if (!failure) return bitmaps
+  for (const bitmap of bitmaps) bitmap?.close()
+  throw failure.reason
 }
 
 // The rectangles a rect frame's tiles paint (a stored image paints nothing).
