@@ -1,3 +1,5 @@
+import { TO_SERVER } from "./wire.js"
+
 // The figure header's close button (×): asks the server to close the figure, as q would.
 // Only pyplot's figures have one; it works while the socket is open.
 export class CloseButton {
@@ -22,6 +24,6 @@ export class CloseButton {
   }
 
   #clicked = () => {
-    this.#send("close_figure")
+    this.#send(TO_SERVER.CLOSE_FIGURE)
   }
 }

@@ -1,10 +1,5 @@
 import { socketUrl } from "./geometry.js"
-
-// The close code the server uses when the script closed the figure: nothing to come back to.
-export const FIGURE_CLOSED = 4000
-// The close code the server uses when it stops (the script ended): it may come back, if the
-// script runs again on the same port, but not in a moment.
-export const SERVER_STOPPED = 4001
+import { FIGURE_CLOSED, FROM_SERVER, SERVER_STOPPED, WENT_SILENT } from "./wire.js"
 
 export const FIRST_RETRY_MS = 500
 export const MAX_RETRY_MS = 10_000
@@ -19,8 +14,6 @@ const HEALTHY_MS = 5_000
 // its intervals without a message: the path died without a close (laptop asleep, a NAT or
 // proxy that forgot the connection), and only a new socket gets through.
 export const MISSED_HEARTBEATS = 2.5
-// The close a silent socket counts as (no close frame ever came).
-export const SILENT = { code: 4009, reason: "the server went silent" }
 
 // The wait before retry number `attempt` (0 for the first after a drop): doubling from
 // `first` up to MAX_RETRY_MS, less a random part; `random` is in [0, 1).
@@ -116,7 +109,7 @@ export class Connection {
       return
     }
     const message = parseMessage(data)
-    if (message?.type === "heartbeat") this.#heartbeat(message)
+    if (message?.type === FROM_SERVER.HEARTBEAT) this.#heartbeat(message)
     else if (message) this.#callbacks.onMessage(message)
   }
 
@@ -144,7 +137,7 @@ export class Connection {
   // after a close, with a new socket.
   #wentSilent = () => {
     this.#silenceTimer = 0
-    this.#closed(SILENT)
+    this.#closed(WENT_SILENT)
   }
 
   #closed = ({ code, reason }) => {

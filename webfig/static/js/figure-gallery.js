@@ -1,4 +1,5 @@
 import { Connection } from "./connection.js"
+import { FROM_SERVER } from "./wire.js"
 
 // Keeps the all-figures page in step with the script: a card appears for each figure it
 // opens and goes away when it closes the figure, without a reload.
@@ -53,7 +54,7 @@ export class FigureGallery {
   }
 
   #received = (message) => {
-    if (message.type === "figures" && Array.isArray(message.figures)) {
+    if (message.type === FROM_SERVER.FIGURES && Array.isArray(message.figures)) {
       this.#update(message.figures.map(({ num }) => Number(num)))
     }
   }

@@ -11,9 +11,7 @@ import { SubplotTool } from "./subplot-tool.js"
 import { ToolContainer } from "./tool-container.js"
 import { ToolHelp } from "./tool-help.js"
 import { Toolbar } from "./toolbar.js"
-
-const PROTOCOL_VERSION = 1
-const EXTENSIONS = ["rect_frames", "motion_ack", "lossy_frames", "preview", "heartbeat"]
+import { EXTENSION, EXTENSIONS, FROM_SERVER, PROTOCOL_VERSION, TO_SERVER } from "./wire.js"
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
 export class FigureView {
@@ -78,7 +76,7 @@ export class FigureView {
       canvas,
       onPreview: ({ width, height }) => this.#applySize(width, height),
       onCancel: () => this.#applySize(this.#size.width, this.#size.height),
-      onResize: (size) => this.#send("resize", size),
+      onResize: (size) => this.#send(TO_SERVER.RESIZE, size),
     })
     this.#pixelRatio = new PixelRatioWatcher(this.#pixelRatioChanged)
   }
@@ -126,11 +124,11 @@ export class FigureView {
   #opened = () => {
     this.#painter.connect()
     this.#badge.clear()
-    this.#send("webfig_hello", { protocol: PROTOCOL_VERSION, extensions: EXTENSIONS })
-    this.#send("supports_binary", { value: true })
-    this.#send("send_image_mode")
-    this.#send("set_device_pixel_ratio", { device_pixel_ratio: window.devicePixelRatio })
-    this.#send("refresh")
+    this.#send(TO_SERVER.WEBFIG_HELLO, { protocol: PROTOCOL_VERSION, extensions: EXTENSIONS })
+    this.#send(TO_SERVER.SUPPORTS_BINARY, { value: true })
+    this.#send(TO_SERVER.SEND_IMAGE_MODE)
+    this.#send(TO_SERVER.SET_DEVICE_PIXEL_RATIO, { device_pixel_ratio: window.devicePixelRatio })
+    this.#send(TO_SERVER.REFRESH)
     this.#toolbar.connected = true
     this.#toolbar.stopped = false
     this.#tools.connected = true
@@ -163,77 +161,77 @@ export class FigureView {
     this.#preview.painted(changes)
     // Lets the page style the figure before its first frame (and tests wait for one).
     if (!("painted" in this.#root.dataset)) this.#root.dataset.painted = ""
-    this.#send("ack")
+    this.#send(TO_SERVER.ACK)
   }
 
   // A warning, not an error: the next full frame puts the picture right.
   #paintFailed = (error) => {
     console.warn(`webfig: figure ${this.#num}: a frame could not be shown`, error)
-    this.#send("refresh")
+    this.#send(TO_SERVER.REFRESH)
   }
 
   #pixelRatioChanged = (ratio) => {
-    this.#send("set_device_pixel_ratio", { device_pixel_ratio: ratio })
+    this.#send(TO_SERVER.SET_DEVICE_PIXEL_RATIO, { device_pixel_ratio: ratio })
   }
 
   #received = (message) => {
     switch (message.type) {
-      case "figure_label":
+      case FROM_SERVER.FIGURE_LABEL:
         this.#title.textContent = message.label
         break
-      case "resize":
+      case FROM_SERVER.RESIZE:
         this.#resized(message.size)
         break
-      case "image_mode":
+      case FROM_SERVER.IMAGE_MODE:
         this.#painter.imageMode = message.mode
         break
-      case "draw":
-        this.#send("draw")
+      case FROM_SERVER.DRAW:
+        this.#send(TO_SERVER.DRAW)
         break
-      case "cursor":
+      case FROM_SERVER.CURSOR:
         this.#frame.dataset.cursor = message.cursor
         break
-      case "message":
+      case FROM_SERVER.MESSAGE:
         this.#toolbar.message = message.message
         break
-      case "rubberband":
+      case FROM_SERVER.RUBBERBAND:
         this.#rubberband.show(message)
         break
-      case "history_buttons":
+      case FROM_SERVER.HISTORY_BUTTONS:
         this.#toolbar.history = message
         break
-      case "navigate_mode":
+      case FROM_SERVER.NAVIGATE_MODE:
         this.#toolbar.navigateMode = message.mode
         this.#preview.mode = message.mode
         break
-      case "preview_geometry":
+      case FROM_SERVER.PREVIEW_GEOMETRY:
         this.#preview.geometry = message
         break
-      case "frame_seq":
+      case FROM_SERVER.FRAME_SEQ:
         this.#preview.frameSeq(message)
         break
-      case "capture_scroll":
+      case FROM_SERVER.CAPTURE_SCROLL:
         this.#input.captureScroll = Boolean(message.capture_scroll)
         break
-      case "save":
+      case FROM_SERVER.SAVE:
         this.#toolbar.download()
         break
-      case "tool_items":
+      case FROM_SERVER.TOOL_ITEMS:
         this.#tools.groups = message.groups
         break
-      case "tool_toggled":
+      case FROM_SERVER.TOOL_TOGGLED:
         this.#tools.toggled(message.name, message.toggled)
         break
-      case "subplot_params":
+      case FROM_SERVER.SUBPLOT_PARAMS:
         this.#subplotTool.show(message.params, { open: Boolean(message.open) })
         break
-      case "tool_help":
+      case FROM_SERVER.TOOL_HELP:
         this.#help.show(message.tools)
         break
-      case "webfig_welcome":
+      case FROM_SERVER.WEBFIG_WELCOME:
         this.#welcomed(message)
         break
-      case "motion_ack":
+      case FROM_SERVER.MOTION_ACK:
         this.#input.motionAcknowledged()
         break
     }
@@ -241,9 +239,9 @@ export class FigureView {
 
   #welcomed({ extensions }) {
     this.#extensions = Array.isArray(extensions) ? extensions : []
-    this.#painter.format = this.#extensions.includes("rect_frames") ? "rect" : "png"
-    this.#input.pacedByServer = this.#extensions.includes("motion_ack")
-    const preview = this.#extensions.includes("preview")
+    this.#painter.format = this.#extensions.includes(EXTENSION.RECT_FRAMES) ? "rect" : "png"
+    this.#input.pacedByServer = this.#extensions.includes(EXTENSION.MOTION_ACK)
+    const preview = this.#extensions.includes(EXTENSION.PREVIEW)
     this.#input.sequenced = preview
     this.#preview.enabled = preview
   }

@@ -1,4 +1,5 @@
 import { parseRectFrame } from "./rect-frame.js"
+import { FULL_IMAGE_MODE } from "./wire.js"
 
 const WHOLE_CANVAS = Object.freeze({ full: true, rects: [] })
 
@@ -17,7 +18,7 @@ export class FramePainter {
   #canvas
   #context
   #callbacks
-  #mode = "full"
+  #mode = FULL_IMAGE_MODE
   #format = "png"
   // Images the server asked this viewer to keep (blit backgrounds), by slot.
   #regions = new Map()
@@ -34,7 +35,7 @@ export class FramePainter {
 
   connect() {
     this.#generation += 1
-    this.#mode = "full"
+    this.#mode = FULL_IMAGE_MODE
     this.#format = "png"
   }
 
@@ -93,7 +94,7 @@ export class FramePainter {
     const bitmap = await createImageBitmap(blob)
     return {
       run: () => {
-        if (mode === "full") this.#resetCanvas(bitmap.width, bitmap.height)
+        if (mode === FULL_IMAGE_MODE) this.#resetCanvas(bitmap.width, bitmap.height)
         this.#context.drawImage(bitmap, 0, 0)
       },
       release: () => bitmap.close(),

@@ -1,18 +1,20 @@
+import { KEY_MARK, KEY_PREFIX, MODIFIER, TO_SERVER } from "./wire.js"
+
 // Pure helpers that turn DOM input events into the values of the wire protocol.
 
 const MODIFIER_FLAGS = [
-  ["ctrlKey", "ctrl"],
-  ["altKey", "alt"],
-  ["shiftKey", "shift"],
-  ["metaKey", "meta"],
+  ["ctrlKey", MODIFIER.CTRL],
+  ["altKey", MODIFIER.ALT],
+  ["shiftKey", MODIFIER.SHIFT],
+  ["metaKey", MODIFIER.META],
 ]
 
 // Order of the key prefixes matplotlib expects; a modifier key never prefixes itself.
 const KEY_PREFIXES = [
-  ["ctrlKey", "Control", "ctrl+"],
-  ["altKey", "Alt", "alt+"],
-  ["metaKey", "Meta", "super+"],
-  ["shiftKey", "Shift", "shift+"],
+  ["ctrlKey", "Control", KEY_PREFIX.CTRL],
+  ["altKey", "Alt", KEY_PREFIX.ALT],
+  ["metaKey", "Meta", KEY_PREFIX.SUPER],
+  ["shiftKey", "Shift", KEY_PREFIX.SHIFT],
 ]
 
 const GUI_EVENT_FIELDS = [
@@ -42,7 +44,7 @@ export function keyName(event) {
     .filter(([flag, ownKey]) => event[flag] && event.key !== ownKey)
     .map(([, , text]) => text)
     .join("")
-  return `${prefix}k${event.key}`
+  return `${prefix}${KEY_MARK}${event.key}`
 }
 
 export function guiEvent(event) {
@@ -61,5 +63,5 @@ export function buttonBit(button) {
 // A pointermove with a `button` reports a second button pressed or released during a drag.
 export function chordType(button, buttons) {
   if (button < 0) return null
-  return buttons & buttonBit(button) ? "button_press" : "button_release"
+  return buttons & buttonBit(button) ? TO_SERVER.BUTTON_PRESS : TO_SERVER.BUTTON_RELEASE
 }

@@ -1,5 +1,6 @@
 import { devicePoint } from "./geometry.js"
 import { chordType, guiEvent, keyName, modifiers } from "./keys.js"
+import { TO_SERVER } from "./wire.js"
 
 // How long to wait for a motion_ack before sending the next move anyway.
 const MOTION_ACK_TIMEOUT_MS = 250
@@ -100,11 +101,11 @@ export class PointerInput {
     this.#frame.focus({ preventScroll: true })
     // Captured, a drag keeps reporting motion and its release outside the canvas.
     this.#frame.setPointerCapture(event.pointerId)
-    this.#sendButton("button_press", event)
+    this.#sendButton(TO_SERVER.BUTTON_PRESS, event)
   }
 
   #released = (event) => {
-    this.#sendButton("button_release", event)
+    this.#sendButton(TO_SERVER.BUTTON_RELEASE, event)
   }
 
   #moved = (event) => {
@@ -128,21 +129,21 @@ export class PointerInput {
   }
 
   #entered = (event) => {
-    this.#sendPointer("figure_enter", event)
+    this.#sendPointer(TO_SERVER.FIGURE_ENTER, event)
   }
 
   #left = (event) => {
-    this.#sendPointer("figure_leave", event)
+    this.#sendPointer(TO_SERVER.FIGURE_LEAVE, event)
   }
 
   #doubleClicked = (event) => {
-    this.#sendButton("dblclick", event)
+    this.#sendButton(TO_SERVER.DBLCLICK, event)
   }
 
   #wheeled = (event) => {
     if (this.#captureScroll) event.preventDefault()
     if (event.deltaY === 0) return
-    this.#sendPointer("scroll", event, { step: event.deltaY < 0 ? 1 : -1 })
+    this.#sendPointer(TO_SERVER.SCROLL, event, { step: event.deltaY < 0 ? 1 : -1 })
   }
 
   #contextMenu = (event) => {
@@ -150,11 +151,11 @@ export class PointerInput {
   }
 
   #keyPressed = (event) => {
-    this.#sendKey("key_press", event)
+    this.#sendKey(TO_SERVER.KEY_PRESS, event)
   }
 
   #keyReleased = (event) => {
-    this.#sendKey("key_release", event)
+    this.#sendKey(TO_SERVER.KEY_RELEASE, event)
   }
 
   #flushMove() {
@@ -162,7 +163,7 @@ export class PointerInput {
     if (!event) return
     cancelAnimationFrame(this.#moveRequest)
     this.#pendingMove = null
-    this.#sendPointer("motion_notify", event, { buttons: event.buttons })
+    this.#sendPointer(TO_SERVER.MOTION_NOTIFY, event, { buttons: event.buttons })
     if (this.#pacedByServer) {
       this.#awaitingAck = true
       clearTimeout(this.#ackTimeout)

@@ -9,25 +9,23 @@ import {
   zoomMapping,
   zoomRect,
 } from "./preview-geometry.js"
+import { BUTTON, KEY_MARK, NAVIGATE_MODE, TO_SERVER } from "./wire.js"
 
 // Past this long without the server saying it handled a release, the picture is shown as
 // the server drew it (it is always right; only the preview of the release would be missing).
 const RELEASE_WAIT_MS = 5000
 
-// Keys matplotlib's pan and zoom read while held, by the names this client sends.
+// Keys matplotlib's pan and zoom read while held: the names this client sends, and
+// matplotlib's.
 const NAVIGATION_KEYS = new Map([
-  ["kControl", "control"],
-  ["kShift", "shift"],
-  ["kx", "x"],
-  ["ky", "y"],
+  [`${KEY_MARK}Control`, "control"],
+  [`${KEY_MARK}Shift`, "shift"],
+  [`${KEY_MARK}x`, "x"],
+  [`${KEY_MARK}y`, "y"],
 ])
 
 const NO_CHANGES = Object.freeze({ full: false, rects: [] })
 const WHOLE_PICTURE = Object.freeze({ full: true, rects: [] })
-
-// DOM button numbers.
-const LEFT = 0
-const RIGHT = 2
 
 // Shows the server's picture on the figure's canvas, moved by the drag the server has not
 // drawn yet (the `preview` extension, see docs/protocol.md).
@@ -107,19 +105,19 @@ export class Preview {
   // held or let go.
   sent(type, message) {
     switch (type) {
-      case "key_press":
+      case TO_SERVER.KEY_PRESS:
         this.#key = NAVIGATION_KEYS.get(message.key) ?? message.key
         break
-      case "key_release":
+      case TO_SERVER.KEY_RELEASE:
         this.#key = null
         break
-      case "button_press":
+      case TO_SERVER.BUTTON_PRESS:
         this.#pressed(message)
         break
-      case "motion_notify":
+      case TO_SERVER.MOTION_NOTIFY:
         this.#gesture?.moves.push({ seq: message.seq, point: this.#point(message), key: this.#key })
         break
-      case "button_release":
+      case TO_SERVER.BUTTON_RELEASE:
         this.#released(message)
         break
     }
@@ -156,7 +154,7 @@ export class Preview {
     const state = { point: start, key: this.#key }
     this.#gesture = {
       kind,
-      direction: message.button === LEFT ? "in" : "out",
+      direction: message.button === BUTTON.LEFT ? "in" : "out",
       geometry,
       targets,
       start,
@@ -317,8 +315,8 @@ function matplotlibPoint({ x, y }, height) {
 // "pan" (left button in pan mode), "scale" (right button in pan mode: a zoom about the press
 // point), "zoom" (zoom to rectangle, either button) or null.
 function gestureKind(mode, button) {
-  if (button !== LEFT && button !== RIGHT) return null
-  if (mode === "PAN") return button === LEFT ? "pan" : "scale"
-  if (mode === "ZOOM") return "zoom"
+  if (button !== BUTTON.LEFT && button !== BUTTON.RIGHT) return null
+  if (mode === NAVIGATE_MODE.PAN) return button === BUTTON.LEFT ? "pan" : "scale"
+  if (mode === NAVIGATE_MODE.ZOOM) return "zoom"
   return null
 }

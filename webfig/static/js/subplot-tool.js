@@ -1,4 +1,5 @@
 import { adjustedSubplots } from "./subplots.js"
+import { TO_SERVER } from "./wire.js"
 
 // How long after the user's last move the panel ignores the figure's echoes (ms).
 const ECHO_GRACE_MS = 300
@@ -75,7 +76,7 @@ export class SubplotTool {
 
   #flush = () => {
     this.#frame = 0
-    if (this.#pending) this.#send("subplots_adjust", this.#pending)
+    if (this.#pending) this.#send(TO_SERVER.SUBPLOTS_ADJUST, this.#pending)
     this.#pending = null
   }
 
@@ -87,7 +88,7 @@ export class SubplotTool {
       cancelAnimationFrame(this.#frame)
       this.#frame = 0
       this.#pending = null
-      this.#send("subplots_reset")
+      this.#send(TO_SERVER.SUBPLOTS_RESET)
     }
     else if (action === "close") this.hide()
   }

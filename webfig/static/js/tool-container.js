@@ -1,3 +1,5 @@
+import { TO_SERVER } from "./wire.js"
+
 // A ToolManager's toolbar: the server says what it holds (groups of tools, in order) and
 // which toggle tools are on; a click asks the server to trigger the tool.
 export class ToolContainer {
@@ -71,6 +73,6 @@ export class ToolContainer {
   #clicked = (event) => {
     const button = event.target.closest("button[data-tool-name]")
     if (!button || button.disabled) return
-    this.#send("trigger_tool", { name: button.dataset.toolName })
+    this.#send(TO_SERVER.TRIGGER_TOOL, { name: button.dataset.toolName })
   }
 }

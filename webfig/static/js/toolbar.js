@@ -1,7 +1,8 @@
 import { downloadUrl } from "./geometry.js"
+import { NAVIGATE_MODE, TO_SERVER } from "./wire.js"
 
 const HISTORY_TOOLS = { back: "Back", forward: "Forward" }
-const MODE_TOOLS = { pan: "PAN", zoom: "ZOOM" }
+const MODE_TOOLS = { pan: NAVIGATE_MODE.PAN, zoom: NAVIGATE_MODE.ZOOM }
 
 // The navigation buttons, the download button with its format picker, and the status line.
 export class Toolbar {
@@ -78,7 +79,7 @@ export class Toolbar {
     if (!button || button.disabled) return
     const name = button.dataset.tool
     if (name === "download") this.download()
-    else this.#send("toolbar_button", { name })
+    else this.#send(TO_SERVER.TOOLBAR_BUTTON, { name })
   }
 
   // Everything but download talks to the server through the socket; download, over HTTP,
