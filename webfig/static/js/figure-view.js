@@ -2,9 +2,10 @@ import { CloseButton } from "./close-button.js"
 import { Connection } from "./connection.js"
 import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
+import { GesturePreview } from "./gesture-preview.js"
+import { Picture } from "./picture.js"
 import { PixelRatioWatcher } from "./pixel-ratio.js"
 import { PointerInput } from "./pointer-input.js"
-import { Preview } from "./preview.js"
 import { ResizeHandle } from "./resize-handle.js"
 import { Rubberband } from "./rubberband.js"
 import { SubplotTool } from "./subplot-tool.js"
@@ -51,8 +52,9 @@ export class FigureView {
       onRetry: (delay) => this.#badge.retrying(delay),
     })
     this.#badge = new ConnectionBadge(root.querySelector(".webfig-connection"))
-    this.#preview = new Preview(canvas)
-    this.#painter = new FramePainter(this.#preview.picture, {
+    const picture = new Picture(canvas)
+    this.#preview = new GesturePreview(picture)
+    this.#painter = new FramePainter(picture.canvas, {
       onPainted: this.#painted,
       onFailed: this.#paintFailed,
     })

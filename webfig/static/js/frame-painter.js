@@ -1,7 +1,6 @@
+import { WHOLE_CANVAS } from "./canvas-changes.js"
 import { parseRectFrame } from "./rect-frame.js"
 import { FULL_IMAGE_MODE } from "./wire.js"
-
-const WHOLE_CANVAS = Object.freeze({ full: true, rects: [] })
 
 // Paints frames on the canvas in the order they arrived, though decoding is async. A frame is
 // decoded whole (every tile) before any of it is painted, so no frame shows half-painted.

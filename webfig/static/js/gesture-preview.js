@@ -1,3 +1,4 @@
+import { NO_CHANGES } from "./canvas-changes.js"
 import {
   IDENTITY,
   axesAt,
@@ -24,22 +25,16 @@ const NAVIGATION_KEYS = new Map([
   [`${KEY_MARK}y`, "y"],
 ])
 
-const NO_CHANGES = Object.freeze({ full: false, rects: [] })
-const WHOLE_PICTURE = Object.freeze({ full: true, rects: [] })
-
-// Shows the server's picture on the figure's canvas, moved by the drag the server has not
-// drawn yet (the `preview` extension, see docs/protocol.md).
+// Shows the picture (a Picture) moved by the drag the server has not drawn yet (the `preview`
+// extension, see docs/protocol.md).
 //
-// Frames are painted on `picture`, an offscreen canvas, and copied to the visible canvas. While
-// the user pans or zooms, each animation frame draws the picture with the navigated axes'
-// pixels moved as matplotlib will move them: by the pointer's offset since the state the
+// While the user pans or zooms, each animation frame shows the picture with the navigated
+// axes' pixels moved as matplotlib will move them: by the pointer's offset since the state the
 // picture shows (the frames say which of this viewer's pointer messages they reflect). Once a
 // frame reflects the release, the picture is shown as it is, so no preview pixel outlives
-// the drag.
-export class Preview {
-  #canvas
-  #context
-  #picture = document.createElement("canvas")
+// the drag. Off (the server did not negotiate `preview`), frames are only shown.
+export class GesturePreview {
+  #picture
   #enabled = false
   #geometry = null
   #mode = ""
@@ -49,22 +44,14 @@ export class Preview {
   // frame being painted.
   #pictureSeq = -1
   #announcedSeq = null
-  // The boxes the canvas shows moved, not as the picture has them.
-  #movedBoxes = []
   #frameRequest = 0
   #releaseTimeout = 0
 
-  constructor(canvas) {
-    this.#canvas = canvas
-    this.#context = canvas.getContext("2d")
+  constructor(picture) {
+    this.#picture = picture
   }
 
-  // The canvas frames are painted on.
-  get picture() {
-    return this.#picture
-  }
-
-  // Whether the server takes part (it negotiated `preview`); off, frames are only copied.
+  // Whether the server takes part (it negotiated `preview`).
   set enabled(value) {
     this.#enabled = value
     if (!value) this.#end()
@@ -200,9 +187,8 @@ export class Preview {
     this.#show()
   }
 
-  // Draws the canvas: the picture where `changes` (a frame's) say it changed, and the axes
-  // the gesture moves, moved; an axes no longer moved gets the picture's pixels back. So an
-  // animation frame of a drag redraws the moved axes only, not the whole canvas.
+  // Shows the picture where `changes` (a frame's) say it changed, and the axes the gesture
+  // moves, moved.
   #show(changes = NO_CHANGES) {
     const gesture = this.#gesture
     if (gesture?.release && this.#pictureSeq >= gesture.release.seq) {
@@ -211,26 +197,10 @@ export class Preview {
       clearTimeout(this.#releaseTimeout)
     }
     const moved = this.#gesture ? this.#movedAxes(this.#gesture) : []
-    const { width, height } = this.#picture
-    if (this.#canvas.width !== width || this.#canvas.height !== height) {
-      // Sizing clears the canvas: everything is drawn anew.
-      this.#canvas.width = width
-      this.#canvas.height = height
-      changes = WHOLE_PICTURE
-    }
-    const boxes = moved.map(({ axes }) => clipBox(axes))
-    // A box moved again is drawn over whole anyway.
-    const unmoved = this.#movedBoxes.filter((box) => !boxes.some((other) => sameBox(box, other)))
-    const restored = changes.full ? [{ x: 0, y: 0, width, height }] : [...changes.rects, ...unmoved]
-    for (const box of restored) this.#copy(box)
-    for (const { axes, mapping } of moved) this.#drawMoved(axes, mapping)
-    this.#movedBoxes = boxes
-  }
-
-  // The picture's pixels of `box`, as they are.
-  #copy({ x, y, width, height }) {
-    this.#context.clearRect(x, y, width, height)
-    this.#context.drawImage(this.#picture, x, y, width, height, x, y, width, height)
+    this.#picture.show(
+      changes,
+      moved.map(({ axes, mapping }) => ({ box: clipBox(axes), face: axes.face, mapping })),
+    )
   }
 
   // The axes the gesture moves, with where their pixels go from the picture's state to the
@@ -270,40 +240,6 @@ export class Preview {
     }
     return shown
   }
-
-  #drawMoved(axes, { sx, sy, tx, ty }) {
-    if (sx === 1 && sy === 1) {
-      // A pan: whole pixels copy exactly, where a fraction of one would blur the picture.
-      tx = Math.round(tx)
-      ty = Math.round(ty)
-    }
-    const box = clipBox(axes)
-    const context = this.#context
-    context.save()
-    context.beginPath()
-    context.rect(box.x, box.y, box.width, box.height)
-    context.clip()
-    // What the moved pixels uncover is the axes' background until the server draws it.
-    context.clearRect(box.x, box.y, box.width, box.height)
-    context.fillStyle = axes.face ?? "rgba(0, 0, 0, 0)"
-    context.fillRect(box.x, box.y, box.width, box.height)
-    context.drawImage(
-      this.#picture,
-      box.x,
-      box.y,
-      box.width,
-      box.height,
-      sx * box.x + tx,
-      sy * box.y + ty,
-      sx * box.width,
-      sy * box.height,
-    )
-    context.restore()
-  }
-}
-
-function sameBox(a, b) {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
 }
 
 // Where matplotlib takes a pointer message to be: its events hold whole pixels, counted from
