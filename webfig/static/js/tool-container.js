@@ -1,28 +1,33 @@
+import { ToolButtons } from "./tool-buttons.js"
 import { TO_SERVER } from "./wire.js"
 
 // A ToolManager's toolbar: the server says what it holds (groups of tools, in order) and
 // which toggle tools are on; a click asks the server to trigger the tool.
 export class ToolContainer {
   #element
-  #send
+  #buttons
   #connected = false
 
   constructor(element, { send }) {
     this.#element = element
-    this.#send = send
+    this.#buttons = new ToolButtons(element, {
+      attribute: "data-tool-name",
+      type: TO_SERVER.TRIGGER_TOOL,
+      send,
+    })
   }
 
   connect() {
-    this.#element?.addEventListener("click", this.#clicked)
+    this.#buttons.connect()
   }
 
   disconnect() {
-    this.#element?.removeEventListener("click", this.#clicked)
+    this.#buttons.disconnect()
   }
 
   set connected(value) {
     this.#connected = value
-    for (const button of this.#buttons()) button.disabled = !value
+    for (const [, button] of this.#buttons.entries()) button.disabled = !value
   }
 
   // The whole toolbar, as the server's tool_items says.
@@ -32,8 +37,8 @@ export class ToolContainer {
   }
 
   toggled(name, toggled) {
-    for (const button of this.#buttons()) {
-      if (button.dataset.toolName === name) button.setAttribute("aria-pressed", String(Boolean(toggled)))
+    for (const [tool, button] of this.#buttons.entries()) {
+      if (tool === name) button.setAttribute("aria-pressed", String(Boolean(toggled)))
     }
   }
 
@@ -64,15 +69,5 @@ export class ToolContainer {
       button.textContent = String(name)
     }
     return button
-  }
-
-  #buttons() {
-    return this.#element ? this.#element.querySelectorAll("button[data-tool-name]") : []
-  }
-
-  #clicked = (event) => {
-    const button = event.target.closest("button[data-tool-name]")
-    if (!button || button.disabled) return
-    this.#send(TO_SERVER.TRIGGER_TOOL, { name: button.dataset.toolName })
   }
 }

@@ -1,13 +1,17 @@
 import { downloadUrl } from "./geometry.js"
+import { ToolButtons } from "./tool-buttons.js"
 import { NAVIGATE_MODE, TO_SERVER } from "./wire.js"
 
+// The tools whose button follows history_buttons (by its field), and navigate_mode.
 const HISTORY_TOOLS = { back: "Back", forward: "Forward" }
-const MODE_TOOLS = { pan: NAVIGATE_MODE.PAN, zoom: NAVIGATE_MODE.ZOOM }
+const MODE_TOOLS = new Map([
+  ["pan", NAVIGATE_MODE.PAN],
+  ["zoom", NAVIGATE_MODE.ZOOM],
+])
 
 // The navigation buttons, the download button with its format picker, and the status line.
 export class Toolbar {
-  #element
-  #send
+  #buttons
   #downloadPath
   #format
   #status
@@ -17,19 +21,24 @@ export class Toolbar {
   #history = { Back: false, Forward: false }
 
   constructor(element, { send, downloadPath }) {
-    this.#element = element
-    this.#send = send
+    // Download asks the server over HTTP, not through the socket.
+    this.#buttons = new ToolButtons(element, {
+      attribute: "data-tool",
+      type: TO_SERVER.TOOLBAR_BUTTON,
+      send,
+      local: new Map([["download", () => this.download()]]),
+    })
     this.#downloadPath = downloadPath
     this.#format = element.querySelector("select.webfig-format")
     this.#status = element.querySelector(".webfig-status")
   }
 
   connect() {
-    this.#element.addEventListener("click", this.#clicked)
+    this.#buttons.connect()
   }
 
   disconnect() {
-    this.#element.removeEventListener("click", this.#clicked)
+    this.#buttons.disconnect()
   }
 
   set connected(value) {
@@ -59,8 +68,9 @@ export class Toolbar {
   }
 
   set navigateMode(mode) {
-    for (const [name, toolMode] of Object.entries(MODE_TOOLS)) {
-      this.#button(name)?.setAttribute("aria-pressed", String(mode === toolMode))
+    for (const [name, button] of this.#buttons.entries()) {
+      const toolMode = MODE_TOOLS.get(name)
+      if (toolMode) button.setAttribute("aria-pressed", String(mode === toolMode))
     }
   }
 
@@ -74,21 +84,12 @@ export class Toolbar {
     link.click()
   }
 
-  #clicked = (event) => {
-    const button = event.target.closest("button[data-tool]")
-    if (!button || button.disabled) return
-    const name = button.dataset.tool
-    if (name === "download") this.download()
-    else this.#send(TO_SERVER.TOOLBAR_BUTTON, { name })
-  }
-
   // Everything but download talks to the server through the socket; download, over HTTP,
   // needs only a server that has the figure.
   #updateDisabled() {
     const downloadable = !this.#closed && !this.#stopped
     if (this.#format) this.#format.disabled = !downloadable
-    for (const button of this.#element.querySelectorAll("button[data-tool]")) {
-      const name = button.dataset.tool
+    for (const [name, button] of this.#buttons.entries()) {
       if (name === "download") {
         button.disabled = !downloadable
         continue
@@ -96,9 +97,5 @@ export class Toolbar {
       const historyKey = HISTORY_TOOLS[name]
       button.disabled = !this.#connected || (historyKey !== undefined && !this.#history[historyKey])
     }
-  }
-
-  #button(name) {
-    return this.#element.querySelector(`button[data-tool="${name}"]`)
   }
 }
