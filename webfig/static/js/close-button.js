@@ -11,11 +11,11 @@ export class CloseButton {
     this.#send = send
   }
 
-  connect() {
+  listen() {
     this.#button?.addEventListener("click", this.#clicked)
   }
 
-  disconnect() {
+  unlisten() {
     this.#button?.removeEventListener("click", this.#clicked)
   }
 

@@ -90,30 +90,30 @@ export class FigureView {
 
   connect() {
     this.#applySize(this.#size.width, this.#size.height)
-    this.#toolbar.connect()
-    this.#tools.connect()
-    this.#subplotTool.connect()
-    this.#closeButton.connect()
-    this.#input.connect()
-    this.#resizeHandle.connect()
-    this.#pixelRatio.connect()
+    this.#toolbar.listen()
+    this.#tools.listen()
+    this.#subplotTool.listen()
+    this.#closeButton.listen()
+    this.#input.listen()
+    this.#resizeHandle.listen()
+    this.#pixelRatio.listen()
     this.#connection.connect()
   }
 
   disconnect() {
     this.#connection.disconnect()
-    this.#pixelRatio.disconnect()
-    this.#painter.disconnect()
+    this.#pixelRatio.unlisten()
+    this.#painter.reset()
     this.#preview.reset()
-    this.#resizeHandle.disconnect()
-    this.#input.disconnect()
-    this.#toolbar.disconnect()
+    this.#resizeHandle.unlisten()
+    this.#input.unlisten()
+    this.#toolbar.unlisten()
     this.#toolbar.connected = false
-    this.#tools.disconnect()
+    this.#tools.unlisten()
     this.#tools.connected = false
-    this.#subplotTool.disconnect()
+    this.#subplotTool.unlisten()
     this.#help.close()
-    this.#closeButton.disconnect()
+    this.#closeButton.unlisten()
     this.#closeButton.enabled = false
     this.#badge.clear()
   }
@@ -122,9 +122,9 @@ export class FigureView {
     this.#connection.send({ type, figure_id: this.#num, ...fields })
   }
 
-  // Every socket, the first or a reconnection, starts the same way; refresh brings a full frame.
+  // Every socket, the first or a reconnection, starts the same way (the one before it was
+  // forgotten when it closed); refresh brings a full frame.
   #opened = () => {
-    this.#painter.connect()
     this.#badge.clear()
     this.#send(TO_SERVER.WEBFIG_HELLO, { protocol: PROTOCOL_VERSION, extensions: EXTENSIONS })
     this.#send(TO_SERVER.SUPPORTS_BINARY, { value: true })
@@ -139,7 +139,7 @@ export class FigureView {
 
   // The canvas keeps its picture; what the server told this socket is forgotten.
   #closed = ({ final, stopped }) => {
-    this.#painter.disconnect()
+    this.#painter.reset()
     this.#input.reset()
     this.#preview.reset()
     this.#extensions = []

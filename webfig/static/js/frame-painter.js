@@ -5,9 +5,9 @@ import { FULL_IMAGE_MODE } from "./wire.js"
 // Paints frames on the canvas in the order they arrived, though decoding is async. A frame is
 // decoded whole (every tile) before any of it is painted, so no frame shows half-painted.
 //
-// connect() and disconnect() follow the socket: the stored regions, the format and the mode
-// belong to one connection, and so do frames still decoding when it closes. The canvas keeps
-// its picture in between.
+// The stored regions, the format and the mode belong to one socket, and so do frames still
+// decoding when it closes: reset() forgets them all when it does. The canvas keeps its picture
+// in between.
 //
 // onPainted(changes) follows each frame of the current connection, painted or not, saying
 // what of the canvas it may have changed: {full: true}, or {full: false, rects: [{x, y,
@@ -22,8 +22,8 @@ export class FramePainter {
   // Images the server asked this viewer to keep (blit backgrounds), by slot.
   #regions = new Map()
   #queue = Promise.resolve()
-  // Frames still decoding when the painter disconnects belong to an old connection: they are
-  // neither painted nor acknowledged on the next one.
+  // Frames still decoding when the painter is reset belong to an old socket: they are neither
+  // painted nor acknowledged on the next one.
   #generation = 0
 
   constructor(canvas, { onPainted, onFailed }) {
@@ -32,14 +32,10 @@ export class FramePainter {
     this.#callbacks = { onPainted, onFailed }
   }
 
-  connect() {
+  reset() {
     this.#generation += 1
     this.#mode = FULL_IMAGE_MODE
     this.#format = "png"
-  }
-
-  disconnect() {
-    this.#generation += 1
     this.#regions.forEach((bitmap) => bitmap.close())
     this.#regions.clear()
   }

@@ -7,20 +7,20 @@ export class PixelRatioWatcher {
     this.#onChange = onChange
   }
 
-  connect() {
+  listen() {
     // A resolution query matches one ratio only, so each change needs a new query.
     this.#query = window.matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`)
     this.#query.addEventListener("change", this.#changed)
   }
 
-  disconnect() {
+  unlisten() {
     this.#query?.removeEventListener("change", this.#changed)
     this.#query = null
   }
 
   #changed = () => {
-    this.disconnect()
-    this.connect()
+    this.unlisten()
+    this.listen()
     this.#onChange(window.devicePixelRatio)
   }
 }

@@ -56,7 +56,7 @@ export class PointerInput {
     if (this.#pendingMove) this.#requestFlush()
   }
 
-  // Every listener with its event, so connect and disconnect always match.
+  // Every listener with its event, so listen and unlisten always match.
   get #listeners() {
     return [
       ["pointerdown", this.#pressed],
@@ -72,13 +72,13 @@ export class PointerInput {
     ]
   }
 
-  connect() {
+  listen() {
     for (const [type, listener, options] of this.#listeners) {
       this.#frame.addEventListener(type, listener, options)
     }
   }
 
-  disconnect() {
+  unlisten() {
     for (const [type, listener, options] of this.#listeners) {
       this.#frame.removeEventListener(type, listener, options)
     }

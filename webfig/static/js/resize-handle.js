@@ -16,14 +16,14 @@ export class ResizeHandle {
     this.#callbacks = { onPreview, onCancel, onResize }
   }
 
-  connect() {
+  listen() {
     this.#handle.addEventListener("pointerdown", this.#pressed)
     this.#handle.addEventListener("pointermove", this.#moved)
     this.#handle.addEventListener("pointerup", this.#released)
     this.#handle.addEventListener("pointercancel", this.#cancelled)
   }
 
-  disconnect() {
+  unlisten() {
     this.#handle.removeEventListener("pointerdown", this.#pressed)
     this.#handle.removeEventListener("pointermove", this.#moved)
     this.#handle.removeEventListener("pointerup", this.#released)

@@ -18,12 +18,12 @@ export class SubplotTool {
     this.#send = send
   }
 
-  connect() {
+  listen() {
     this.#form?.addEventListener("input", this.#moved)
     this.#form?.addEventListener("click", this.#clicked)
   }
 
-  disconnect() {
+  unlisten() {
     this.#form?.removeEventListener("input", this.#moved)
     this.#form?.removeEventListener("click", this.#clicked)
     cancelAnimationFrame(this.#frame)

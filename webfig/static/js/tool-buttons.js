@@ -16,11 +16,11 @@ export class ToolButtons {
     this.#local = local
   }
 
-  connect() {
+  listen() {
     this.#element?.addEventListener("click", this.#clicked)
   }
 
-  disconnect() {
+  unlisten() {
     this.#element?.removeEventListener("click", this.#clicked)
   }
 

@@ -17,12 +17,12 @@ export class ToolContainer {
     })
   }
 
-  connect() {
-    this.#buttons.connect()
+  listen() {
+    this.#buttons.listen()
   }
 
-  disconnect() {
-    this.#buttons.disconnect()
+  unlisten() {
+    this.#buttons.unlisten()
   }
 
   set connected(value) {

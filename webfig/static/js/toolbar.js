@@ -33,12 +33,12 @@ export class Toolbar {
     this.#status = element.querySelector(".webfig-status")
   }
 
-  connect() {
-    this.#buttons.connect()
+  listen() {
+    this.#buttons.listen()
   }
 
-  disconnect() {
-    this.#buttons.disconnect()
+  unlisten() {
+    this.#buttons.unlisten()
   }
 
   set connected(value) {

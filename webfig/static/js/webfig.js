@@ -1,5 +1,8 @@
 // webfig's client for pages of your own: the classes, with no side effect on import. No socket
 // opens until something is connected, e.g. `new FigurePage(document).connect()`.
+//
+// Throughout, connect() and disconnect() open and close sockets (those of everything inside,
+// for a page, a gallery or a view); listen() and unlisten() add and remove DOM listeners.
 export { Connection } from "./connection.js"
 export { FigureGallery } from "./figure-gallery.js"
 export { FigurePage } from "./figure-page.js"
