@@ -57,7 +57,7 @@ export class GesturePreview {
     if (!value) this.#end()
   }
 
-  // The navigate mode matplotlib's toolbar is in: "PAN", "ZOOM" or "".
+  // The navigate mode matplotlib's toolbar is in: "PAN", "ZOOM" or "NONE" ("" until it says).
   set mode(mode) {
     this.#mode = mode
   }
