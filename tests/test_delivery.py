@@ -137,7 +137,7 @@ def test_motion_is_acknowledged_on_arrival_even_while_the_figure_is_busy(figure)
             on_loop(lambda message=message: manager.handle_message(paced, message))
         assert len(paced.of_type("motion_ack")) == 3
         assert moves == []
-    manager.canvas.worker.run_sync(lambda: None)
+    manager.canvas.figure_thread.run_sync(lambda: None)
     # The moves waiting behind the lock merged (one may have been running already).
     assert moves[-1] == 30
     assert len(moves) < 3

@@ -60,7 +60,7 @@ def test_an_unchanged_interactive_figure_is_drawn_once_for_its_viewer(interactiv
 
 def test_a_change_the_script_makes_while_the_figure_draws_is_drawn_next(interactive):
     """Only the draw's own requests are dropped: the script's thread, changing the figure
-    while the worker draws it, still gets the change drawn."""
+    while the figure's thread draws it, still gets the change drawn."""
     figure = plt.figure()
     (line,) = plt.plot([0, 1], [0, 0], lw=5)
     plt.ylim(-1, 2)

@@ -1,5 +1,5 @@
 """One figure's slow or broken work holds up no other figure and no request: each figure's
-events, timers and draws run on its own worker, off the event loop."""
+events, timers and draws run on its own thread, off the event loop."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def test_a_drag_through_the_worker_ends_where_every_event_in_order_would(server,
     viewer = connect(server, dragged.number)
     viewer.receive_frame()
     viewer.send("toolbar_button", name="pan")
-    viewer.sync()  # the worker is idle
+    viewer.sync()  # the figure's thread is idle
     reference.canvas.manager.toolbar.pan()
     press, moves = (150, 100), [(150 + 3 * n, 100 + n % 7) for n in range(60)]
 
@@ -110,7 +110,7 @@ def test_a_drag_through_the_worker_ends_where_every_event_in_order_would(server,
             viewer.send("motion_notify", x=x, y=y, buttons=1, **POINTER)
         viewer.send("button_release", x=x, y=y, button=0, buttons=0, **POINTER)
         # The press waits for the lock; behind it, all the moves made one, then the release.
-        wait_until(lambda: dragged.canvas.worker.pending == 3, message="the moves to merge")
+        wait_until(lambda: dragged.canvas.figure_thread.pending == 3, message="the moves to merge")
     viewer.sync()
 
     drive(reference, "button_press_event", *press)
@@ -145,14 +145,14 @@ def test_a_figure_that_keeps_failing_to_draw_logs_it_once_until_it_draws(server,
             line.set_ydata([0, 0.2 * step, 0])
             broken.canvas.draw_idle()
             viewer.sync()  # the render was asked for...
-            broken.canvas.worker.run_sync(lambda: None)  # ...and has run
+            broken.canvas.figure_thread.run_sync(lambda: None)  # ...and has run
         exploding.remove()
         broken.canvas.draw_idle()
         viewer.receive_frame()
         broken.add_artist(Exploding())
         broken.canvas.draw_idle()
         viewer.sync()
-        broken.canvas.worker.run_sync(lambda: None)
+        broken.canvas.figure_thread.run_sync(lambda: None)
     levels = [r.levelno for r in caplog.records if "drawing figure" in r.getMessage()]
     # Four failures, one error; it drew again; the next failure is news again.
     assert levels == [logging.ERROR, *[logging.DEBUG] * 3, logging.ERROR]

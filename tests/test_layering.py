@@ -1,7 +1,9 @@
-"""The package's shape: dependencies run one way, and no module grows past what one reads.
+"""The package's shape: subpackages by layer, dependencies that run one way, no circle at any
+level.
 
-Imports are read from the source (inside functions too, but not those under
-``if TYPE_CHECKING:``, which never run).
+Imports are read from the source, those inside functions and under ``if TYPE_CHECKING:``
+too: an import for a type alone is still a dependency, and a circle of them is still a
+circle a reader has to untangle.
 """
 
 from __future__ import annotations
@@ -9,20 +11,34 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 import tomllib
 
 PACKAGE = Path(__file__).resolve().parents[1] / "webfig"
-MAX_LINES = 400
-# The backend's side of the Viewer and ServedFigure interfaces: it never talks to Tornado.
-TRANSPORT_FREE = (
-    "webfig.figure.canvas",
-    "webfig.figure.manager",
-    "webfig.frames.delivery",
-    "webfig.frames.encoder",
+TYPE_CHECKING = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING"})
+
+# Each layer, and the layers (or top-level modules) it may import. Nothing below the server
+# reaches Tornado, and the wire (what travels between browser and server, and where the
+# figure side and the server meet) reaches nothing at all.
+LAYERS: Mapping[str, frozenset[str]] = {
+    "webfig.wire": frozenset(),
+    "webfig.runtime": frozenset(),
+    "webfig.frames": frozenset({"webfig.wire", "webfig.runtime"}),
+    "webfig.rendering": frozenset({"webfig.runtime"}),
+    "webfig.figure": frozenset(
+        {"webfig.wire", "webfig.frames", "webfig.runtime", "webfig.rendering", "webfig.config"}
+    ),
+    "webfig.server": frozenset(
+        {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.config"}
+    ),
+}
+# What stays at the top: matplotlib's entry point and the composition root, the settings, the
+# demo and its command line, and the public names.
+TOP_LEVEL = frozenset(
+    {"webfig", "webfig.__main__", "webfig.backend", "webfig.config", "webfig.demo"}
 )
 
 
@@ -34,25 +50,28 @@ def module_name(path: Path) -> str:
 MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node of ``tree`` but those under ``if TYPE_CHECKING:``."""
+def _nodes(tree: ast.AST, *, runtime_only: bool) -> Iterator[ast.AST]:
+    """Every node of ``tree``; with ``runtime_only``, none under ``if TYPE_CHECKING:``."""
     for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) in {
-            "TYPE_CHECKING",
-            "typing.TYPE_CHECKING",
-        }:
-            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
-            continue
-        yield node
-        yield from _runtime_nodes(node)
+        if runtime_only and isinstance(node, ast.If) and ast.unparse(node.test) in TYPE_CHECKING:
+            children: Iterable[ast.AST] = node.orelse
+        else:
+            yield node
+            children = [node]
+        for child in children:
+            yield from _nodes(child, runtime_only=runtime_only)
 
 
-def imports(name: str) -> set[str]:
-    """The modules ``name`` imports: webfig's by full name, others by their top package."""
-    path = MODULES[name]
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+def imports_in(
+    source: str, name: str, is_package: bool, known: Iterable[str], *, runtime_only: bool = False
+) -> set[str]:
+    """The modules the module ``name`` (with ``source``) imports: webfig's by full name (a
+    submodule where ``from . import x`` names one of ``known``), others by their top package.
+    ``runtime_only``: not those under ``if TYPE_CHECKING:``."""
+    known = set(known)
+    package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in _runtime_nodes(ast.parse(path.read_text())):
+    for node in _nodes(ast.parse(source), runtime_only=runtime_only):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -61,34 +80,54 @@ def imports(name: str) -> set[str]:
                 continue
             base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
             target = f"{base}.{node.module}" if node.module else base
-            # ``from . import outgoing`` imports a module; ``from . import __version__`` not.
             submodules = {f"{target}.{alias.name}" for alias in node.names}
-            found.update((submodules & MODULES.keys()) or {target})
+            found.update((submodules & known) or {target})
     return {item if item.startswith("webfig") else item.split(".")[0] for item in found}
+
+
+def imports(name: str, *, runtime_only: bool = False) -> set[str]:
+    path = MODULES[name]
+    return imports_in(
+        path.read_text(), name, path.name == "__init__.py", MODULES, runtime_only=runtime_only
+    )
 
 
 GRAPH = {name: imports(name) & MODULES.keys() for name in MODULES}
 
 
-def find_cycle() -> list[str] | None:
-    """One import cycle among webfig's modules, as the modules along it, if there is one."""
+def layer_of(name: str) -> str:
+    """The subpackage ``name`` is in, or the top-level module it is."""
+    package = ".".join(name.split(".")[:2])
+    return package if package in LAYERS else name
+
+
+def find_cycle(graph: Mapping[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph``, as the nodes along it (the first again at the end), if any."""
     done: set[str] = set()
     path: list[str] = []
 
-    def visit(name: str) -> list[str] | None:
-        if name in path:
-            return [*path[path.index(name) :], name]
-        if name in done:
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node) :], node]
+        if node in done:
             return None
-        path.append(name)
-        for imported in sorted(GRAPH[name]):
-            if cycle := visit(imported):
+        path.append(node)
+        for successor in sorted(graph.get(node, set())):
+            if cycle := visit(successor):
                 return cycle
         path.pop()
-        done.add(name)
+        done.add(node)
         return None
 
-    return next((cycle for name in MODULES if (cycle := visit(name))), None)
+    return next((cycle for node in sorted(graph) if (cycle := visit(node))), None)
+
+
+def layer_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for name, imported in GRAPH.items():
+        edges = graph.setdefault(layer_of(name), set())
+        edges.update(layer_of(other) for other in imported if layer_of(other) != layer_of(name))
+    return graph
 
 
 def reachable(name: str) -> set[str]:
@@ -101,42 +140,84 @@ def reachable(name: str) -> set[str]:
     return seen
 
 
-def test_the_reader_finds_imports_and_cycles(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert {"webfig.wire.interfaces", "webfig.frames.delivery", "matplotlib"} <= imports(
-        "webfig.figure.manager"
+def test_the_reader_sees_every_import_and_cycle() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from . import outgoing, __version__\n"
+        "from ..frames.encoder import Pixels\n"
+        "if TYPE_CHECKING:\n"
+        "    from ..figure.canvas import WebfigCanvas\n"
+        "def later():\n"
+        "    import tornado.web\n"
     )
-    assert "webfig.demo" in imports("webfig.__main__")  # inside a function
-    # canvas.py imports the manager only for its type, under TYPE_CHECKING in manager.py.
-    assert "webfig.figure.canvas" not in imports("webfig.figure.manager")
-    assert "webfig.wire.outgoing" in imports(
-        "webfig.server.handlers.sockets"
-    )  # from .. import outgoing
-    monkeypatch.setitem(GRAPH, "webfig.wire.browser_names", {"webfig.wire.incoming"})
-    cycle = find_cycle()
-    assert cycle is not None
-    assert cycle[0] == cycle[-1]
-    assert sorted(cycle[:-1]) == ["webfig.wire.browser_names", "webfig.wire.incoming"]
+    known = {"webfig.wire.outgoing", "webfig.frames.encoder", "webfig.figure.canvas"}
+    assert imports_in(source, "webfig.wire.x", False, known) == {
+        "typing",
+        "webfig.wire.outgoing",
+        "webfig.frames.encoder",
+        "webfig.figure.canvas",
+        "tornado",
+    }
+    assert "webfig.figure.canvas" not in imports_in(
+        source, "webfig.wire.x", False, known, runtime_only=True
+    )
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    assert layer_of("webfig.figure.canvas") == "webfig.figure"
+    assert layer_of("webfig.server.handlers.sockets") == "webfig.server"
+    assert layer_of("webfig.backend") == "webfig.backend"
 
 
-def test_no_import_cycle() -> None:
-    assert find_cycle() is None
+def test_no_import_cycle_between_modules() -> None:
+    assert find_cycle(GRAPH) is None
 
 
-@pytest.mark.parametrize("name", TRANSPORT_FREE)
-def test_the_backend_side_imports_no_tornado(name: str) -> None:
-    tornado_users = sorted(m for m in reachable(name) if "tornado" in imports(m))
-    assert tornado_users == [], f"{name} reaches Tornado through {tornado_users}"
+def test_no_import_cycle_between_layers() -> None:
+    assert find_cycle(layer_graph()) is None
 
 
-def test_only_the_composition_root_imports_the_server() -> None:
-    outside = [m for m in MODULES if not m.startswith("webfig.server")]
-    users = sorted(m for m in outside if any(i.startswith("webfig.server") for i in GRAPH[m]))
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_each_layer_imports_only_what_it_may(layer: str) -> None:
+    allowed = LAYERS[layer] | {layer}
+    wrong = {
+        f"{name} imports {other}"
+        for name in GRAPH
+        if layer_of(name) == layer
+        for other in GRAPH[name]
+        if layer_of(other) not in allowed
+    }
+    assert sorted(wrong) == []
+
+
+def test_the_top_level_is_the_backend_config_demo_and_the_public_names() -> None:
+    top = {name for name in MODULES if layer_of(name) == name and name not in LAYERS}
+    assert top == TOP_LEVEL
+    assert {name for name in MODULES if name.count(".") == 1} - TOP_LEVEL == set(LAYERS)
+
+
+def test_tornado_is_imported_only_inside_the_server() -> None:
+    users = {name for name in MODULES if "tornado" in imports(name)}
+    assert users
+    assert {layer_of(name) for name in users} == {"webfig.server"}
+
+
+@pytest.mark.parametrize("layer", sorted(set(LAYERS) - {"webfig.server"}))
+def test_no_layer_below_the_server_reaches_tornado(layer: str) -> None:
+    for name in (m for m in MODULES if layer_of(m) == layer):
+        users = sorted(m for m in reachable(name) if "tornado" in imports(m))
+        assert users == [], f"{name} reaches Tornado through {users}"
+
+
+def test_the_wire_reaches_no_matplotlib() -> None:
+    for name in (m for m in MODULES if layer_of(m) == "webfig.wire"):
+        users = sorted(m for m in reachable(name) if "matplotlib" in imports(m))
+        assert users == [], f"{name} reaches matplotlib through {users}"
+
+
+def test_only_the_composition_root_reaches_the_server() -> None:
+    outside = [m for m in MODULES if layer_of(m) != "webfig.server"]
+    users = sorted(m for m in outside if any(layer_of(i) == "webfig.server" for i in GRAPH[m]))
     assert users == ["webfig.backend"]
-
-
-@pytest.mark.parametrize("name", sorted(MODULES))
-def test_no_module_is_over_400_lines(name: str) -> None:
-    assert len(MODULES[name].read_text().splitlines()) <= MAX_LINES
 
 
 # The distribution that provides each top-level module webfig imports, where the two differ.
@@ -151,11 +232,12 @@ def declared_dependencies() -> set[str]:
 
 def test_every_third_party_module_webfig_imports_is_a_declared_dependency() -> None:
     """A module that arrives through another package today (Pillow through matplotlib) may
-    not tomorrow: each must be in pyproject.toml's dependencies itself."""
+    not tomorrow: each must be in pyproject.toml's dependencies itself. (Imports for type
+    checking alone are mypy's business.)"""
     third_party = {
         module
         for name in MODULES
-        for module in imports(name)
+        for module in imports(name, runtime_only=True)
         if not module.startswith("webfig") and module not in sys.stdlib_module_names
     }
     wanted = {DISTRIBUTIONS.get(module, module).lower() for module in third_party}

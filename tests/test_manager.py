@@ -32,8 +32,8 @@ def send(manager: Any, viewer: RecordingViewer, type: str, **fields: Any) -> Non
 
 
 def settle(manager: Any) -> None:
-    """Wait until the figure's worker, then the loop, did what they were handed."""
-    manager.canvas.worker.run_sync(lambda: None)
+    """Wait until the figure's thread, then the loop, did what they were handed."""
+    manager.canvas.figure_thread.run_sync(lambda: None)
     on_loop(lambda: None)
 
 
@@ -180,13 +180,13 @@ def test_draw_idle_calls_coalesce_into_one_render(figure):
     on_loop(change_many_times)
     viewer.wait_for_frame(after=mark)
     settle(manager)  # anything scheduled has run
-    # One draw, on the figure's worker: not on the loop the changes came from.
-    assert draws == [figure.canvas.worker.name]
+    # One draw, on the figure's thread: not on the loop the changes came from.
+    assert draws == [figure.canvas.figure_thread.name]
     assert len(viewer.frames()) == 2
 
 
 def test_a_change_on_the_figures_worker_is_drawn_while_the_loop_is_busy(figure):
-    """An event handler's draw_idle (on the worker) queues its render at once: the worker
+    """An event handler's draw_idle (on the figure's thread) queues its render at once: the thread
     does not sit idle until the loop gets round to it."""
     manager = figure.canvas.manager
     join(manager)
@@ -200,7 +200,7 @@ def test_a_change_on_the_figures_worker_is_drawn_while_the_loop_is_busy(figure):
             figure.axes[0].lines[0].set_ydata([0, 0.5, 0])
             figure.canvas.draw_idle()
 
-        figure.canvas.worker.submit(change)
+        figure.canvas.figure_thread.submit(change)
         assert drawn.wait(TIMEOUT)
         assert not loop_free.is_set()
     finally:
@@ -367,7 +367,7 @@ def test_a_viewer_that_leaves_before_its_refresh_and_hello_ran_is_forgotten(figu
     manager = figure.canvas.manager
     viewer = join(manager)
     busy, release = threading.Event(), threading.Event()
-    manager.canvas.worker.submit(lambda: (busy.set(), release.wait(TIMEOUT)))
+    manager.canvas.figure_thread.submit(lambda: (busy.set(), release.wait(TIMEOUT)))
     assert busy.wait(TIMEOUT)
     hello = parse_message('{"type": "webfig_hello", "protocol": 1, "extensions": ["preview"]}')
     for message in (parse_message('{"type": "refresh"}'), hello):

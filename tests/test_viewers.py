@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from webfig.backend import FigureManagerWebfig
 from webfig.figure.canvas import WebfigCanvas
+from webfig.figure.manager import WebfigManager
 from webfig.server.handlers import FIGURE_CLOSED
 
 from .conftest import WsClient
@@ -24,7 +25,7 @@ class OneFigure:
     """A registry of one figure that is not pyplot's, as an app embedding webfig may have."""
 
     def __init__(self, canvas: WebfigCanvas) -> None:
-        self.manager = canvas.manager_class(canvas, 1)
+        self.manager = WebfigManager(canvas, 1)
 
     def get(self, num):
         return self.manager if num == 1 else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 from matplotlib.backend_bases import (
@@ -20,11 +20,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from ..frames.blit_regions import SavedRegion
 from ..frames.encoder import Pixels, Rect
 from ..runtime.event_loop import server_thread
-from ..runtime.figure_thread import FigureWorker
+from ..runtime.figure_thread import FigureThread
 from ..wire import outgoing
 from ..wire.browser_names import DOM_BUTTON_BITS, DOM_BUTTONS
 from ..wire.incoming import Key, Mouse
-from .manager import WebfigManager
+from ..wire.outgoing import Message
 from .timers import TimerWebfig
 
 # Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
@@ -51,6 +51,17 @@ _CSS_CURSORS: Final = {
 }
 
 
+class CanvasOwner(Protocol):
+    """What the canvas asks of the manager that shows its figure (the manager is made after
+    the canvas, and knows it; the canvas knows only these calls)."""
+
+    def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None: ...
+
+    def note_restore(self, region: SavedRegion) -> None: ...
+
+    def broadcast(self, content: Message) -> None: ...
+
+
 def held_buttons(bits: int) -> frozenset[MouseButton]:
     """The buttons a DOM ``buttons`` bitmask says are held."""
     return frozenset(button for bit, button in _BUTTON_BITS if bits & bit)
@@ -59,11 +70,13 @@ def held_buttons(bits: int) -> frozenset[MouseButton]:
 class WebfigCanvas(FigureCanvasAgg):
     """An Agg canvas whose pictures and events travel to and from browser viewers.
 
-    pyplot uses :class:`webfig.backend.FigureCanvasWebfig`, which is this canvas with
-    pyplot's figure manager.
+    pyplot uses :class:`webfig.backend.FigureCanvasWebfig`, this canvas bound to pyplot's
+    figure manager (the binding is the backend's, webfig's composition root). A canvas made
+    on its own is shown once a manager is made for it, ``WebfigManager(canvas, number)``;
+    it knows that manager only as a :class:`CanvasOwner`.
 
     ``lock`` is held while webfig draws the figure, reads its pixels, or hands it a viewer's
-    event or a timer tick; webfig does all of those on ``worker``, the figure's own thread,
+    event or a timer tick; webfig does all of those on ``figure_thread``, the figure's own thread,
     so a figure that is busy (or locked by the script) holds up no other. A script that
     changes the figure from a thread of its own while viewers watch should hold it too,
     around each change that must appear whole::
@@ -74,14 +87,13 @@ class WebfigCanvas(FigureCanvasAgg):
         fig.canvas.draw_idle()
     """
 
-    manager_class = WebfigManager
-    manager: WebfigManager | None
+    manager: CanvasOwner | None  # type: ignore[assignment]  # a FigureManagerBase that is one
     _timer_cls = TimerWebfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lock = threading.RLock()
-        self.worker = FigureWorker()
+        self.figure_thread = FigureThread()
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
         self.capture_scroll = False
@@ -112,9 +124,10 @@ class WebfigCanvas(FigureCanvasAgg):
 
     def print_figure(self, *args: Any, **kwargs: Any) -> Any:
         """Save the figure (``savefig``) holding the canvas' lock. A save draws into Agg's
-        buffer at its own dpi, and then puts the figure's canvas back: a render on the worker
-        meanwhile would draw into the same buffer, and a timer's callback that closes the
-        figure (whose canvas is then matplotlib's base one) would be undone by the save."""
+        buffer at its own dpi, and then puts the figure's canvas back: a render on the
+        figure's thread meanwhile would draw into the same buffer, and a timer's callback
+        that closes the figure (whose canvas is then matplotlib's base one) would be undone by
+        the save."""
         with self.lock:
             return super().print_figure(*args, **kwargs)
 
@@ -162,11 +175,11 @@ class WebfigCanvas(FigureCanvasAgg):
         """Wait until the figure did the work handed to it so far (viewers' events, timer
         ticks, a draw asked for), as a GUI backend processes its pending events. From the
         figure's own thread or the event loop there is nothing to wait for (they do it)."""
-        if self.worker.in_worker_thread() or server_thread().in_loop_thread():
+        if self.figure_thread.is_current() or server_thread().in_loop_thread():
             return
         try:
             server_thread().run_sync(lambda: None, FLUSH_TIMEOUT)  # asked-for renders queue
-            self.worker.run_sync(lambda: None, FLUSH_TIMEOUT)
+            self.figure_thread.run_sync(lambda: None, FLUSH_TIMEOUT)
         except TimeoutError:
             # The figure is busy for long (a heavy draw, or this very thread holds its
             # lock): the script goes on rather than wait for it.
@@ -178,10 +191,10 @@ class WebfigCanvas(FigureCanvasAgg):
         super().start_event_loop(timeout)
 
     def new_timer(self, interval: float | None = None, callbacks: Any = None) -> TimerWebfig:
-        """A timer whose callbacks (an animation's steps, say) run on ``worker`` holding
+        """A timer whose callbacks (an animation's steps, say) run on ``figure_thread`` holding
         ``lock``."""
         return TimerWebfig(
-            interval=interval, callbacks=callbacks, lock=self.lock, worker=self.worker
+            interval=interval, callbacks=callbacks, lock=self.lock, figure_thread=self.figure_thread
         )
 
     def set_cursor(self, cursor: Cursors) -> None:

@@ -23,14 +23,13 @@ from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from ..wire.interfaces import DownloadOptions, ServedFigure, Viewer
 from ..wire.outgoing import Message
+from .canvas import CanvasOwner, WebfigCanvas
+from .drawable import Drawable
 from .render_scheduler import RenderScheduler
 from .saving import download_formats, save_figure
 from .subplot_tool import SubplotTool
 from .toolbar import NavigationToolbarWebfig
 from .toolmanager import ToolContainerWebfig, install_tools
-
-if TYPE_CHECKING:
-    from .canvas import WebfigCanvas
 
 _log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class WebfigManager(FigureManagerBase):
 
     Two threads share the work. Viewer bookkeeping and frame delivery run on the server's
     event loop, which never waits for the figure. Whatever touches the figure (viewers'
-    events, toolbar buttons, resizes, drawing) runs on the canvas' ``worker``, in the order
+    events, toolbar buttons, resizes, drawing) runs on the canvas' ``figure_thread``, in the order
     it came, holding the canvas' ``lock``: a script that changes the figure from its own
     thread inside ``with fig.canvas.lock:`` never races it, and a busy figure holds up no
     other figure and no request. Pointer moves that pile up while the figure is busy
@@ -52,7 +51,7 @@ class WebfigManager(FigureManagerBase):
     public methods a script may call from its own thread (``resize``, ``set_window_title``,
     ``broadcast``, ``schedule_render``, ``destroy``) hand their work to the right thread.
 
-    Renders are coalesced: any number of ``draw_idle`` calls before the worker gets to it
+    Renders are coalesced: any number of ``draw_idle`` calls before the figure's thread gets to it
     make one render, whatever the number of viewers. Each render becomes a snapshot that
     :class:`~webfig.frames.delivery.FrameDelivery` encodes and sends, with flow control per viewer;
     the next render may start while the last frame still encodes or travels, so frames
@@ -89,7 +88,7 @@ class WebfigManager(FigureManagerBase):
         self._closed = False
         self.subplot_tool = SubplotTool(canvas.figure, self.reply, self.broadcast)
         super().__init__(canvas, num)
-        canvas.worker.name = f"webfig-figure-{num}"
+        canvas.figure_thread.name = f"webfig-figure-{num}"
         if mpl.rcParams["toolbar"] == "toolbar2":
             self.toolbar = NavigationToolbarWebfig(
                 canvas, self.broadcast, self.reply, self.broadcast_status, self.subplot_tool.open
@@ -220,7 +219,7 @@ class WebfigManager(FigureManagerBase):
     def reply(self, content: Message) -> None:
         """Send ``content`` to the viewer being answered, or to all when there is none."""
         viewer = self._replying_to
-        if viewer is not None and self.canvas.worker.in_worker_thread():
+        if viewer is not None and self.canvas.figure_thread.is_current():
             self._send_to(viewer, content)
         else:
             self.broadcast(content)
@@ -238,7 +237,7 @@ class WebfigManager(FigureManagerBase):
         """Act on one checked message from ``viewer``; on the event loop only.
 
         Delivery's own messages are handled at once; what needs the figure goes to its
-        worker, after the figure's earlier work. A refresh and a hello wait for that work
+        thread, after the figure's earlier work. A refresh and a hello wait for that work
         too, then run on the loop: a viewer that just sent its pixel ratio or size gets a
         picture that follows it, and the welcome tells the viewer all it sent before was
         handled.
@@ -267,13 +266,13 @@ class WebfigManager(FigureManagerBase):
             case Mouse():
                 self._pointer(viewer, state, message)
             case _:
-                self.canvas.worker.submit(lambda: self._on_figure(viewer, message))
+                self.canvas.figure_thread.submit(lambda: self._on_figure(viewer, message))
 
     def frame_written(self, viewer: Viewer) -> None:
         self._delivery.written(viewer)
 
     def _pointer(self, viewer: Viewer, state: ViewerState, message: Mouse) -> None:
-        """A pointer message goes to the figure's worker, where queued moves may merge."""
+        """A pointer message goes to the figure's thread, where queued moves may merge."""
         if message.seq_problem is not None:
             # Once per viewer: a client that numbers one message wrong numbers them all.
             level = logging.DEBUG if state.seq_warned else logging.WARNING
@@ -288,16 +287,16 @@ class WebfigManager(FigureManagerBase):
             if message.buttons:
                 self._delivery.note_change()  # a drag: the figure is about to move
             key = (viewer, message.buttons, message.modifiers)
-        self.canvas.worker.submit(lambda: self._on_figure(viewer, message), key=key)
+        self.canvas.figure_thread.submit(lambda: self._on_figure(viewer, message), key=key)
 
     def _after_figure_work(self, viewer: Viewer, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the loop once the figure's worker did what it has now, unless
+        """Run ``callback`` on the loop once the figure's thread did what it has now, unless
         ``viewer`` left meanwhile."""
         run = functools.partial(self._delivery.if_present, viewer, callback)
-        self.canvas.worker.submit(lambda: server_thread().call_soon(run))
+        self.canvas.figure_thread.submit(lambda: server_thread().call_soon(run))
 
     def _on_figure(self, viewer: Viewer, message: ClientMessage) -> None:
-        """On the worker: hand the figure a viewer's message."""
+        """On the figure's thread: hand the figure a viewer's message."""
         self._replying_to = viewer
         try:
             with self.canvas.lock:
@@ -339,10 +338,10 @@ class WebfigManager(FigureManagerBase):
         ratios = [s.pixel_ratio for s in self._delivery.states() if s.pixel_ratio is not None]
         if ratios:  # else the last viewer left (or none said yet): nothing to re-render for
             ratio = max(ratios)
-            self.canvas.worker.submit(lambda: self._set_pixel_ratio(ratio))
+            self.canvas.figure_thread.submit(lambda: self._set_pixel_ratio(ratio))
 
     def _set_pixel_ratio(self, ratio: float) -> None:
-        """On the worker."""
+        """On the figure's thread."""
         with self.canvas.lock:
             changed = self.canvas.set_pixel_ratio(ratio)
         if changed:
@@ -395,5 +394,13 @@ class WebfigManager(FigureManagerBase):
 if TYPE_CHECKING:
 
     def _is_served_figure(manager: WebfigManager) -> ServedFigure:
-        """Makes mypy check that the manager is what a server needs of a figure."""
+        """Makes mypy check that the manager is what a server needs of a figure..."""
         return manager
+
+    def _is_canvas_owner(manager: WebfigManager) -> CanvasOwner:
+        """...and what its canvas needs of whoever shows it..."""
+        return manager
+
+    def _is_drawable(canvas: WebfigCanvas) -> Drawable:
+        """...and that the canvas is what render scheduling and saving draw."""
+        return canvas

@@ -2,9 +2,9 @@
 
 A viewer that negotiated ``preview`` moves the picture of the axes it drags itself until the
 server's frames catch up; :func:`axes_geometry` tells it where each axes' data area is and how
-it moves. It is a pure function of the figure, read on the figure's worker in the same hold of
+it moves. It is a pure function of the figure, read on the figure's thread in the same hold of
 the canvas' lock as the draw it describes, so it matches the pixels; :mod:`webfig.wire.outgoing`
-turns a :class:`Geometry` into a message.
+turns the :class:`~webfig.wire.axes_geometry.Geometry` into a message.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import itertools
 import math
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from matplotlib.colors import to_rgba
+
+from ..wire.axes_geometry import AxesGeometry, Geometry
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,38 +33,9 @@ _ROUNDING_SLACK: Final = 1e-6
 _SPINE_FRINGE: Final = 0.5
 
 
-@dataclass(frozen=True)
-class AxesGeometry:
-    """One axes as a previewing client sees it (``docs/protocol.md``, ``preview``)."""
-
-    id: int
-    # x, y, width, height in device pixels from the canvas' top-left corner: the data area,
-    # inside the spines (what a preview moves), and the axes' own box (what matplotlib's
-    # navigation measures from).
-    box: tuple[int, int, int, int]
-    bounds: tuple[float, float, float, float]
-    pan: bool
-    zoom: bool
-    # The ids of the other listed axes that share the x (y) axis with this one, sorted.
-    sharex: tuple[int, ...]
-    sharey: tuple[int, ...]
-    # The CSS colour of what a pan uncovers: the axes' background over the figure's.
-    face: str
-    # A fixed aspect: matplotlib's right-button zoom then scales both directions alike.
-    equal: bool
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """The previewable axes of a figure, for a canvas of ``size`` (device pixels)."""
-
-    size: tuple[int, int]
-    axes: tuple[AxesGeometry, ...]
-
-
 class AxesIds:
     """A number for each axes of a figure, the same for the axes' whole life. (Not ``id()``:
-    an axes made after another one went away may get the same.) On the figure's worker only."""
+    an axes made after another one went away may get the same.) On the figure's thread only."""
 
     def __init__(self) -> None:
         self._ids: weakref.WeakKeyDictionary[Axes, int] = weakref.WeakKeyDictionary()

@@ -1,4 +1,4 @@
-"""When a figure is drawn: render requests coalesced, drawn on the figure's worker, published
+"""When a figure is drawn: render requests coalesced, drawn on the figure's thread, published
 for delivery."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import itertools
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
 
 from ..frames.blit_regions import SavedRegion
 from ..frames.delivery import FrameDelivery
@@ -15,10 +14,8 @@ from ..runtime.event_loop import server_thread
 from ..runtime.log_once import ProblemLog
 from ..wire.incoming import Mouse
 from ..wire.interfaces import Viewer
+from .drawable import Drawable
 from .preview_geometry import AxesIds, axes_geometry
-
-if TYPE_CHECKING:
-    from .canvas import WebfigCanvas
 
 _log = logging.getLogger(__name__)
 
@@ -29,8 +26,8 @@ _serials = itertools.count(1)
 class RenderScheduler:
     """Draws one figure when it changed and a viewer can take the picture.
 
-    Any number of requests before the worker gets to it make one render. A render runs on
-    the canvas' worker holding its lock, then publishes a copy of Agg's buffer to
+    Any number of requests before the figure's thread gets to it make one render. A render runs on
+    the canvas' figure thread holding its lock, then publishes a copy of Agg's buffer to
     ``delivery`` on the event loop. It starts as soon as some viewer could take a frame by
     the time the render is done (see :meth:`FrameDelivery.wants_render`), so a render
     overlaps the encode and travel of the frame before it.
@@ -40,7 +37,7 @@ class RenderScheduler:
     read neither.
     """
 
-    def __init__(self, canvas: WebfigCanvas, delivery: FrameDelivery) -> None:
+    def __init__(self, canvas: Drawable, delivery: FrameDelivery) -> None:
         self._canvas = canvas
         self._delivery = delivery
         self._serial = next(_serials)
@@ -99,7 +96,7 @@ class RenderScheduler:
             if self._drawn:
                 return
             self._drawn = self._needs_draw = True
-        self._canvas.worker.submit(self._render, transparent=True)
+        self._canvas.figure_thread.submit(self._render, transparent=True)
 
     def set_preview(self, viewer: Viewer, preview: bool) -> None:
         """Whether ``viewer`` previews pans and zooms (it negotiated ``preview``; it left)."""
@@ -114,7 +111,7 @@ class RenderScheduler:
             self.request(draw=False, changed=False)
 
     def handled(self, viewer: Viewer, message: Mouse) -> None:
-        """On the worker, once the figure handled ``viewer``'s pointer ``message``: the
+        """On the figure's thread, once the figure handled ``viewer``'s pointer ``message``: the
         snapshots from now on carry its seq, if the viewer previews."""
         if message.seq is None:
             return
@@ -146,25 +143,25 @@ class RenderScheduler:
             if self._pending:
                 return
             self._pending = True
-        if self._canvas.worker.in_worker_thread():
+        if self._canvas.figure_thread.is_current():
             # The figure's own work asked (an event's handler called draw_idle): the render
-            # queues behind it at once, with no trip through the loop while the worker idles.
+            # queues behind it at once, with no trip through the loop while the thread idles.
             self._submit()
         else:
             server_thread().call_soon(self._submit)
 
     def _submit(self) -> None:
-        """On the loop or the worker: have the worker render, if a viewer could take the
-        frame. Otherwise the next ``start`` (an ack, a finished encode, a new viewer)
-        renders, with the newest state then; changes made meanwhile cost nothing."""
+        """On the loop or the figure's thread: have the figure's thread render, if a viewer
+        could take the frame. Otherwise the next ``start`` (an ack, a finished encode, a new
+        viewer) renders, with the newest state then; changes made meanwhile cost nothing."""
         if self._delivery.wants_render():
-            self._canvas.worker.submit(self._render, transparent=True)
+            self._canvas.figure_thread.submit(self._render, transparent=True)
         else:
             with self._lock:
                 self._pending = False
 
     def _render(self) -> None:
-        """On the worker: draw if needed, and publish a copy of Agg's buffer."""
+        """On the figure's thread: draw if needed, and publish a copy of Agg's buffer."""
         with self._lock:
             self._pending = False
             draw = self._needs_draw or self._stale_to_draw()

@@ -26,7 +26,7 @@ class SubplotTool:
     ``open`` shows the parameters to the viewer that asked (``reply``); every change reaches
     every viewer (``broadcast``), so all open panels follow the figure. Reset goes back to
     the parameters the figure had when the tool first opened. Call it on the figure's
-    worker, holding the canvas' lock (it changes the figure).
+    thread, holding the canvas' lock (it changes the figure).
     """
 
     def __init__(self, figure: Figure, reply: Send, broadcast: Send) -> None:

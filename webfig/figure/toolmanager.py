@@ -78,7 +78,7 @@ class ToolContainerWebfig(ToolContainerBase):
     """The toolbar viewers show for a ToolManager: the tools in their groups, in order.
 
     matplotlib calls the hooks from whichever thread adds, removes or toggles a tool (the
-    script's, or the figure's worker for a viewer's click or key); each change reaches every
+    script's, or the figure's thread for a viewer's click or key); each change reaches every
     viewer. ``status`` is the coalesced broadcast of the status line.
     """
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Final, TypeVar
 
-from ..figure.preview_geometry import Geometry
+from ..wire.axes_geometry import Geometry
 from ..wire.interfaces import Viewer
 from .announce import announce_preview, png_frame
 from .blit_regions import SavedRegion
@@ -104,7 +104,7 @@ class FrameDelivery:
         """Whether some viewer could take a new frame once those it has coming are through:
         worth drawing one for now, so that the draw overlaps their encode and travel.
 
-        The one call that may come from another thread (the figure's worker): it only reads,
+        The one call that may come from another thread (the figure's thread): it only reads,
         from a copy of the viewers, and whatever changes after it calls ``on_capacity``.
         """
         return any(state.can_take_render for state in list(self._viewers.values()))

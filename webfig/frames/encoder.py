@@ -39,7 +39,8 @@ import numpy.typing as npt
 from isal import isal_zlib
 from PIL import Image
 
-FrameKind = Literal["full", "diff"]
+from ..wire.outgoing import FrameKind
+
 Pixels = npt.NDArray[np.uint8]
 """An image as a (height, width, 4) array of straight (not premultiplied) RGBA bytes."""
 Words = npt.NDArray[np.uint32]

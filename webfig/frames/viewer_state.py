@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from ..figure.preview_geometry import Geometry
+from ..wire.axes_geometry import Geometry
 from ..wire.incoming import (
     LOSSY_FRAMES,
     NEED_RECT_FRAMES,
@@ -16,8 +16,9 @@ from ..wire.incoming import (
     SUPPORTED_EXTENSIONS,
 )
 from ..wire.interfaces import Viewer
+from ..wire.outgoing import FrameKind
 from .blit_regions import SavedRegion
-from .encoder import FrameKind, Pixels
+from .encoder import Pixels
 from .link_meter import LinkMeter
 
 # Frames a viewer may have unacknowledged: two, so a frame encodes while the last one paints.

@@ -2,7 +2,7 @@
 
 Drawing a figure, handing it a viewer's event or a timer tick all need the figure's lock and
 may take long (a heavy draw, a script holding ``canvas.lock``, a download saving a large
-PDF). Each figure's work therefore runs on a worker of its own: one figure's jobs run in the
+PDF). Each figure's work therefore runs on a thread of its own: one figure's jobs run in the
 order they came, different figures' jobs overlap, and the event loop, which only schedules,
 sends and does I/O, never waits for any figure.
 
@@ -27,9 +27,9 @@ _log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Seconds a worker's thread waits for more work before it ends.
+# Seconds the thread waits for more work before it ends.
 LINGER: Final = 2.0
-# Seconds the interpreter waits at exit for each worker to finish the job it is running.
+# Seconds the interpreter waits at exit for each figure's thread to finish its running job.
 EXIT_TIMEOUT: Final = 10.0
 
 Job = Callable[[], object]
@@ -46,7 +46,7 @@ class _Queued:
     transparent: bool = False
 
 
-class FigureWorker:
+class FigureThread:
     """Runs jobs one after the other on a thread of its own; ``submit`` from any thread.
 
     A job that raises is logged and the next one runs: one broken callback or draw must not
@@ -62,7 +62,7 @@ class FigureWorker:
         self._thread: threading.Thread | None = None
         self._busy = False
         self._closed = False
-        _workers.add(self)
+        _figure_threads.add(self)
 
     def submit(self, job: Job, *, key: Hashable | None = None, transparent: bool = False) -> None:
         """Run ``job`` after every job submitted before it.
@@ -97,14 +97,15 @@ class FigureWorker:
 
     def run_sync(self, function: Callable[[], T], timeout: float = 30.0) -> T:
         """Run ``function`` after the jobs already submitted and return its result; not from
-        the worker's own thread (it would wait for itself)."""
-        if self.in_worker_thread():
-            raise RuntimeError("run_sync called from the worker's own thread")
+        the figure's own thread (it would wait for itself)."""
+        if self.is_current():
+            raise RuntimeError("run_sync called from the figure's own thread")
         call, future = resolving(function)
         self.submit(call)
         return future.result(timeout)
 
-    def in_worker_thread(self) -> bool:
+    def is_current(self) -> bool:
+        """Whether the caller runs on this thread."""
         thread = self._thread
         return thread is not None and thread.ident == threading.get_ident()
 
@@ -150,12 +151,12 @@ class FigureWorker:
         return f"<{type(self).__name__} {self.name}, {self.pending} job(s)>"
 
 
-_workers: weakref.WeakSet[FigureWorker] = weakref.WeakSet()
+_figure_threads: weakref.WeakSet[FigureThread] = weakref.WeakSet()
 
 
 @atexit.register
-def _stop_workers() -> None:
+def _stop_figure_threads() -> None:
     """A daemon thread still drawing while the interpreter shuts down can crash it
     (matplotlib's C++ under a dying Python): let running jobs finish, start no more."""
-    for worker in list(_workers):
-        worker.close(EXIT_TIMEOUT)
+    for figure_thread in list(_figure_threads):
+        figure_thread.close(EXIT_TIMEOUT)

@@ -1,21 +1,20 @@
 """The messages the server sends viewers (``docs/protocol.md``, "Server → client").
 
 One typed constructor per message type, so the wire format of this direction reads in one
-place; :mod:`webfig.wire.incoming` is the other direction. Pure functions only: no matplotlib, no
-Tornado. Frames (binary messages) come from :mod:`webfig.frames.encoder`.
+place; :mod:`webfig.wire.incoming` is the other direction. Pure functions only: no matplotlib,
+no Tornado. Frames (binary messages) come from :mod:`webfig.frames.encoder`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, TypeAlias
+from typing import Literal, TypeAlias
 
-from ..frames.encoder import FrameKind
-
-if TYPE_CHECKING:
-    from ..figure.preview_geometry import Geometry
+from .axes_geometry import Geometry
 
 Message: TypeAlias = Mapping[str, object]
+# How a standard frame is painted: alone, or over the picture before it.
+FrameKind: TypeAlias = Literal["full", "diff"]
 
 
 def figure_label(label: str) -> Message:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import tornado.web
 
-from ...figure.toolbar import page_tools
+from ...wire.toolbar_buttons import page_tools
 from ..access import Access
 from ..registry import FigureInfo
 from .guard import FigureHandler, Guarded, error_message

@@ -1,0 +1,36 @@
+"""Where a figure's axes are and how they move, as a client that previews pans and zooms is
+told (``docs/protocol.md``, ``preview``): :func:`webfig.figure.preview_geometry.axes_geometry`
+reads it off the figure, :func:`.outgoing.preview_geometry` makes it a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AxesGeometry:
+    """One axes as a previewing client sees it (``docs/protocol.md``, ``preview``)."""
+
+    id: int
+    # x, y, width, height in device pixels from the canvas' top-left corner: the data area,
+    # inside the spines (what a preview moves), and the axes' own box (what matplotlib's
+    # navigation measures from).
+    box: tuple[int, int, int, int]
+    bounds: tuple[float, float, float, float]
+    pan: bool
+    zoom: bool
+    # The ids of the other listed axes that share the x (y) axis with this one, sorted.
+    sharex: tuple[int, ...]
+    sharey: tuple[int, ...]
+    # The CSS colour of what a pan uncovers: the axes' background over the figure's.
+    face: str
+    # A fixed aspect: matplotlib's right-button zoom then scales both directions alike.
+    equal: bool
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The previewable axes of a figure, for a canvas of ``size`` (device pixels)."""
+
+    size: tuple[int, int]
+    axes: tuple[AxesGeometry, ...]
