@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webfig.frames.viewer_state import accepted_extensions
 from webfig.wire.browser_names import normalize_key
+from webfig.wire.extensions import accepted_extensions
 from webfig.wire.incoming import (
     MAX_COORDINATE,
     MAX_SEQ,

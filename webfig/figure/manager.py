@@ -15,10 +15,11 @@ from matplotlib.backend_bases import CloseEvent, FigureManagerBase
 from ..config import current_settings
 from ..frames.blit_regions import SavedRegion
 from ..frames.delivery import FrameDelivery
-from ..frames.viewer_state import ViewerState, accepted_extensions
+from ..frames.viewer_state import ViewerState
 from ..runtime.event_loop import encoder_pool, server_thread
 from ..runtime.throttle import Throttle
 from ..wire import incoming, outgoing
+from ..wire.extensions import MOTION_ACK, PROTOCOL_VERSION, accepted_extensions
 from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from ..wire.interfaces import DownloadOptions, ServedFigure, Viewer
@@ -282,7 +283,7 @@ class WebfigManager(FigureManagerBase):
         if message.type == "motion_notify":
             # Answered on arrival: the move is queued for the figure, where moves that pile
             # up merge into the latest (seq and all), so the client may send the next now.
-            if incoming.MOTION_ACK in state.extensions:
+            if MOTION_ACK in state.extensions:
                 viewer.send_json(outgoing.motion_ack())
             if message.buttons:
                 self._delivery.note_change()  # a drag: the figure is about to move
@@ -308,11 +309,8 @@ class WebfigManager(FigureManagerBase):
                     case Resize(width=width, height=height):
                         self.canvas.resize_to(width, height)
                         self.resize(*self.canvas.get_width_height(physical=True), forward=False)
-                    case incoming.ToolbarButton(name=name) if self.toolbar is not None:
-                        self.toolbar.press(name)
                     case incoming.ToolbarButton(name=name):
-                        # Debug level: any viewer may press it, again and again.
-                        _log.debug("figure %s has no toolbar: %r ignored", self.num, name)
+                        self._press_tool(name)
                     case incoming.TriggerTool(name=name) if isinstance(
                         self.toolbar, ToolContainerWebfig
                     ):
@@ -332,6 +330,15 @@ class WebfigManager(FigureManagerBase):
             # and the viewer's refresh will render it.)
             if self._delivery.current is not None and self.canvas.figure.stale:
                 self.schedule_render()
+
+    def _press_tool(self, name: incoming.ToolName) -> None:
+        """On the figure's thread: a viewer pressed a toolbar button."""
+        if self.toolbar is None:
+            # Debug level: any viewer may press one, again and again (WebAgg's page shows
+            # every button, whether the figure has a toolbar or not).
+            _log.debug("figure %s has no toolbar; ignoring the %r button", self.num, name)
+        else:
+            self.toolbar.press(name)
 
     def _follow_pixel_ratios(self) -> None:
         """Render at the highest pixel ratio a viewer asked for; the CSS size stays."""
@@ -355,7 +362,7 @@ class WebfigManager(FigureManagerBase):
             accepted_extensions(extensions, lossy=settings.lossy, preview=settings.preview)
         )
         self._renders.set_preview(viewer, state.preview)
-        viewer.send_json(outgoing.welcome(incoming.PROTOCOL_VERSION, state.extensions))
+        viewer.send_json(outgoing.welcome(PROTOCOL_VERSION, state.extensions))
 
     def _refresh(self, viewer: Viewer) -> None:
         viewer.send_json(outgoing.figure_label(self._window_title))
@@ -371,7 +378,9 @@ class WebfigManager(FigureManagerBase):
     # Rendering
 
     def revision(self) -> str:
-        """See :meth:`RenderScheduler.revision` (figure numbers are reused; this is not)."""
+        """Changes whenever the figure may have: every draw or blit asked for, and a figure
+        changed since its last draw. Unique in the process, where figure numbers are reused:
+        a download's ETag, made from it, never names another figure's file."""
         return self._renders.revision()
 
     def schedule_render(self, *, draw: bool = True, changed: bool = True) -> None:

@@ -2,11 +2,11 @@
 
 Each render is published as a :class:`Snapshot`. Every viewer remembers the snapshot it was
 last sent and has at most :data:`WINDOW` frames unacknowledged (or, for a client that never
-acknowledges, not yet handed to the network); a viewer that lags behind gets
-one frame from what it has to the newest snapshot, never a backlog. Viewers that have the same
-snapshot and speak the same frame format share one encode, so with viewers that keep up each
-change is encoded once. Encoding runs on a small thread pool, off the event loop; everything
-else here runs on the loop.
+acknowledges, not yet handed to the network); a viewer that lags behind gets one frame from
+what it has to the newest snapshot, never a backlog. Viewers that have the same snapshot and
+speak the same frame format share one encode, so with viewers that keep up each change is
+encoded once. Encoding runs on a small thread pool, off the event loop; everything else here
+runs on the loop.
 
 Viewers that negotiated ``lossy_frames`` (webfig's own client) get cheaper, lossy tiles while
 the figure keeps changing (a drag, an animation) and their link, not the draw, is what limits
@@ -29,12 +29,13 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from typing import Final, TypeVar
 
+from ..wire import outgoing
 from ..wire.axes_geometry import Geometry
 from ..wire.interfaces import Viewer
-from .announce import announce_preview, png_frame
 from .blit_regions import SavedRegion
 from .encode_retries import EncodeFailures
 from .encoder import (
+    Frame,
     Pixels,
     Tile,
     encode_changes,
@@ -273,7 +274,7 @@ class FrameDelivery:
                 self._send(
                     viewers,
                     current,
-                    lambda viewer, state: png_frame(viewer, state, frame),
+                    lambda viewer, state: _png_frame(viewer, state, frame),
                     full=previous is None,
                 )
         except Exception as error:
@@ -353,7 +354,7 @@ class FrameDelivery:
                 continue  # it left while its frame was encoding
             frame = frame_for(viewer, state)
             if state.preview:
-                announce_preview(viewer, state, current, framed=bool(frame))
+                _announce_preview(viewer, state, current, framed=bool(frame))
             if frame:
                 viewer.send_binary(frame)
                 state.in_flight += 1
@@ -384,3 +385,29 @@ def _rect_tiles(
         region.rect.of(before)[...] = region.pixels
         image = region.image or encode_png(region.pixels)
     return encode_changes(before, current), image
+
+
+def _png_frame(viewer: Viewer, state: ViewerState, frame: Frame | None) -> bytes:
+    """A standard frame, its image mode announced first when it changes."""
+    if frame is None:
+        return b""
+    if state.image_mode != frame.kind:
+        state.image_mode = frame.kind
+        viewer.send_json(outgoing.image_mode(frame.kind))
+    return frame.png
+
+
+def _announce_preview(
+    viewer: Viewer, state: ViewerState, current: Snapshot, *, framed: bool
+) -> None:
+    """Before a previewing viewer's frame of ``current``: the geometry if it changed, then
+    the seq the frame reflects. Without a frame, only a seq it was not told yet."""
+    seq = current.seqs.get(viewer, -1)
+    if framed:
+        if current.geometry is not None and current.geometry != state.sent_geometry:
+            viewer.send_json(outgoing.preview_geometry(current.geometry))
+            state.sent_geometry = current.geometry
+    elif seq <= state.sent_seq:
+        return
+    viewer.send_json(outgoing.frame_seq(seq, frame=framed))
+    state.sent_seq = seq

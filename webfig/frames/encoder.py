@@ -190,7 +190,10 @@ def frame_pixels(previous: Pixels | None, current: Pixels) -> tuple[FrameKind, P
 
 def encode_frame(previous: Pixels | None, current: Pixels) -> Frame | None:
     """Encode the frame from ``previous`` to ``current``; ``None`` when there is nothing new.
-    (Few passes over the pixels and few numpy calls: see ``encode_changes``.)"""
+
+    Few passes over the pixels and few calls into numpy: each call that releases the GIL
+    has to win it back from a figure drawing on another thread, which slows that draw.
+    """
     found = _frame_plan(previous, current)
     if found is None:
         return None

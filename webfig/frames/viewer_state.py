@@ -8,13 +8,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ..wire.axes_geometry import Geometry
-from ..wire.incoming import (
-    LOSSY_FRAMES,
-    NEED_RECT_FRAMES,
-    PREVIEW,
-    RECT_FRAMES,
-    SUPPORTED_EXTENSIONS,
-)
+from ..wire.extensions import LOSSY_FRAMES, PREVIEW, RECT_FRAMES
 from ..wire.interfaces import Viewer
 from ..wire.outgoing import FrameKind
 from .blit_regions import SavedRegion
@@ -144,18 +138,3 @@ class ViewerState:
             return False
         transfer = self.link.lossless_transfer_time()
         return transfer is not None and transfer > max(current.render_time, MIN_LINK_LIMITED)
-
-
-def accepted_extensions(
-    asked: tuple[str, ...], *, lossy: bool = True, preview: bool = True
-) -> frozenset[str]:
-    """The extensions of ``asked`` that the server speaks: those it knows, less lossy frames
-    and the preview when the settings turn them off, or without rect frames."""
-    accepted = set(asked) & SUPPORTED_EXTENSIONS
-    if RECT_FRAMES not in accepted:
-        accepted -= NEED_RECT_FRAMES
-    if not lossy:
-        accepted.discard(LOSSY_FRAMES)
-    if not preview:
-        accepted.discard(PREVIEW)
-    return frozenset(accepted)

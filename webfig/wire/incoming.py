@@ -16,22 +16,6 @@ from typing import Final, Literal, TypeAlias, get_args
 
 from .browser_names import DOM_BUTTONS, MODIFIER_NAMES, normalize_key
 
-PROTOCOL_VERSION: Final = 1
-# Frames that carry only the changed rectangles (see webfig.frames.encoder).
-RECT_FRAMES: Final = "rect_frames"
-# The server answers each motion_notify, so a client keeps at most one in flight.
-MOTION_ACK: Final = "motion_ack"
-# Lossy tiles while the link limits the frame rate (with rect frames only).
-LOSSY_FRAMES: Final = "lossy_frames"
-# The client previews pans and zooms itself: the server tells it the axes' geometry and which
-# pointer message each frame reflects (with rect frames only).
-PREVIEW: Final = "preview"
-# The server sends a heartbeat every few seconds: a client that hears nothing knows the path died.
-HEARTBEAT: Final = "heartbeat"
-SUPPORTED_EXTENSIONS: Final = frozenset({RECT_FRAMES, MOTION_ACK, LOSSY_FRAMES, PREVIEW, HEARTBEAT})
-# Extensions that only come with rect frames.
-NEED_RECT_FRAMES: Final = frozenset({LOSSY_FRAMES, PREVIEW})
-
 MouseType = Literal[
     "button_press",
     "button_release",

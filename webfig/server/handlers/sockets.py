@@ -14,9 +14,9 @@ from tornado.ioloop import IOLoop, PeriodicCallback
 
 from ...runtime.log_once import ProblemLog
 from ...wire import outgoing
+from ...wire.extensions import HEARTBEAT
 from ...wire.figure_changes import figure_changes
 from ...wire.incoming import (
-    HEARTBEAT,
     Command,
     Hello,
     ProtocolError,
