@@ -1,13 +1,18 @@
-"""Figure builders for the RenderPool tests: module-level, so worker processes import them."""
+"""What the worker-process tests share: figure builders and artists (module-level, so that
+worker processes import them), and a font no process has unless it is sent."""
 
 from __future__ import annotations
 
 import os
 import signal
 import time
+import types
 from pathlib import Path
 
 import numpy as np
+from fontTools.ttLib import TTFont
+from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 
@@ -69,3 +74,91 @@ def held(started: str, go: str, frequency: float) -> Figure:
             raise TimeoutError(f"{go} never appeared")
         time.sleep(0.01)
     return sine(frequency)
+
+
+def sleeping(seconds: float) -> Figure:
+    time.sleep(seconds)
+    return sine(1)
+
+
+def whose(path: str, frequency: float) -> Figure:
+    """``sine(frequency)``, writing the id of the process that built it in the file ``path``."""
+    Path(path).write_text(str(os.getpid()))
+    return sine(frequency)
+
+
+class Sleepy(Artist):
+    """An artist that takes ``seconds`` to draw (and draws nothing)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def draw(self, renderer: object) -> None:
+        time.sleep(self.seconds)
+
+
+# A family of fonts only a process that registered the file has.
+FONT_FAMILY = "Webfig Test Serif"
+
+
+def make_font(directory: Path) -> Path:
+    """DejaVu Serif renamed :data:`FONT_FAMILY`, as a file in ``directory``."""
+    font = TTFont(font_manager.findfont("DejaVu Serif", fallback_to_default=False))
+    for record in font["name"].names:
+        if record.nameID in {1, 4, 16}:
+            record.string = FONT_FAMILY
+        elif record.nameID == 6:
+            record.string = FONT_FAMILY.replace(" ", "")
+    path = directory / "WebfigTestSerif.ttf"
+    font.save(path)
+    return path
+
+
+def register_font(directory: Path) -> str:
+    """Register the font of :func:`make_font` in this process (once); its family."""
+    if not any(font.name == FONT_FAMILY for font in font_manager.fontManager.ttflist):
+        font_manager.fontManager.addfont(str(make_font(directory)))
+    return FONT_FAMILY
+
+
+# A script's own builds and artists, for a process to take as its __main__: each process
+# that runs it leaves a file saying as what it ran it, and where.
+SCRIPT = '''
+import os
+from pathlib import Path
+
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+Path(__file__).with_name(f"ran as {__name__} in {os.getpid()}").touch()
+
+
+def bars(count):
+    figure = Figure(figsize=(3, 2), dpi=50)
+    figure.add_subplot().bar(range(count), range(count))
+    return figure
+
+
+class Banner(Rectangle):
+    """A red band across the top of the figure."""
+
+    def __init__(self):
+        super().__init__((0, 0.8), 1, 0.2, color="red")  # (in figure coordinates)
+'''
+
+
+def script_as_main(directory: Path) -> types.ModuleType:
+    """:data:`SCRIPT`, written in ``directory`` and run as a process runs its ``__main__``;
+    the caller puts it in ``sys.modules["__main__"]``."""
+    path = directory / "script.py"
+    path.write_text(SCRIPT)
+    module = types.ModuleType("__main__")
+    module.__file__ = str(path)
+    exec(compile(SCRIPT, path, "exec"), module.__dict__)
+    return module
+
+
+def runs_of(directory: Path) -> set[str]:
+    """How the script in ``directory`` was run, and by which processes."""
+    return {path.name for path in directory.glob("ran as *")}

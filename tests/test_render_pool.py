@@ -1,19 +1,23 @@
-"""RenderPool: figures built and rendered in worker processes, as they would be in-process."""
+"""RenderPool: figures built and rendered in worker processes, as they would be in-process,
+with this process' rcParams and fonts; a job that crashes its worker or passes its deadline
+fails alone."""
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import signal
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
+import matplotlib as mpl
 import pytest
 
 import webfig
-from webfig.rendering.render_pool import RemoteTraceback, RenderPool, WorkerCrashed
+from webfig.rendering.render_pool import RemoteTraceback, RenderPool, RenderTimeout, WorkerCrashed
 
 from . import pool_builders as builders
 from .imaging import decode_png
@@ -24,6 +28,13 @@ from .waiting import TIMEOUT, wait_until
 def pool() -> Iterator[RenderPool]:
     """Two workers for the whole module: each costs about a second to start."""
     with RenderPool(processes=2) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def lone() -> Iterator[RenderPool]:
+    """One worker: the next job after a lost one is sure to run on its replacement."""
+    with RenderPool(processes=1) as shared:
         yield shared
 
 
@@ -138,7 +149,6 @@ def test_shutdown_finishes_queued_jobs_stops_every_worker_and_refuses_more() -> 
     # Leaving the block waited for the queue, then for the worker to exit.
     assert [f.result(0) for f in futures] == [webfig.render(builders.sine(f)) for f in (1, 2, 3)]
     assert own.pids == ()
-    assert not {p.pid for p in multiprocessing.active_children()} & set(pids)
     with pytest.raises(ProcessLookupError):
         os.kill(pids[0], 0)  # exited, and reaped
     with pytest.raises(RuntimeError, match="shut down"):
@@ -164,3 +174,97 @@ def test_shutdown_can_cancel_what_is_still_queued(tmp_path: Path) -> None:
 def test_processes_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least one process"):
         RenderPool(processes=0)
+
+
+def test_a_render_follows_this_processs_rcparams_for_that_job_only(pool: RenderPool) -> None:
+    with mpl.rc_context({"figure.facecolor": "yellow", "lines.linewidth": 6}):
+        here = webfig.render(builders.sine(3))
+        body = pool.submit(builders.sine, 3).result(TIMEOUT)
+    assert body == here
+    assert tuple(decode_png(body)[0, 0]) == (255, 255, 0, 255)
+    # Then the workers are back to this process' settings as they are now.
+    plain = [pool.submit(builders.sine, 3) for _ in range(4)]
+    assert {future.result(TIMEOUT) for future in plain} == {webfig.render(builders.sine(3))}
+
+
+def test_a_font_registered_here_reaches_the_workers(
+    pool: RenderPool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    family = builders.register_font(tmp_path_factory.mktemp("fonts"))
+    with mpl.rc_context({"font.family": family}):
+        here = webfig.render(builders.sine(3))
+        futures = [pool.submit(builders.sine, 3) for _ in range(4)]
+    assert here != webfig.render(builders.sine(3))  # the font shows
+    assert {future.result(TIMEOUT) for future in futures} == {here}
+
+
+def test_a_job_past_its_deadline_fails_alone_and_a_new_worker_takes_the_next(
+    lone: RenderPool, tmp_path: Path
+) -> None:
+    (first,) = lone.pids
+    with pytest.raises(
+        RenderTimeout, match=r"pool_builders\.sleeping ran past its deadline of 0\.5 s"
+    ) as raised:
+        lone.submit(builders.sleeping, 60, timeout=0.5).result(TIMEOUT)
+    assert isinstance(raised.value, TimeoutError)
+    built_in = tmp_path / "pid"
+    body = lone.submit(builders.whose, str(built_in), 2).result(TIMEOUT)
+    assert body == webfig.render(builders.sine(2))
+    assert int(built_in.read_text()) != first
+    assert lone.pids == (int(built_in.read_text()),)
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # killed, and reaped
+
+
+def test_a_timeout_must_be_a_positive_number(lone: RenderPool) -> None:
+    for timeout in (0, -1.0):
+        with pytest.raises(ValueError, match=r"a timeout is a number of seconds above 0"):
+            lone.submit(builders.sine, 1, timeout=timeout)
+
+
+def test_the_pools_timeout_is_the_default_deadline_and_shutdown_never_waits_past_its_own(
+    tmp_path: Path,
+) -> None:
+    own = RenderPool(processes=1, timeout=0.5)
+    assert own.timeout == 0.5
+    with pytest.raises(RenderTimeout, match=r"sleeping ran past its deadline of 0\.5 s"):
+        own.submit(builders.sleeping, 60).result(TIMEOUT)
+    # A job of its own deadline that never ends, and one queued behind it.
+    started, never = tmp_path / "started", tmp_path / "never"
+    stuck = own.submit(builders.held, str(started), str(never), 1, timeout=60)
+    queued = own.submit(builders.sine, 2, timeout=60)
+    wait_until(started.exists, message="the stuck job to start")
+    pids = own.pids
+    stopping = threading.Thread(target=own.shutdown, kwargs={"timeout": 0.2})
+    stopping.start()
+    stopping.join(TIMEOUT)
+    assert not stopping.is_alive(), "shutdown waited for the stuck job"
+    with pytest.raises(
+        RenderTimeout, match=r"held was still running 0\.2 s after the RenderPool was shut down"
+    ):
+        stuck.result(0)
+    with pytest.raises(RenderTimeout, match=r"sine was still queued 0\.2 s after"):
+        queued.result(0)
+    assert own.pids == ()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pids[0], 0)
+
+
+def test_a_build_defined_in_the_script_makes_a_worker_import_it_then_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = builders.script_as_main(tmp_path)
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    assert builders.runs_of(tmp_path) == {f"ran as __main__ in {os.getpid()}"}
+    with RenderPool(processes=1) as own:
+        (worker,) = own.pids
+        assert own.submit(builders.sine, 1).result(TIMEOUT) == webfig.render(builders.sine(1))
+        assert len(builders.runs_of(tmp_path)) == 1  # builds from modules need no script
+        body = own.submit(script.bars, 4).result(TIMEOUT)
+        assert body == webfig.render(script.bars(4))
+        # As __mp_main__: the script's `if __name__ == "__main__":` part does not run.
+        assert builders.runs_of(tmp_path) - {f"ran as __main__ in {os.getpid()}"} == {
+            f"ran as __mp_main__ in {worker}"
+        }
+        own.submit(script.bars, 2).result(TIMEOUT)
+        assert len(builders.runs_of(tmp_path)) == 2  # once per worker

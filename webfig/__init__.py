@@ -9,7 +9,7 @@ from __future__ import annotations
 from .config import ConfigError, Settings, configure, current_settings
 from .rendering.cache import RenderCache
 from .rendering.render import content_type, render, to_rgba
-from .rendering.render_pool import RenderPool, WorkerCrashed
+from .rendering.render_pool import RenderPool, RenderTimeout, WorkerCrashed
 from .rendering.stores import MemcachedStore, RedisStore
 
 __version__ = "0.1.0"
@@ -20,6 +20,7 @@ __all__ = [
     "RedisStore",
     "RenderCache",
     "RenderPool",
+    "RenderTimeout",
     "Settings",
     "WorkerCrashed",
     "__version__",
