@@ -1,53 +1,106 @@
-"""A figure saved for a download: in a worker process when it can travel, here otherwise."""
+"""A figure saved for a download: in a worker process when it can travel, here otherwise.
+
+matplotlib draws one figure at a time in a process (``Figure.draw`` holds a lock that every
+figure shares), so a PDF of a 100 000-point scatter saved in the server's process would stop
+every other figure's frames for seconds. A download instead sends a pickle of the figure to
+the download pool's worker processes (a :class:`~webfig.rendering.process_pool.ProcessPool`),
+with this process' rcParams and fonts, and the worker saves it on another core.
+
+A figure that cannot travel (a formatter that is a lambda; an artist class defined in the
+script's ``__main__``, which a download's worker never imports, so that it never runs the
+script) is saved in this process as before, and so is one whose save fails in the worker
+for any reason but its deadline: what the user gets never depends on whether the worker
+could help. A save past its deadline raises :class:`~.process_pool.RenderTimeout`: saving it
+here would take as long, and hold the figure's lock all the while.
+"""
 
 from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from contextlib import AbstractContextManager
+from typing import Final, Protocol
 
 import matplotlib as mpl
+from matplotlib.figure import Figure
 
-from ..rendering.offload import CannotOffload, pickled, save_workers
+from ..rendering.process_pool import ProcessPool, RenderTimeout, job_payload
 from ..rendering.render import file_dpi, render
 from ..wire.interfaces import DownloadOptions
 
-if TYPE_CHECKING:
-    from .canvas import WebfigCanvas
-
 _log = logging.getLogger(__name__)
+
+# Worker processes for downloads: saves beyond that wait for one to be free.
+DOWNLOAD_PROCESSES: Final = 2
+
+
+class SavedCanvas(Protocol):
+    """What a download needs of a figure's canvas."""
+
+    @property
+    def figure(self) -> Figure: ...
+
+    @property
+    def lock(self) -> AbstractContextManager[object]:
+        """Held while the figure is drawn, changed or pickled."""
+
+    def get_supported_filetypes(self) -> dict[str, str]: ...
+
+
+_lock = threading.Lock()
+_processes: ProcessPool | None = None
+
+
+def download_processes() -> ProcessPool:
+    """The process' download workers, started on first use, stopped at exit."""
+    global _processes  # noqa: PLW0603 - one pool per process, created lazily
+    with _lock:
+        if _processes is None:
+            _processes = ProcessPool(
+                DOWNLOAD_PROCESSES, name="the download pool", import_main=False, warm_up=False
+            )
+        return _processes
 
 
 def save_figure(
-    canvas: WebfigCanvas, fmt: str, options: DownloadOptions, redraw: Callable[[], None]
+    canvas: SavedCanvas,
+    fmt: str,
+    options: DownloadOptions,
+    redraw: Callable[[], None],
+    *,
+    timeout: float | None = None,
 ) -> bytes:
     """``canvas``' figure as a file in ``fmt``; blocks, so call it off the event loop.
 
-    The figure is pickled holding the canvas' lock and saved in a worker process (see
-    :mod:`webfig.rendering.offload`), so that a slow save stops no other figure; a figure
-    that cannot be saved there is saved here, holding the lock. ``redraw`` asks for the
-    viewers' picture again, unchanged (a save here draws Agg's buffer at the file's dpi);
-    the figure's revision stays as it was.
+    The figure is pickled holding the canvas' lock and saved by a worker process within
+    ``timeout`` seconds (None: no limit; past it, :class:`RenderTimeout`), so that a slow
+    save stops no other figure; a figure that cannot be saved there is saved here, holding
+    the lock. ``redraw`` asks for the viewers' picture again, unchanged (a save here draws
+    Agg's buffer at the file's dpi); the figure's revision stays as it was.
     """
     figure = canvas.figure
     savefig_kwargs = options.savefig_kwargs()
     with canvas.lock:
         dpi = file_dpi(figure, options.dpi)
         try:
-            snapshot: bytes | None = pickled(figure)
-        except CannotOffload as error:
-            snapshot, reason = None, str(error)
-        if snapshot is not None and figure.stale:
+            job: bytes | None = job_payload(figure, (), fmt, dpi, savefig_kwargs)
+        except Exception as error:
+            job, reason = None, f"the figure cannot be pickled: {error}"
+        if job is not None and figure.stale:
             # The file shows the figure as it is: its revision (which counted the change)
             # stays until it changes again, and viewers get the change drawn.
             figure.stale = False
             redraw()
-    if snapshot is not None:
+    if job is not None:
+        name = f"the save of figure {figure.number} as {fmt}"
         try:
-            return save_workers().save(snapshot, fmt, dpi, **savefig_kwargs)
-        except CannotOffload as error:
-            reason = str(error)
+            return download_processes().submit(job, name, timeout).result()
+        except RenderTimeout:
+            raise
+        except Exception as error:
+            reason = f"{type(error).__name__}: {error}"
     _log.debug("saving figure %s in the server's process: %s", figure.number, reason)
     try:
         with canvas.lock:
@@ -60,7 +113,7 @@ def save_figure(
         redraw()
 
 
-def download_formats(canvas: WebfigCanvas) -> dict[str, str]:
+def download_formats(canvas: SavedCanvas) -> dict[str, str]:
     """The formats ``canvas`` can save in on this machine, with their descriptions: its own,
     less pgf when there is no TeX to make it."""
     formats = dict(canvas.get_supported_filetypes())
