@@ -99,7 +99,8 @@ class WorkerSettings:
     def applied(self) -> Iterator[None]:
         """The sender's rcParams while the block runs, then this process' own again."""
         if self._unusable is not None:
-            raise RuntimeError(f"the sender's rcParams could not be loaded: {self._unusable}")
+            error = self._unusable
+            raise RuntimeError(f"the sender's rcParams could not be loaded: {error}") from error
         # The values were checked where they were set; copied over as they are.
         dict.update(_raw(mpl.rcParams), self._sent)
         try:

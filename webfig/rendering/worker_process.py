@@ -3,11 +3,12 @@
     python -m webfig.rendering.worker_process FD
 
 ``FD`` is the worker's end of a socket pair (``multiprocessing.connection`` framing) that
-the pool's process keeps the other end of. First it says how to find its ``__main__``;
-then the worker warms up (matplotlib with Agg, and a tiny render, so that its first job is
-no slower than the rest), says it is ready, and renders jobs one at a time until the pipe
-closes. A job is (settings or None, payload): the rcParams and fonts, when they changed
-(see :mod:`.job_settings`), and the pickled job, which ``job_payload`` describes.
+the pool's process keeps the other end of; that process first sends how to find its
+``__main__``. Then the worker warms up (matplotlib with Agg, and a tiny render, so that its
+first job is no slower than the rest), says it is ready, and renders jobs one at a time
+until the pipe closes. A job is (settings or None, payload): the rcParams and fonts, when
+they changed (see :mod:`.job_settings`), and the pickled job, which ``job_payload``
+describes.
 """
 
 from __future__ import annotations
