@@ -220,6 +220,34 @@ def test_only_the_composition_root_reaches_the_server() -> None:
     assert users == ["webfig.backend"]
 
 
+def starts_processes(name: str) -> bool:
+    """Whether the module ``name`` can start a process: it imports ``subprocess``, or any of
+    ``multiprocessing`` but the connection framing a worker talks over."""
+    path = MODULES[name]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+            if node.module == "multiprocessing":
+                modules = [f"multiprocessing.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            if module == "subprocess" or (
+                module.startswith("multiprocessing") and module != "multiprocessing.connection"
+            ):
+                return True
+    return False
+
+
+def test_exactly_one_module_starts_worker_processes() -> None:
+    assert starts_processes("webfig.rendering.process_pool")
+    assert [name for name in sorted(MODULES) if starts_processes(name)] == [
+        "webfig.rendering.process_pool"
+    ]
+
+
 # The distribution that provides each top-level module webfig imports, where the two differ.
 DISTRIBUTIONS = {"PIL": "pillow"}
 

@@ -10,8 +10,9 @@ A figure that cannot travel (a formatter that is a lambda; an artist class defin
 script's ``__main__``, which a download's worker never imports, so that it never runs the
 script) is saved in this process as before, and so is one whose save fails in the worker
 for any reason but its deadline: what the user gets never depends on whether the worker
-could help. A save past its deadline raises :class:`~.process_pool.RenderTimeout`: saving it
-here would take as long, and hold the figure's lock all the while.
+could help. A save past its deadline raises
+:class:`~webfig.rendering.process_pool.RenderTimeout`: saving it here would take as long, and
+hold the figure's lock all the while.
 """
 
 from __future__ import annotations
@@ -20,33 +21,19 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import Final, Protocol
+from typing import Final
 
 import matplotlib as mpl
-from matplotlib.figure import Figure
 
 from ..rendering.process_pool import ProcessPool, RenderTimeout, job_payload
 from ..rendering.render import file_dpi, render
 from ..wire.interfaces import DownloadOptions
+from .drawable import Drawable
 
 _log = logging.getLogger(__name__)
 
 # Worker processes for downloads: saves beyond that wait for one to be free.
 DOWNLOAD_PROCESSES: Final = 2
-
-
-class SavedCanvas(Protocol):
-    """What a download needs of a figure's canvas."""
-
-    @property
-    def figure(self) -> Figure: ...
-
-    @property
-    def lock(self) -> AbstractContextManager[object]:
-        """Held while the figure is drawn, changed or pickled."""
-
-    def get_supported_filetypes(self) -> dict[str, str]: ...
 
 
 _lock = threading.Lock()
@@ -65,7 +52,7 @@ def download_processes() -> ProcessPool:
 
 
 def save_figure(
-    canvas: SavedCanvas,
+    canvas: Drawable,
     fmt: str,
     options: DownloadOptions,
     redraw: Callable[[], None],
@@ -113,7 +100,7 @@ def save_figure(
         redraw()
 
 
-def download_formats(canvas: SavedCanvas) -> dict[str, str]:
+def download_formats(canvas: Drawable) -> dict[str, str]:
     """The formats ``canvas`` can save in on this machine, with their descriptions: its own,
     less pgf when there is no TeX to make it."""
     formats = dict(canvas.get_supported_filetypes())
