@@ -100,6 +100,35 @@ def test_access_settings_from_the_environment(monkeypatch):
     assert settings.url_prefix == "/plots"
 
 
+def test_limits_and_an_empty_token_from_the_environment(monkeypatch):
+    assert (current_settings().max_pixels, current_settings().save_timeout) == (4096, 60.0)
+    assert current_settings().token is None
+    monkeypatch.setenv("WEBFIG_MAX_PIXELS", "2048")
+    monkeypatch.setenv("WEBFIG_SAVE_TIMEOUT", "7.5")
+    monkeypatch.setenv("WEBFIG_TOKEN", "")
+    settings = current_settings()
+    assert (settings.max_pixels, settings.save_timeout, settings.token) == (2048, 7.5, "")
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ({"max_pixels": 100}, "max_pixels must be between 256 and 16384, not 100"),
+        ({"save_timeout": 0}, "save_timeout must be a number of seconds above 0, not 0"),
+        ({"save_timeout": float("inf")}, "save_timeout must be a number of seconds above 0"),
+    ],
+)
+def test_bad_limits_say_what_is_wrong(given, problem):
+    with pytest.raises(ConfigError, match=problem):
+        webfig.configure(**given)
+
+
+def test_bad_limits_in_the_environment_name_the_variable(monkeypatch):
+    monkeypatch.setenv("WEBFIG_SAVE_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="WEBFIG_SAVE_TIMEOUT must be a number of seconds"):
+        current_settings()
+
+
 @pytest.mark.parametrize(
     ("given", "problem"),
     [

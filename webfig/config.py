@@ -7,6 +7,7 @@ server starts, so configure before the first ``plt.show()``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,12 @@ from dataclasses import dataclass
 DEFAULT_PORT = 8988
 # Busy ports skipped before giving up (matplotlib's webagg.port_retries is 50 too).
 DEFAULT_PORT_RETRIES = 50
+# Device pixels a figure is rendered at, at most, on a side, whatever its viewers ask.
+DEFAULT_MAX_PIXELS = 4096
+MIN_MAX_PIXELS = 256
+MAX_MAX_PIXELS = 16384
+# Seconds a download's save may take before its worker is stopped.
+DEFAULT_SAVE_TIMEOUT = 60.0
 _ORIGIN = re.compile(r"https?://[^/?#\s]+")
 
 
@@ -28,8 +35,11 @@ class Settings:
 
     ``port`` is the first port tried; when it is busy the next ``port_retries`` ports are
     tried (0: that port or an error, for a proxy that routes to a fixed port). Port 0 lets
-    the operating system pick a free port. ``token`` is the access token every
-    request must carry; a server on a non-loopback address makes one up when none is set.
+    the operating system pick a free port. ``token`` is the access token every request must
+    carry: None (the default) has the server make one up as it starts, ``""`` turns the token
+    off on purpose. ``max_pixels``: a figure is rendered at most this many device pixels a
+    side, whatever size and pixel ratio its viewers ask for. ``save_timeout``: seconds a
+    download's save may take before its worker is stopped and the download refused.
     ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
     websockets to the server, besides its own pages. ``lossy``: webfig's own client may get
     lossy frames while the figure moves and the link limits the frame rate (a lossless frame
@@ -49,6 +59,8 @@ class Settings:
     open_browser: bool = True
     url_prefix: str = ""
     token: str | None = None
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    save_timeout: float = DEFAULT_SAVE_TIMEOUT
     allowed_origins: tuple[str, ...] = ()
     lossy: bool = True
     preview: bool = True
@@ -67,8 +79,17 @@ class Settings:
             raise ConfigError(
                 f"url_prefix must start with '/' and not end with one, not {self.url_prefix!r}"
             )
-        if self.token is not None and (len(self.token) < 8 or not self.token.isprintable()):
-            raise ConfigError("token must be at least 8 printable characters")
+        if self.token and (len(self.token) < 8 or not self.token.isprintable()):
+            raise ConfigError('token must be at least 8 printable characters, or "" for none')
+        if not MIN_MAX_PIXELS <= self.max_pixels <= MAX_MAX_PIXELS:
+            raise ConfigError(
+                f"max_pixels must be between {MIN_MAX_PIXELS} and {MAX_MAX_PIXELS},"
+                f" not {self.max_pixels}"
+            )
+        if not (self.save_timeout > 0 and math.isfinite(self.save_timeout)):
+            raise ConfigError(
+                f"save_timeout must be a number of seconds above 0, not {self.save_timeout}"
+            )
         for origin in self.allowed_origins:
             if not _ORIGIN.fullmatch(origin):
                 raise ConfigError(
@@ -83,6 +104,8 @@ _ENVIRONMENT_NAMES = {
     "open_browser": "WEBFIG_OPEN_BROWSER",
     "url_prefix": "WEBFIG_URL_PREFIX",
     "token": "WEBFIG_TOKEN",
+    "max_pixels": "WEBFIG_MAX_PIXELS",
+    "save_timeout": "WEBFIG_SAVE_TIMEOUT",
     "allowed_origins": "WEBFIG_ALLOWED_ORIGINS",
     "lossy": "WEBFIG_LOSSY",
     "preview": "WEBFIG_PREVIEW",
@@ -101,28 +124,39 @@ def _parse_bool(name: str, text: str) -> bool:
     raise ConfigError(f"{name} must be 0 or 1, not {text!r}")
 
 
-def _parse_port(name: str, text: str) -> int:
+def _parse_int(name: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
 
 
+def _parse_seconds(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+
+
 def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
     """The settings that ``environ`` sets, parsed and checked."""
     found: dict[str, object] = {}
     if (port := environ.get(_ENVIRONMENT_NAMES["port"])) is not None:
-        found["port"] = _parse_port(_ENVIRONMENT_NAMES["port"], port)
+        found["port"] = _parse_int(_ENVIRONMENT_NAMES["port"], port)
     if (retries := environ.get(_ENVIRONMENT_NAMES["port_retries"])) is not None:
-        found["port_retries"] = _parse_port(_ENVIRONMENT_NAMES["port_retries"], retries)
+        found["port_retries"] = _parse_int(_ENVIRONMENT_NAMES["port_retries"], retries)
     if (address := environ.get(_ENVIRONMENT_NAMES["address"])) is not None:
         found["address"] = address.strip()
     if (open_browser := environ.get(_ENVIRONMENT_NAMES["open_browser"])) is not None:
         found["open_browser"] = _parse_bool(_ENVIRONMENT_NAMES["open_browser"], open_browser)
     if (url_prefix := environ.get(_ENVIRONMENT_NAMES["url_prefix"])) is not None:
         found["url_prefix"] = url_prefix.strip()
-    if token := environ.get(_ENVIRONMENT_NAMES["token"], "").strip():
-        found["token"] = token
+    if (token := environ.get(_ENVIRONMENT_NAMES["token"])) is not None:
+        found["token"] = token.strip()  # "" on purpose: no token
+    if (max_pixels := environ.get(_ENVIRONMENT_NAMES["max_pixels"])) is not None:
+        found["max_pixels"] = _parse_int(_ENVIRONMENT_NAMES["max_pixels"], max_pixels)
+    if (save_timeout := environ.get(_ENVIRONMENT_NAMES["save_timeout"])) is not None:
+        found["save_timeout"] = _parse_seconds(_ENVIRONMENT_NAMES["save_timeout"], save_timeout)
     if (origins := environ.get(_ENVIRONMENT_NAMES["allowed_origins"])) is not None:
         found["allowed_origins"] = tuple(origins.replace(",", " ").split())
     if (lossy := environ.get(_ENVIRONMENT_NAMES["lossy"])) is not None:
@@ -142,6 +176,8 @@ def configure(
     open_browser: bool | None = None,
     url_prefix: str | None = None,
     token: str | None = None,
+    max_pixels: int | None = None,
+    save_timeout: float | None = None,
     allowed_origins: Iterable[str] | None = None,
     lossy: bool | None = None,
     preview: bool | None = None,
@@ -159,6 +195,8 @@ def configure(
         "open_browser": open_browser,
         "url_prefix": url_prefix,
         "token": token,
+        "max_pixels": max_pixels,
+        "save_timeout": save_timeout,
         "allowed_origins": None if allowed_origins is None else tuple(allowed_origins),
         "lossy": lossy,
         "preview": preview,

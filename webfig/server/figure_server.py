@@ -32,7 +32,7 @@ def server_access(settings: Settings) -> Access:
     answers only to loopback host names, so a hostile page cannot reach it through DNS
     rebinding.
     """
-    token = settings.token
+    token = settings.token or None
     if token is None and not is_loopback(settings.address):
         token = new_token()
     return Access.create(token, settings.allowed_origins, loopback_hosts_only=token is None)
