@@ -157,3 +157,34 @@ def test_a_figure_that_keeps_failing_to_draw_logs_it_once_until_it_draws(server,
     # Four failures, one error; it drew again; the next failure is news again.
     assert levels == [logging.ERROR, *[logging.DEBUG] * 3, logging.ERROR]
     assert manager.viewer_count == 1
+
+
+class ExplodingAnew(Artist):
+    """An artist whose draw raises with another message every time, as a script's error that
+    names a value or a counter would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws = 0
+
+    def draw(self, renderer) -> None:
+        self.draws += 1
+        raise ValueError(f"no value at draw {self.draws}")
+
+
+def test_a_draw_failing_with_a_new_message_each_time_is_still_logged_once(server, connect, caplog):
+    broken, line = light_figure()
+    viewer = connect(server, broken.number)
+    viewer.receive_frame()
+    exploding = broken.add_artist(ExplodingAnew())
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        for step in range(3):
+            line.set_ydata([0, 0.2 * step, 0])
+            broken.canvas.draw_idle()
+            viewer.sync()  # the render was asked for...
+            broken.canvas.figure_thread.run_sync(lambda: None)  # ...and has run
+    records = [r for r in caplog.records if "drawing figure" in r.getMessage()]
+    assert exploding.draws == 3
+    assert [r.levelno for r in records] == [logging.ERROR, logging.DEBUG, logging.DEBUG]
+    # The quiet ones still say what went wrong, for whoever turns debug logs on.
+    assert "ValueError: no value at draw 3" in records[-1].getMessage()

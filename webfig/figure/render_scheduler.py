@@ -187,10 +187,12 @@ class RenderScheduler:
         except Exception as error:
             # A figure the script left half-changed; viewers keep the last good picture
             # and the next change draws again. Logged once per kind until a draw works: a
-            # figure broken for good is asked to draw at every change.
+            # figure broken for good is asked to draw at every change. The kind is the
+            # error's type: its message may differ at every draw (a counter, a value).
             self._draw_failures.report(
-                f"{type(error).__name__}: {error}"[:200],
-                f"drawing figure {self._canvas.figure.number} failed",
+                f"{type(error).__module__}.{type(error).__qualname__}",
+                f"drawing figure {self._canvas.figure.number} failed: "
+                f"{type(error).__name__}: {error}"[:300],
                 exc_info=True,
             )
             return
