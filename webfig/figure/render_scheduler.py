@@ -156,9 +156,13 @@ class RenderScheduler:
         viewer) renders, with the newest state then; changes made meanwhile cost nothing."""
         if self._delivery.wants_render():
             self._canvas.figure_thread.submit(self._render, transparent=True)
-        else:
-            with self._lock:
-                self._pending = False
+            return
+        with self._lock:
+            self._pending = False
+        # An ack or a finished encode between the look and the flag's clearing found the
+        # render pending and left it to this call: look again, or that wake-up is lost.
+        if self._delivery.wants_render():
+            self.start()
 
     def _render(self) -> None:
         """On the figure's thread: draw if needed, and publish a copy of Agg's buffer."""
