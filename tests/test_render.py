@@ -12,9 +12,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 import webfig
+from webfig.rendering import cache as cache_module
 from webfig.rendering.cache import RenderCache
 
 from .imaging import decode_png
+from .waiting import TIMEOUT, wait_until
 
 
 def make_figure(frequency: float) -> Figure:
@@ -158,3 +160,98 @@ def test_a_render_that_raises_leaves_no_claim_and_the_next_caller_renders():
     assert cache.get_or_render("key", lambda: b"drawn") == b"drawn"
     assert cache.get("key") == b"drawn"
     assert calls == [1]
+
+
+class QueueWatch:
+    """Locks that count the threads waiting for them: the test knows who is queued."""
+
+    def __init__(self) -> None:
+        self._count = threading.Lock()
+        self.waiting = 0
+
+    def Lock(self) -> WatchedLock:  # stands in for threading.Lock
+        return WatchedLock(self)
+
+    def note(self, change: int) -> None:
+        with self._count:
+            self.waiting += change
+
+
+class WatchedLock:
+    def __init__(self, watch: QueueWatch) -> None:
+        self._lock = threading.Lock()
+        self._watch = watch
+
+    def __enter__(self) -> bool:
+        if not self._lock.acquire(blocking=False):
+            self._watch.note(+1)
+            self._lock.acquire()
+            self._watch.note(-1)
+        return True
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def test_after_a_failed_render_the_key_is_still_rendered_by_one_caller_at_a_time(monkeypatch):
+    """Two callers wait while the first render of a key fails; one of them renders next,
+    and a caller that comes meanwhile waits for it too, then finds the image."""
+    cache = RenderCache()
+    watch = QueueWatch()
+    monkeypatch.setattr(cache_module, "threading", watch)  # the key locks it makes from now
+    first_started, fail, finish = threading.Event(), threading.Event(), threading.Event()
+    counting = threading.Lock()
+    renders: list[str] = []
+    running = most = 0
+
+    def failing() -> bytes:
+        first_started.set()
+        fail.wait(TIMEOUT)
+        raise RuntimeError("no data yet")
+
+    def drawing() -> bytes:
+        nonlocal running, most
+        with counting:
+            renders.append(threading.current_thread().name)
+            running += 1
+            most = max(most, running)
+        finish.wait(TIMEOUT)
+        with counting:
+            running -= 1
+        return b"drawn"
+
+    answers: dict[str, bytes | BaseException] = {}
+
+    def ask(name: str, render) -> threading.Thread:
+        def run() -> None:
+            try:
+                answers[name] = cache.get_or_render("key", render)
+            except RuntimeError as error:
+                answers[name] = error
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        return thread
+
+    threads = [ask("first", failing)]
+    try:
+        wait_until(first_started.is_set, message="the first render to start")
+        threads += [ask("second", drawing), ask("third", drawing)]
+        wait_until(lambda: watch.waiting == 2, message="two callers to wait for the key")
+        fail.set()
+        wait_until(lambda: renders, message="a waiter to render")
+        threads.append(ask("late", drawing))
+        wait_until(
+            lambda: watch.waiting == 2 or len(renders) == 2,
+            message="the late caller to wait, or to render",
+        )
+        assert most == 1, f"{renders} rendered the key at once"
+    finally:
+        fail.set()
+        finish.set()
+        for thread in threads:
+            thread.join(TIMEOUT)
+    assert isinstance(answers.pop("first"), RuntimeError)
+    assert answers == {"second": b"drawn", "third": b"drawn", "late": b"drawn"}
+    assert len(renders) == 1
+    assert cache._rendering == {}

@@ -78,6 +78,18 @@ def _field(out: list[bytes], tag: bytes, payload: bytes) -> None:
     out.append(tag + str(len(payload)).encode() + b":" + payload)
 
 
+class _KeyLock:
+    """The lock of a key being rendered, and how many callers hold it or wait for it: it
+    stays registered until the last of them leaves, so that every caller for the key takes
+    this one, and one at a time renders (a render that raised included)."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
 class RenderCache:
     """A thread-safe LRU cache of rendered images, optionally shared through a ``store``.
 
@@ -128,7 +140,7 @@ class RenderCache:
         self._lock = threading.Lock()
         # One lock per key being rendered, so that this process' threads ask the store and
         # render once per key between them.
-        self._rendering: dict[str, threading.Lock] = {}
+        self._rendering: dict[str, _KeyLock] = {}
         self._store_down = False
         self._retry_at = 0.0
         self._outages = ProblemLog(_log)  # forgotten when the store answers again
@@ -181,19 +193,24 @@ class RenderCache:
             if (body := self._take(digest)) is not None:
                 self.hits += 1
                 return body
-            key_lock = self._rendering.setdefault(digest, threading.Lock())
-        with key_lock:
-            try:
+            key_lock = self._rendering.get(digest)
+            if key_lock is None:
+                key_lock = self._rendering[digest] = _KeyLock()
+            key_lock.users += 1
+        try:
+            with key_lock.lock:
                 with self._lock:
                     if (body := self._take(digest)) is not None:
                         self.hits += 1
                         return body  # another thread got it meanwhile
-                return self._fetch_or_render(digest, render)
-            finally:
-                # A render that raised gives up the claim too: its error reaches its caller,
+                # A render that raises gives up the lock too: its error reaches its caller,
                 # and the next caller for the key renders again.
-                with self._lock:
-                    self._rendering.pop(digest, None)
+                return self._fetch_or_render(digest, render)
+        finally:
+            with self._lock:
+                key_lock.users -= 1
+                if not key_lock.users:
+                    del self._rendering[digest]
 
     def clear(self) -> None:
         """Forget this process' copies (not the store's, which other processes share)."""
