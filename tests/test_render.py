@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -255,3 +256,65 @@ def test_after_a_failed_render_the_key_is_still_rendered_by_one_caller_at_a_time
     assert answers == {"second": b"drawn", "third": b"drawn", "late": b"drawn"}
     assert len(renders) == 1
     assert cache._rendering == {}
+
+
+def test_async_callers_of_a_key_being_rendered_wait_for_it_holding_no_thread():
+    """Two threads: one renders the slow key, however many callers await it; the other is
+    free for another key meanwhile."""
+    cache = RenderCache()
+    slow_started, slow_done = threading.Event(), threading.Event()
+    renders: list[str] = []
+
+    def slow() -> bytes:
+        renders.append("slow")
+        slow_started.set()
+        slow_done.wait(TIMEOUT)
+        return b"slow"
+
+    def quick() -> bytes:
+        renders.append("quick")
+        return b"quick"
+
+    async def main(pool: ThreadPoolExecutor) -> list[bytes]:
+        first = asyncio.ensure_future(cache.get_or_render_async("slow", slow, pool))
+        await asyncio.to_thread(slow_started.wait, TIMEOUT)
+        repeats = [
+            asyncio.ensure_future(cache.get_or_render_async("slow", slow, pool)) for _ in range(5)
+        ]
+        other = await asyncio.wait_for(cache.get_or_render_async("other", quick, pool), TIMEOUT)
+        assert not first.done()
+        slow_done.set()
+        return [other, *await asyncio.gather(first, *repeats)]
+
+    with ThreadPoolExecutor(2) as pool:
+        bodies = asyncio.run(main(pool))
+    assert bodies == [b"quick", *[b"slow"] * 6]
+    assert sorted(renders) == ["quick", "slow"]
+    assert (cache.hits, cache.misses) == (5, 2)
+    assert cache._awaited == {}
+
+
+def test_a_failed_async_render_reaches_its_waiters_and_the_next_caller_renders_again():
+    cache = RenderCache()
+    started, go = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def failing() -> bytes:
+        calls.append(1)
+        started.set()
+        go.wait(TIMEOUT)
+        raise RuntimeError("no data yet")
+
+    async def main() -> list[bytes | BaseException]:
+        waiters = [asyncio.ensure_future(cache.get_or_render_async("k", failing)) for _ in range(3)]
+        await asyncio.to_thread(started.wait, TIMEOUT)
+        # One waiter gives up: the render and the other waiters go on.
+        waiters.pop().cancel()
+        go.set()
+        return await asyncio.gather(*waiters, return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert [str(outcome) for outcome in outcomes] == ["no data yet"] * 2
+    assert calls == [1]
+    assert asyncio.run(cache.get_or_render_async("k", lambda: b"drawn")) == b"drawn"
+    assert cache.get("k") == b"drawn"

@@ -5,6 +5,7 @@ the same images renders each of them once between them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -13,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from typing import Final, TypeAlias, TypeVar
 
 from ..runtime.log_once import ProblemLog
@@ -102,6 +104,7 @@ class RenderCache:
         etag = cache.etag(key)
         if self.request.headers.get("If-None-Match") == etag: ...  # 304
         body = cache.get_or_render(key, lambda: webfig.render(make_figure(), "png"))
+        body = await cache.get_or_render_async(key, lambda: ...)  # in asyncio code
 
     With a ``store`` (:class:`~.stores.RedisStore`, :class:`~.stores.MemcachedStore`) the
     images live in that server too, with its ``ttl``, and are rendered once across
@@ -141,6 +144,8 @@ class RenderCache:
         # One lock per key being rendered, so that this process' threads ask the store and
         # render once per key between them.
         self._rendering: dict[str, _KeyLock] = {}
+        # The renders that get_or_render_async's callers await, by key.
+        self._awaited: dict[str, Future[bytes]] = {}
         self._store_down = False
         self._retry_at = 0.0
         self._outages = ProblemLog(_log)  # forgotten when the store answers again
@@ -211,6 +216,62 @@ class RenderCache:
                 key_lock.users -= 1
                 if not key_lock.users:
                     del self._rendering[digest]
+
+    async def get_or_render_async(
+        self, key: CacheKey, render: Callable[[], bytes], executor: Executor | None = None
+    ) -> bytes:
+        """:meth:`get_or_render` for asyncio code: ``render`` runs on ``executor`` (None:
+        the loop's default one), and the callers in this process that ask for ``key`` while
+        it renders await that render, holding no thread: a slow render and the repeat
+        requests for it leave the executor's other threads to other keys.
+
+        An exception from ``render`` reaches every caller that awaited it (a render that
+        timed out is not tried again by each of them in turn); the next caller renders again.
+        """
+        digest = key_digest(key)
+        with self._lock:
+            if (body := self._take(digest)) is not None:
+                self.hits += 1
+                return body
+            awaited = self._awaited.get(digest)
+            first = awaited is None
+            if awaited is None:
+                awaited = self._awaited[digest] = Future()
+                # Running: a waiter that is cancelled cannot cancel it for the others.
+                awaited.set_running_or_notify_cancel()
+        if first:
+            try:
+                asyncio.get_running_loop().run_in_executor(
+                    executor, self._render_awaited, key, render, digest, awaited
+                )
+            except BaseException as error:  # no thread to render on (shut down)
+                self._settle(digest, awaited, error)
+                raise
+        body = await asyncio.wrap_future(awaited)
+        if not first:
+            with self._lock:
+                self.hits += 1
+        return body
+
+    def _render_awaited(
+        self, key: CacheKey, render: Callable[[], bytes], digest: str, awaited: Future[bytes]
+    ) -> None:
+        try:
+            body = self.get_or_render(key, render)
+        except BaseException as error:  # for every waiter, whatever it is
+            self._settle(digest, awaited, error)
+        else:
+            self._settle(digest, awaited, body)
+
+    def _settle(self, digest: str, awaited: Future[bytes], outcome: bytes | BaseException) -> None:
+        """Forget the awaited render, then hand its outcome to its waiters: a caller that
+        comes in between finds the image (or renders again after a failure)."""
+        with self._lock:
+            del self._awaited[digest]
+        if isinstance(outcome, BaseException):
+            awaited.set_exception(outcome)
+        else:
+            awaited.set_result(outcome)
 
     def clear(self) -> None:
         """Forget this process' copies (not the store's, which other processes share)."""
