@@ -168,6 +168,45 @@ def test_a_tool_the_figure_does_not_have_is_refused_with_one_warning(
     assert not [m for m in viewer.json_messages() if m["type"] == "tool_toggled"]
 
 
+def test_only_the_tools_on_the_toolbar_may_be_triggered(
+    server, connect, toolmanager_figure, caplog
+):
+    """The ToolManager has more tools than the toolbar shows (copy, fullscreen, quit_all...):
+    those are refused, with one warning, until the script puts one on the toolbar; one it
+    takes off the toolbar is refused again."""
+    manager = toolmanager_figure.canvas.manager
+    assert manager.toolmanager.get_tool("copy", warn=False) is not None
+    viewer = connect(server, 1)
+    viewer.receive_frame()
+
+    def copy_said() -> list[str]:
+        """What the copy tool says when it runs (webfig's browser client copies itself)."""
+        return [
+            m["message"]
+            for m in viewer.json_messages()
+            if m["type"] == "message" and "Copy" in m["message"]
+        ]
+
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        for name in ("copy", "fullscreen", "copy"):
+            viewer.send("trigger_tool", name=name)
+        viewer.sync()
+    assert copy_said() == []
+    refusals = [r for r in caplog.records if "refused trigger_tool" in r.getMessage()]
+    assert [r.levelno for r in refusals] == [logging.WARNING, logging.DEBUG, logging.DEBUG]
+
+    manager.toolbar.add_tool("copy", "io")
+    viewer.send("trigger_tool", name="copy")
+    viewer.receive_until(lambda _: bool(copy_said()))
+
+    manager.toolbar.remove_toolitem("copy")
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="webfig"):
+        viewer.send("trigger_tool", name="copy")
+        viewer.sync()
+    assert any("refused trigger_tool" in r.getMessage() for r in caplog.records)
+
+
 def test_trigger_tool_is_refused_for_a_figure_with_the_navigation_toolbar(
     server, connect, figure, caplog
 ):

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
-from matplotlib.backend_bases import CloseEvent, FigureManagerBase
+from matplotlib.backend_bases import (
+    CloseEvent,
+    Event,
+    FigureManagerBase,
+    KeyEvent,
+    key_press_handler,
+)
 
 from ..config import current_settings
 from ..frames.blit_regions import SavedRegion
@@ -62,6 +68,15 @@ class WebfigManager(FigureManagerBase):
     resizes it explicitly; opening a page changes nothing for the others. The figure renders
     at the highest device pixel ratio among its viewers, so every screen gets a sharp picture.
 
+    Closing rule: a viewer may close the figure it views, and only a closable one (pyplot's,
+    which the script could close with ``plt.close``); never another figure, never all of
+    them. Every way a viewer closes a figure comes to :meth:`_close_for_viewer`: the close
+    button (``close_figure``), matplotlib's quit keys (``keymap.quit``, and
+    ``keymap.quit_all``, which from a viewer closes only its own figure), and a ToolManager's
+    ``quit`` and ``quit_all`` tools (by key, or by a button the script put on the toolbar).
+    The script's own closing (``plt.close``, its own ``trigger_tool("quit_all")``) stays
+    matplotlib's.
+
     Which server shows the figure is not the manager's business: any server whose registry
     lists it does. pyplot's manager (:class:`webfig.backend.FigureManagerWebfig`) starts the
     default server in ``show``.
@@ -90,6 +105,11 @@ class WebfigManager(FigureManagerBase):
         self.subplot_tool = SubplotTool(canvas.figure, self.reply, self.broadcast)
         super().__init__(canvas, num)
         canvas.figure_thread.name = f"webfig-figure-{num}"
+        if self.key_press_handler_id is not None:
+            # matplotlib's default key bindings, with its quit keys under the closing rule
+            # (a script that disconnects key_press_handler_id still turns them all off).
+            canvas.mpl_disconnect(self.key_press_handler_id)
+            self.key_press_handler_id = canvas.mpl_connect("key_press_event", self._key_press)
         if mpl.rcParams["toolbar"] == "toolbar2":
             self.toolbar = NavigationToolbarWebfig(
                 canvas, self.broadcast, self.reply, self.broadcast_status, self.subplot_tool.open
@@ -131,6 +151,40 @@ class WebfigManager(FigureManagerBase):
         super().destroy()
         server_thread().call_soon(self._close_viewers)
         figure_changes.changed()
+
+    def quit(self, *, all_figures: bool = False) -> None:
+        """matplotlib's quit (``all_figures``: quit_all), from a key or a tool: a viewer's
+        closes what the closing rule lets it; the script's, as matplotlib does."""
+        if self._viewer_acting() is not None:
+            self._close_for_viewer()
+        elif all_figures:
+            Gcf.destroy_all()
+        else:
+            Gcf.destroy_fig(self.canvas.figure)
+
+    def _close_for_viewer(self) -> None:
+        """On the figure's thread: a viewer closes the figure, if it is closable (see the
+        closing rule in the class' docstring): for everyone, as ``plt.close`` would."""
+        if self.closable:
+            Gcf.destroy(self)
+        else:
+            _log.debug("figure %s is not pyplot's; a viewer may not close it", self.num)
+
+    def _key_press(self, event: Event) -> None:
+        """matplotlib's key bindings (``key_press_handler``); a quit key does only that."""
+        assert isinstance(event, KeyEvent)
+        quit_keys, quit_all_keys = mpl.rcParams["keymap.quit"], mpl.rcParams["keymap.quit_all"]
+        if event.key in quit_keys or event.key in quit_all_keys:
+            self.quit(all_figures=event.key in quit_all_keys)
+        else:
+            navigation = self.toolbar if isinstance(self.toolbar, NavigationToolbarWebfig) else None
+            key_press_handler(event, self.canvas, navigation)
+
+    def _viewer_acting(self) -> Viewer | None:
+        """The viewer whose message the figure's thread is handling, if this is it doing so
+        (rather than the script's thread, or a timer)."""
+        viewer = self._replying_to
+        return viewer if viewer is not None and self.canvas.figure_thread.is_current() else None
 
     def _close_viewers(self) -> None:
         for viewer in self._delivery.viewers():
@@ -219,8 +273,8 @@ class WebfigManager(FigureManagerBase):
 
     def reply(self, content: Message) -> None:
         """Send ``content`` to the viewer being answered, or to all when there is none."""
-        viewer = self._replying_to
-        if viewer is not None and self.canvas.figure_thread.is_current():
+        viewer = self._viewer_acting()
+        if viewer is not None:
             self._send_to(viewer, content)
         else:
             self.broadcast(content)
@@ -319,8 +373,8 @@ class WebfigManager(FigureManagerBase):
                         self.subplot_tool.adjust(params)
                     case Command(type="subplots_reset"):
                         self.subplot_tool.reset()
-                    case Command(type="close_figure") if self.closable:
-                        Gcf.destroy(self)  # as q does (the transport refused it for others)
+                    case Command(type="close_figure"):
+                        self._close_for_viewer()
         finally:
             self._replying_to = None
             if isinstance(message, Mouse):

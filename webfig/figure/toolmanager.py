@@ -4,7 +4,10 @@ shown on the page, pressed by any viewer, their state shared by all.
 matplotlib keeps the tools (``figure.canvas.manager.toolmanager``): their key maps, toggle
 groups, ``add_tool`` and ``remove_tool``. This module is the backend's part: the container
 that tells viewers what the toolbar holds, and the tools whose work a backend does (saving,
-the zoom rectangle, the subplot tool, help), put in place of matplotlib's stand-ins.
+the zoom rectangle, the subplot tool, help) or whose work a viewer may ask only under the
+figure manager's closing rule (quit, quit_all), put in place of matplotlib's.
+
+A viewer may trigger only the tools the toolbar shows (:meth:`ToolContainerWebfig.has_tool`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class ToolHost(Protocol):
     def reply(self, content: Message) -> None: ...
 
     def broadcast(self, content: Message) -> None: ...
+
+    def quit(self, *, all_figures: bool = False) -> None: ...
 
     @property
     def subplot_tool(self) -> SubplotTool: ...
@@ -133,13 +138,17 @@ class ToolContainerWebfig(ToolContainerBase):
     # What the manager asks
 
     def has_tool(self, name: str) -> bool:
-        """Whether ``name`` is a tool of the figure's manager (on the toolbar or not)."""
-        return self.toolmanager.get_tool(name, warn=False) is not None
+        """Whether ``name`` is a button on the toolbar, which a viewer may press: matplotlib's
+        default buttons, toggles among them, and those the script added. Tools the manager
+        has but the toolbar does not show (``quit_all``, ``fullscreen``, ``xscale``...) are
+        no viewer's to trigger (their keys are matplotlib's key bindings, as in toolbar2)."""
+        with self._lock:
+            return any(item.name == name for item in self._items())
 
     def trigger(self, name: str) -> None:
-        """A viewer pressed the button of tool ``name`` (one the manager has: the transport
+        """A viewer pressed the button of tool ``name`` (one on the toolbar: the transport
         refuses others; it may have gone since)."""
-        if self.has_tool(name):
+        if self.has_tool(name) and self.toolmanager.get_tool(name, warn=False) is not None:
             self.trigger_tool(name)
 
     def press(self, name: ToolName) -> None:
@@ -242,12 +251,36 @@ class HelpWebfig(backend_tools.ToolHelpBase):
         host.reply(outgoing.tool_help(entries))
 
 
+class QuitWebfig(backend_tools.ToolQuit):
+    """Closes the figure: a viewer's quit (its key, or a button the script put on the
+    toolbar) as the manager's closing rule allows."""
+
+    def trigger(self, *args: Any, **kwargs: Any) -> None:
+        if (host := _host(self)) is not None:
+            host.quit()
+        else:
+            super().trigger(*args, **kwargs)
+
+
+class QuitAllWebfig(backend_tools.ToolQuitAll):
+    """Closes every figure when the script triggers it; a viewer's closes only the figure it
+    views (the manager's closing rule)."""
+
+    def trigger(self, *args: Any, **kwargs: Any) -> None:
+        if (host := _host(self)) is not None:
+            host.quit(all_figures=True)
+        else:
+            super().trigger(*args, **kwargs)
+
+
 # The tools whose work is the backend's, by the names matplotlib's defaults give them.
 WEBFIG_TOOLS: Final = {
     "save": SaveFigureWebfig,
     "rubberband": RubberbandWebfig,
     "subplots": ConfigureSubplotsWebfig,
     "help": HelpWebfig,
+    "quit": QuitWebfig,
+    "quit_all": QuitAllWebfig,
 }
 
 

@@ -278,10 +278,11 @@ class WebSocket(_Socket):
         elif isinstance(parsed, TriggerTool) and not (
             self.figure and self.figure.has_tool(parsed.name)
         ):
-            # Only the tools of the figure's ToolManager: a name is no licence to run code.
+            # Only the buttons the page shows: a name is no licence to run code, and the
+            # ToolManager's other tools (quit_all closes every figure) are the script's.
             self._report(
-                "trigger_tool: no such tool",
-                f"refused trigger_tool: the figure has no tool {parsed.name[:60]!r}",
+                "trigger_tool: not on the toolbar",
+                f"refused trigger_tool: {parsed.name[:60]!r} is not on the figure's toolbar",
             )
         elif self.figure is not None:
             try:
