@@ -17,8 +17,10 @@ import matplotlib as mpl
 import pytest
 
 import webfig
+from webfig.rendering import process_pool
 from webfig.rendering.render_pool import RemoteTraceback, RenderPool, RenderTimeout, WorkerCrashed
 
+from . import misbehaving
 from . import pool_builders as builders
 from .imaging import decode_png
 from .waiting import TIMEOUT, wait_until
@@ -268,3 +270,36 @@ def test_a_build_defined_in_the_script_makes_a_worker_import_it_then_only(
         }
         own.submit(script.bars, 2).result(TIMEOUT)
         assert len(builders.runs_of(tmp_path)) == 2  # once per worker
+
+
+def test_a_worker_that_dies_leaving_its_pipe_open_fails_its_job_alone(tmp_path: Path) -> None:
+    """A process the job started inherited the worker's end of the pipe and keeps it open,
+    so no EOF says the worker died: its exit status does."""
+    child_file = tmp_path / "child"
+    with RenderPool(processes=1) as own:
+        try:
+            with pytest.raises(
+                WorkerCrashed, match=r"misbehaving\.exiting_leaving_a_child died \(exit code 5\)"
+            ):
+                own.submit(misbehaving.exiting_leaving_a_child, str(child_file)).result(TIMEOUT)
+            assert own.submit(builders.sine, 2).result(TIMEOUT) == webfig.render(builders.sine(2))
+        finally:
+            if child_file.exists():
+                os.kill(int(child_file.read_text()), signal.SIGKILL)
+
+
+def test_shutdown_kills_a_worker_that_outlives_its_pipe_and_ignores_sigterm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(process_pool, "EXIT_TIMEOUT", 0.2)
+    own = RenderPool(processes=1)
+    (worker,) = own.pids
+    body = own.submit(misbehaving.outliving_the_pipe, 3).result(TIMEOUT)
+    assert body == webfig.render(builders.sine(3))
+    stopping = threading.Thread(target=own.shutdown)
+    stopping.start()
+    stopping.join(TIMEOUT)
+    assert not stopping.is_alive(), "shutdown waited for the worker to exit by itself"
+    assert own.pids == ()
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)  # killed, and reaped

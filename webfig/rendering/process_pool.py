@@ -20,9 +20,11 @@ needs it is saved in the server's process instead.
 knows which job each worker runs (``concurrent.futures.ProcessPoolExecutor`` fails every
 pending future when a worker dies). A job whose worker dies fails alone with
 :class:`WorkerCrashed`, naming the exit code or the signal, and a new worker replaces the
-dead one; so does a job past its deadline (``timeout`` seconds from when a worker takes it;
-the time it waited in the queue does not count), with :class:`RenderTimeout`. An exception
-raised by the build or the render comes back pickled, as itself. Workers that die before
+dead one (a death is heard as the pipe's EOF, or from the worker's exit status when a
+process the job started keeps the pipe open); so does a job past its deadline (``timeout``
+seconds from when a worker takes it; the time it waited in the queue does not count), with
+:class:`RenderTimeout`. An exception raised by the build or the render comes back pickled,
+as itself. Workers that die before
 they are ready, :data:`MAX_START_FAILURES` in a row, break the pool. ``shutdown()`` gives
 what is left a deadline too, and every wait for a worker to exit is bounded, then it is
 killed: no stuck job or worker can hang a shutdown, or the interpreter's exit.
@@ -64,6 +66,9 @@ MAX_START_FAILURES: Final = 3
 EXIT_TIMEOUT: Final = 5.0
 # Seconds ``shutdown()`` lets queued and running jobs go on before it stops their workers.
 SHUTDOWN_TIMEOUT: Final = 30.0
+# Seconds between looks at whether a busy worker still runs: one that died while a process
+# it started holds its end of the pipe open sends no EOF.
+LIVENESS_INTERVAL: Final = 1.0
 WORKER_MODULE: Final = "webfig.rendering.worker_process"
 
 
@@ -318,6 +323,7 @@ class ProcessPool:
     def _step(self) -> bool:
         """Hand queued jobs to idle workers, hear the workers, stop those past a deadline;
         False when done."""
+        self._bury_the_silent_dead()
         sends: list[tuple[_Worker, _Job]] = []
         with self._lock:
             for worker in self._workers:
@@ -361,11 +367,25 @@ class ProcessPool:
         worker.settings = job.settings
 
     def _due(self) -> float | None:
-        """Seconds until the next deadline, if any."""
+        """Seconds until the next deadline, or look at the busy workers, if any."""
+        now = time.monotonic()
         with self._lock:
             running = [w.job.deadline for w in self._workers if w.job is not None]
             due = min([*running, self._shutdown_deadline if self._closing else float("inf")])
-        return None if due == float("inf") else max(0.0, due - time.monotonic())
+        if running:
+            due = min(due, now + LIVENESS_INTERVAL)
+        return None if due == float("inf") else max(0.0, due - now)
+
+    def _bury_the_silent_dead(self) -> None:
+        """Bury the workers that died with their pipe still open (a process a job started
+        inherited it), which no EOF announces: before a job is sent to one, and within
+        :data:`LIVENESS_INTERVAL` of the death of one running a job."""
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            # (One that left a message or EOF behind is heard as any other.)
+            if worker.process.poll() is not None and not worker.conn.poll():
+                self._bury(worker)
 
     def _receive(self, worker: _Worker) -> bool:
         """Handle the worker's waiting messages; False if its pipe is closed."""
