@@ -16,12 +16,14 @@ matplotlib.use("webfig")
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from webfig.config import Settings
 from webfig.server import FigureServer
 from webfig.server.registry import FigureRegistry
 
+from .processes import Visit
 from .servers import Servers
 from .waiting import TIMEOUT
 
@@ -45,14 +47,24 @@ def figure() -> Figure:
 
 @pytest.fixture
 def make_server() -> Iterator[Callable[..., FigureServer]]:
-    """A factory of running figure servers on free loopback ports, stopped at teardown."""
+    """A factory of running figure servers on free loopback ports, stopped at teardown.
+
+    Their token is off (``token=""``) unless a test gives one (None: a random one, webfig's
+    default), so that tests of everything else can talk to them as any client would.
+    """
     servers: list[FigureServer] = []
 
     def make(
-        prefix: str = "", figures: FigureRegistry | None = None, *, port: int = 0
+        prefix: str = "",
+        figures: FigureRegistry | None = None,
+        *,
+        port: int = 0,
+        token: str | None = "",
     ) -> FigureServer:
         """``port`` 0 is any free port; another one is for a server started again on it."""
-        settings = Settings(port=port, address="127.0.0.1", open_browser=False, url_prefix=prefix)
+        settings = Settings(
+            port=port, address="127.0.0.1", open_browser=False, url_prefix=prefix, token=token
+        )
         server = FigureServer(settings, figures)
         server.start()
         servers.append(server)
@@ -84,18 +96,20 @@ def _is_frame(message: str | bytes) -> bool:
 class WsClient:
     """A blocking websocket client for tests, on an event loop of its own."""
 
-    def __init__(self, url: str, *, acknowledge: bool = True) -> None:
+    def __init__(
+        self, url: str, *, acknowledge: bool = True, headers: dict[str, str] | None = None
+    ) -> None:
         self.url = url
         # Acknowledge each frame on receipt, as WebAgg's client does; False models a stall.
         self.acknowledge = acknowledge
         self._loop = asyncio.new_event_loop()
-        self._connection: WebSocketClientConnection = self._run(self._connect())
+        self._connection: WebSocketClientConnection = self._run(self._connect(headers or {}))
         # Messages read while waiting for another one, in order.
         self.received: list[str | bytes] = []
         self._syncs = 0
 
-    async def _connect(self) -> WebSocketClientConnection:
-        return await websocket_connect(self.url)
+    async def _connect(self, headers: dict[str, str]) -> WebSocketClientConnection:
+        return await websocket_connect(HTTPRequest(self.url, headers=headers))
 
     def _run(self, awaitable: Any, timeout: float = TIMEOUT) -> Any:
         return self._loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
@@ -204,21 +218,26 @@ def connect() -> Iterator[Callable[..., WsClient]]:
     clients: list[WsClient] = []
 
     def open_client(
-        server: FigureServer | str,
+        server: FigureServer | Visit | str,
         num: int,
         *,
         handshake: bool = True,
         prefix: str | None = None,
         acknowledge: bool = True,
     ) -> WsClient:
-        """A viewer of figure ``num`` on ``server``: a FigureServer, or the base URL another
-        process printed."""
+        """A viewer of figure ``num`` on ``server``: a FigureServer, the base URL another
+        process printed (with no token), or a :class:`Visit` of it (with its cookie, as a
+        browser's page connects)."""
+        headers = {}
+        if isinstance(server, Visit):
+            headers["Cookie"] = server.cookie
+            server = server.base
         if isinstance(server, str):
             url = f"{server.replace('http', 'ws', 1)}{num}/ws"
         else:
             prefix = server.settings.url_prefix if prefix is None else prefix
             url = f"ws://127.0.0.1:{server.port}{prefix}/{num}/ws"
-        client = WsClient(url, acknowledge=acknowledge)
+        client = WsClient(url, acknowledge=acknowledge, headers=headers)
         clients.append(client)
         if handshake:
             client.send("supports_binary", value=True)

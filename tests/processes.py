@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import re
 import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import IO
 
@@ -25,9 +27,14 @@ webfig.configure(port=busy, port_retries=0)
 """
 
 
-def environment(**overrides: str) -> dict[str, str]:
-    env = {**os.environ, "WEBFIG_PORT": "0", "WEBFIG_OPEN_BROWSER": "0", **overrides}
+def environment(*, default_token: bool = False, **overrides: str) -> dict[str, str]:
+    """The environment of a script the tests run: any free port, no browser tab, and the
+    token off (``WEBFIG_TOKEN=""``), unless ``default_token``: then webfig's default, a random
+    token in the URL the script prints (follow it with :class:`Visit`)."""
+    env = {**os.environ, "WEBFIG_PORT": "0", "WEBFIG_OPEN_BROWSER": "0", "WEBFIG_TOKEN": ""}
     env.pop("MPLBACKEND", None)
+    if default_token:
+        del env["WEBFIG_TOKEN"]
     return env | overrides
 
 
@@ -42,10 +49,48 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[st
             return error.code, dict(error.headers), error.read()
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+class Visit:
+    """What a browser does with an address a script printed: it opens it (following the
+    redirect that drops ``?token=``), keeps the cookies the server sets, and sends them with
+    every request after, websockets' included (:attr:`cookie`)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        #: The address without its query: what relative addresses start from.
+        self.base = urllib.parse.urlunsplit(parts._replace(query="", fragment=""))
+        self._cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self._cookies)
+        )
+        self.status, self.headers, self.page = self.fetch(url)
+
+    def fetch(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body of a GET of ``url`` (absolute, or relative to
+        :attr:`base`), with the cookies, whatever the status."""
+        request = urllib.request.Request(
+            urllib.parse.urljoin(self.base, url), headers=headers or {}
+        )
+        try:
+            with self._opener.open(request, timeout=TIMEOUT) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code, dict(error.headers), error.read()
+
+    @property
+    def cookie(self) -> str:
+        """The ``Cookie`` header the browser sends."""
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self._cookies)
+
+
+def run_python(
+    code: str, *, default_token: bool = False, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code],
-        env=environment(**env),
+        env=environment(default_token=default_token, **env),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -56,10 +101,10 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 class Script:
     """A running Python process whose output lines can be waited for."""
 
-    def __init__(self, *args: str, **env: str) -> None:
+    def __init__(self, *args: str, default_token: bool = False, **env: str) -> None:
         self.process = subprocess.Popen(
             [sys.executable, *args],
-            env=environment(**env),
+            env=environment(default_token=default_token, **env),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

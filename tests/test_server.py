@@ -313,7 +313,7 @@ def test_no_port_retries_means_that_port_or_an_error_naming_it(make_server):
 
 @pytest.mark.parametrize(("xheaders", "logged"), [(False, "127.0.0.1"), (True, "203.0.113.7")])
 def test_logs_name_the_browser_behind_a_proxy_only_when_told_to(caplog, xheaders, logged):
-    server = FigureServer(Settings(port=0, open_browser=False, xheaders=xheaders))
+    server = FigureServer(Settings(port=0, open_browser=False, token="", xheaders=xheaders))
     server.start()
     try:
         with caplog.at_level(logging.WARNING, logger="tornado.access"):
