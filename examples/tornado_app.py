@@ -15,12 +15,13 @@ thread (``await IOLoop.current().run_in_executor(None, work)``) so the figures s
 (An application that must keep its own loop can run webfig's server beside it on another
 port instead, ``plt.show(block=False)``, and link to it.)
 
-Run it with ``python examples/tornado_app.py``, open the printed home page; Ctrl+C stops it.
+Run it with ``python examples/tornado_app.py`` and open the figures' printed address: it
+carries webfig's token, which the browser then keeps in a cookie, so the links of the printed
+home page work too. Ctrl+C stops it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from html import escape
 from urllib.parse import urlsplit
@@ -33,7 +34,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tornado.web
 
-import webfig
 from webfig.server import FigureServer
 
 PREFIX = "/figures"
@@ -68,12 +68,11 @@ def main() -> None:
     logging.getLogger("tornado.access").setLevel(logging.WARNING)  # not a line per request
     make_figures()
     app = tornado.web.Application([(r"/", Home)])
-    # url_prefix only makes the printed URL (and the browser tab) point at the figures.
-    settings = dataclasses.replace(webfig.current_settings(), url_prefix=PREFIX)
-    server = FigureServer(settings, application=app)
-    # webfig's routes, with the server's access rules (its token, if it needs one).
+    server = FigureServer(application=app)
+    # webfig's routes, with the server's access rules (its token); the printed URL (and the
+    # browser tab) is theirs.
     app.add_handlers(r".*", server.routes(PREFIX))
-    server.ensure_started()  # prints "webfig: serving figures at http://.../figures/"
+    server.ensure_started()  # prints "webfig: serving figures at http://.../figures/?token=..."
     home = urlsplit(server.url)._replace(path="/", query="").geturl()
     print(f"tornado_app: home page at {home}", flush=True)
     server.serve_until_interrupted()

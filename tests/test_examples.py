@@ -1,4 +1,8 @@
-"""Smoke tests of examples/: each one runs as a user runs it, headless, for a few seconds."""
+"""Smoke tests of examples/: each one runs as a user runs it, headless, for a few seconds.
+
+With webfig's default token: a test visits the URL an example prints as a browser would
+(:class:`~tests.processes.Visit`), and its viewers send the cookie that visit got.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ import pytest
 from PIL import Image
 
 from .conftest import WsClient
-from .processes import TIMEOUT, Script, environment, fetch
+from .processes import TIMEOUT, Script, Visit, environment, fetch
 from .servers import free_port
 from .waiting import wait_until
 
@@ -31,7 +35,7 @@ def run_example() -> Iterator[Callable[..., Script]]:
     scripts: list[Script] = []
 
     def run(name: str, *args: str, **env: str) -> Script:
-        script = Script(str(EXAMPLES / name), *args, **env)
+        script = Script(str(EXAMPLES / name), *args, default_token=True, **env)
         scripts.append(script)
         return script
 
@@ -66,10 +70,12 @@ def labels(client: WsClient) -> list[str]:
 def test_basic(run_example, connect):
     script = run_example("basic.py")
     url = script.url()
-    status, _, page = fetch(url + "1")
+    assert "?token=" in url
+    visit = Visit(url)
+    status, _, page = visit.fetch("1")
     assert status == 200
     assert b"webfig-figure" in page
-    viewer = connect(url, 1)
+    viewer = connect(visit, 1)
     assert viewer.receive_frame().startswith(PNG_SIGNATURE)
     assert set(labels(viewer)) == {"Basic"}
     interrupt(script, shows=True)  # with the viewer still connected, as when a tab stays open
@@ -77,20 +83,20 @@ def test_basic(run_example, connect):
 
 def test_several_figures(run_example, connect):
     script = run_example("several_figures.py")
-    url = script.url()
-    status, _, page = fetch(url)
+    visit = Visit(script.url())
+    status, page = visit.status, visit.page
     assert status == 200
     assert page.count(b'class="webfig-figure"') == 4
     for label in [b"Lines", b"Scatter and histogram", b"Bars", b"Image"]:
         assert label in page
     for num in range(1, 5):
-        assert connect(url, num).receive_frame().startswith(PNG_SIGNATURE)
+        assert connect(visit, num).receive_frame().startswith(PNG_SIGNATURE)
     interrupt(script, shows=True)
 
 
 def test_animation_sends_frames_without_being_asked(run_example, connect):
     script = run_example("animation.py")
-    viewer = connect(script.url(), 1)
+    viewer = connect(Visit(script.url()), 1)
     viewer.receive_frame()
     viewer.wait_until(lambda: len(viewer.frames()) >= 6)
     interrupt(script, shows=True)
@@ -98,7 +104,7 @@ def test_animation_sends_frames_without_being_asked(run_example, connect):
 
 def test_events_clicks_and_keys_change_the_points(run_example, connect):
     script = run_example("events.py")
-    viewer = connect(script.url(), 1)
+    viewer = connect(Visit(script.url()), 1)
     viewer.receive_frame()
     assert labels(viewer)[-1] == "Click to add points: 0 points"
 
@@ -130,20 +136,20 @@ def test_events_clicks_and_keys_change_the_points(run_example, connect):
 
 def test_tornado_app_serves_its_pages_and_the_figures(run_example, connect):
     script = run_example("tornado_app.py")
-    figures = script.url()
+    visit = Visit(script.url())
     home = script.wait_for_line(re.compile(r"^tornado_app: home page at (http://\S+)$")).group(1)
-    assert figures == home + "figures/"
+    assert visit.base == home + "figures/"
+    # The home page is the application's own: it needs no token.
     status, _, page = fetch(home)
     assert status == 200
     for link in [b'href="/figures/"', b'href="/figures/1">Signal<', b'href="/figures/2">Noise<']:
         assert link in page
-    status, _, page = fetch(figures)
-    assert status == 200
-    assert page.count(b'class="webfig-figure"') == 2
-    assert fetch(home + "figures/2")[0] == 200
-    assert fetch(home + "figures/3")[0] == 404
-    assert fetch(home + "nowhere")[0] == 404
-    viewer = connect(home + "figures/", 1)
+    assert (visit.status, visit.page.count(b'class="webfig-figure"')) == (200, 2)
+    assert visit.fetch("2")[0] == 200
+    assert fetch(home + "figures/2")[0] == 403  # the figures do, in the cookie of the visit
+    assert visit.fetch("3")[0] == 404
+    assert visit.fetch("/nowhere")[0] == 404
+    viewer = connect(visit, 1)
     assert viewer.receive_frame().startswith(PNG_SIGNATURE)
     assert set(labels(viewer)) == {"Signal"}
     interrupt(script, bad_requests=True)

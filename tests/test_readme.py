@@ -3,10 +3,12 @@ into a file of its own and run with ``python``, and ``python -m webfig --help``.
 
 All blocks start at once (a module fixture), each in a directory of its own, with
 ``WEBFIG_PORT=0`` and ``WEBFIG_OPEN_BROWSER=0`` and a Redis server of the tests' own in
-``REDIS_URL``; then each block's check looks at what it does. A block that serves (a blocking
-``plt.show()``, a web application) is waited for until it prints its ``serving ... at URL``
-line, asked for its pages, images or frames, then stopped with Ctrl+C; a block that ends by
-itself must end with status 0. Either must print nothing on stderr while it works.
+``REDIS_URL``, and webfig's default token; then each block's check looks at what it does. A
+block that serves (a blocking ``plt.show()``, a web application) is waited for until it
+prints its ``serving ... at URL`` line, visited there as a browser would (the token of the
+URL kept in the cookie the server sets), asked for its pages, images or frames, then stopped
+with Ctrl+C; a block that ends by itself must end with status 0. Either must print nothing on
+stderr while it works.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import redis
 from PIL import Image
 
 from .conftest import WsClient
-from .processes import TIMEOUT, environment, fetch
+from .processes import TIMEOUT, Visit, environment
 from .servers import Servers
 from .waiting import wait_until
 
@@ -91,7 +93,7 @@ class Run:
         self.process = subprocess.Popen(
             [sys.executable, str(script)],
             cwd=directory,
-            env=environment(**env),
+            env=environment(default_token=True, **env),
             stdout=self._out,
             stderr=self._err,
             text=True,
@@ -169,15 +171,18 @@ def figure_labels(viewer: WsClient) -> list[str]:
 
 
 def serves_figures(url: str, connect: Connect, labels: list[str]) -> list[WsClient]:
-    """``/`` shows a card for each of ``labels``, in order; each figure's viewer gets a
-    PNG frame. The viewers, one per figure."""
-    status, _, page = fetch(url)
-    assert status == 200
+    """The printed ``url``, with its token, shows a card for each of ``labels``, in order;
+    each figure's viewer, with the cookie of that visit, gets a PNG frame. The viewers, one
+    per figure."""
+    assert "?token=" in url, "webfig's default: a token in the printed URL"
+    visit = Visit(url)
+    page = visit.page
+    assert visit.status == 200
     assert page.count(CARD) == len(labels), page
     assert [page.index(label.encode()) for label in labels] == sorted(
         page.index(label.encode()) for label in labels
     )
-    viewers = [connect(url, num) for num in range(1, len(labels) + 1)]
+    viewers = [connect(visit, num) for num in range(1, len(labels) + 1)]
     for viewer, label in zip(viewers, labels, strict=True):
         assert viewer.receive_frame().startswith(PNG_SIGNATURE)
         assert figure_labels(viewer)[-1] == label
@@ -223,10 +228,12 @@ def check_events(run: Run, connect: Connect) -> None:
 
 
 def check_tornado_app(run: Run, connect: Connect) -> None:
-    home = run.url()
-    status, _, page = fetch(home)
+    """The printed URL is that of the figures under /figures/; the home page links there."""
+    figures = run.url()
+    assert figures.split("?")[0].endswith("/figures/"), figures
+    serves_figures(figures, connect, ["Figure 1"])
+    status, _, page = Visit(figures).fetch("/")
     assert (status, page) == (200, b'<a href="/figures/">the figures</a>')
-    serves_figures(home + "figures/", connect, ["Figure 1"])
     run.interrupt()
 
 
@@ -239,10 +246,11 @@ def png_size(body: bytes) -> tuple[int, int]:
 def check_image_endpoint(run: Run, size: tuple[int, int]) -> bytes:
     """The printed URL is a PNG of ``size`` with an ETag that revalidates; its bytes."""
     url = run.url()
-    status, headers, body = fetch(url)
+    visit = Visit(url)
+    status, headers, body = visit.status, visit.headers, visit.page
     assert (status, headers["Content-Type"]) == (200, "image/png")
     assert png_size(body) == size
-    status, _, again = fetch(url, {"If-None-Match": headers["Etag"]})
+    status, _, again = visit.fetch(url, {"If-None-Match": headers["Etag"]})
     assert (status, again) == (304, b"")
     return body
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import errno
+import html
 import logging
+import os
+import shutil
 import socket
+import tempfile
 import threading
 import webbrowser
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 import tornado.web
 from tornado.httpserver import HTTPServer
@@ -27,15 +33,45 @@ _log = logging.getLogger(__name__)
 def server_access(settings: Settings) -> Access:
     """The access rules for a server with ``settings``.
 
-    Security: a server reachable from other machines always needs a token (the configured
-    one, or a new random one). One on loopback needs none unless configured, but then
-    answers only to loopback host names, so a hostile page cannot reach it through DNS
-    rebinding.
+    Security: every server needs a token, on loopback too (every user of the machine can
+    reach 127.0.0.1): the configured one, or a new random one. ``token=""`` turns it off on
+    purpose; such a server answers only to loopback host names, whatever its address, so a
+    hostile page cannot reach it through DNS rebinding, nor a browser on another machine
+    by its address.
     """
-    token = settings.token or None
-    if token is None and not is_loopback(settings.address):
-        token = new_token()
-    return Access.create(token, settings.allowed_origins, loopback_hosts_only=token is None)
+    token = new_token() if settings.token is None else settings.token
+    return Access.create(token, settings.allowed_origins, loopback_hosts_only=not token)
+
+
+# The page a browser tab opens first: it sends the browser on to the server's URL, token and
+# all, so that the token is on no command line (a browser's arguments are public, in ps).
+_LAUNCH_PAGE: Final = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0; url={url}">
+<title>webfig</title>
+</head>
+<body>
+<p><a href="{url}">Open the figures</a></p>
+</body>
+</html>
+"""
+
+
+def write_launch_page(url: str) -> Path:
+    """Write a page that sends a browser on to ``url``; its path.
+
+    Security: the page holds the token, so it is made readable by this user only (0600, in
+    a new directory of mode 0700); its path holds nothing secret.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="webfig-"))  # mode 0700
+    page = directory / "open.html"
+    descriptor = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(_LAUNCH_PAGE.format(url=html.escape(url, quote=True)))
+    return page
 
 
 def _url_host(address: str) -> str:
@@ -151,6 +187,9 @@ class FigureServer:
         self._sockets = OpenSockets()
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()
+        # Where the routes of routes() are, for the URL when the settings name no prefix.
+        self._routes_prefix = ""
+        self._launch_page: Path | None = None
         self.port: int | None = None
 
     def routes(self, prefix: str = "", figures: FigureRegistry | None = None) -> list[Any]:
@@ -160,16 +199,22 @@ class FigureServer:
             app = tornado.web.Application([(r"/", Home)])
             server = FigureServer(application=app)
             app.add_handlers(r".*", server.routes("/figures"))
+
+        The server's :attr:`url` is then that of the figures (``/figures/``), unless the
+        settings give a ``url_prefix`` of their own.
         """
+        self._routes_prefix = prefix
         return figure_routes(prefix, figures or self._figures, self._sockets, self.access)
 
     @property
     def url(self) -> str:
+        """The address of the figures, with ``?token=`` when the server has one."""
         if self.port is None:
             raise RuntimeError("the server is not running")
         host = _url_host(self.settings.address)
+        prefix = self.settings.url_prefix or self._routes_prefix
         query = f"?token={self.access.token}" if self.access.token else ""
-        return f"http://{host}:{self.port}{self.settings.url_prefix}/{query}"
+        return f"http://{host}:{self.port}{prefix}/{query}"
 
     @property
     def running(self) -> bool:
@@ -182,6 +227,16 @@ class FigureServer:
                 server_thread().run_sync(self._listen)
                 # The one line webfig always prints: where to look.
                 print(f"webfig: serving figures at {self.url}", flush=True)
+                if not self.access.token and not is_loopback(self.settings.address):
+                    _log.warning(
+                        'webfig: the token is off (WEBFIG_TOKEN="") but the server listens on'
+                        " %s, beyond this machine. It answers only requests for localhost, but"
+                        " any program that reaches port %d can send one, and see and drive"
+                        " every figure. Leave WEBFIG_TOKEN unset to have a token, or listen on"
+                        " 127.0.0.1.",
+                        self.settings.address,
+                        self.port,
+                    )
         return self.url
 
     def _listen(self) -> None:
@@ -230,6 +285,7 @@ class FigureServer:
                 )
                 _log.info("webfig: stopped serving on port %s", self.port)
                 self.port = None
+        self._remove_launch_page()
 
     def ensure_started(self) -> None:
         """Start the server (and open a browser tab, if configured) unless it runs already."""
@@ -237,8 +293,38 @@ class FigureServer:
             return
         url = self.start()
         if self.settings.open_browser:
-            # webbrowser.open can take a while (or block) on some systems.
-            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            self._open_browser_tab(url)
+
+    def _open_browser_tab(self, url: str) -> None:
+        """Open ``url`` in a browser tab.
+
+        Security: a URL with the token is not given to the browser (its command line is
+        public, in ``ps``): the tab opens a private page that sends it on (as Jupyter does),
+        removed when the server stops or the process ends.
+        """
+        target = url
+        if self.access.token:
+            try:
+                page = write_launch_page(url)
+            except OSError as error:
+                _log.warning(
+                    "webfig: no browser tab: cannot write the page that opens it (%s);"
+                    " open the address above",
+                    error,
+                )
+                return
+            self._remove_launch_page()
+            self._launch_page = page
+            atexit.register(self._remove_launch_page)
+            target = page.as_uri()
+        # webbrowser.open can take a while (or block) on some systems.
+        threading.Thread(target=webbrowser.open, args=(target,), daemon=True).start()
+
+    def _remove_launch_page(self) -> None:
+        page, self._launch_page = self._launch_page, None
+        if page is not None:
+            atexit.unregister(self._remove_launch_page)
+            shutil.rmtree(page.parent, ignore_errors=True)
 
     def serve_until_interrupted(self) -> None:
         """Serve until Ctrl+C, then stop cleanly."""
