@@ -1,4 +1,5 @@
-"""Who may use a figure server: the token, the websocket origin check, the Host check.
+"""Who may use a figure server: the token, the Host check, the origin checks of websockets
+and of requests other sites' pages make.
 
 Pure decisions on request values, so they are easy to test; the handlers apply them.
 """
@@ -51,9 +52,10 @@ class Access:
 
     ``token``: when set, every HTTP and websocket request must carry it (``?token=`` once,
     then a cookie). ``allowed_origins``: other sites' origins whose pages may open
-    websockets, besides the page's own. ``loopback_hosts_only``: refuse requests whose
-    ``Host`` is not a loopback name, which defeats DNS rebinding against a server that has
-    no token (a hostile page cannot make a browser send ``Host: localhost``).
+    websockets and make requests (links, images, downloads), besides the server's own.
+    ``loopback_hosts_only``: refuse requests whose ``Host`` is not a loopback name, which
+    defeats DNS rebinding against a server that has no token (a hostile page cannot make a
+    browser send ``Host: localhost``).
     """
 
     token: str | None = None
@@ -89,6 +91,23 @@ class Access:
 
     def host_allowed(self, host: str) -> bool:
         return not self.loopback_hosts_only or is_loopback(host_name(host))
+
+    def origin_listed(self, origin: str) -> bool:
+        """Whether ``origin`` is one of the allowed origins."""
+        return normalize_origin(origin) in self.allowed_origins
+
+    @staticmethod
+    def request_origin(origin: str | None, referer: str | None) -> str | None:
+        """The origin of the page that made a request: its ``Origin``, else its ``Referer``'s
+        (an ``<img>`` or a link sends no ``Origin``); None when neither says (an opaque
+        origin sends ``Origin: null``)."""
+        if origin and origin.strip().lower() != "null":
+            return normalize_origin(origin)
+        if referer:
+            parts = urlsplit(referer.strip())
+            if parts.scheme and parts.netloc:
+                return normalize_origin(f"{parts.scheme}://{parts.netloc}")
+        return None
 
     def origin_allowed(self, origin: str, hosts: Iterable[str]) -> bool:
         """Whether a page from ``origin`` may open a websocket to a server that the request

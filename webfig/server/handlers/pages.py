@@ -12,7 +12,7 @@ import tornado.web
 from ...wire.toolbar_buttons import page_tools
 from ..access import Access
 from ..registry import FigureInfo
-from .guard import FigureHandler, Guarded, error_message
+from .guard import FigureHandler, Guarded
 
 PACKAGE_DIR: Final = Path(__file__).parents[2]
 STATIC_DIR: Final = PACKAGE_DIR / "static"
@@ -81,7 +81,7 @@ class _Page(FigureHandler):
         if "text/html" not in self.request.headers.get("Accept", ""):
             super().write_error(status_code, **kwargs)
             return
-        message = error_message(status_code, self._reason, kwargs)
+        message = self.error_text(status_code, kwargs)
         figures = self.figures.figures() if status_code == 404 else []
         self.render("error.html", status_code=status_code, message=message, figures=figures)
 
@@ -89,16 +89,24 @@ class _Page(FigureHandler):
         """Keep the token in the cookie, and send the browser to the same page without it.
 
         Security: so the token stays out of the address bar, the history and ``Referer``.
+        A browser that came from another site (webfig's launch page is a file, another site)
+        would not send the ``SameSite=Strict`` cookie along a redirect of that navigation;
+        it gets a page of this site's own that sends it on, so the cookie goes with it.
         """
         super().keep_token(token)
+        # As they came: Tornado keeps a name as latin-1 text, a value as bytes.
         rest = [
-            (name, value.decode())
+            (name.encode("latin-1"), value)
             for name, values in self.request.query_arguments.items()
             if name != "token"
             for value in values
         ]
         query = urlencode(rest)
-        self.redirect(self.request.path + (f"?{query}" if query else ""))
+        location = self.request.path + (f"?{query}" if query else "")
+        if self.other_site() is None:
+            self.redirect(location)
+        else:
+            self.render("onward.html", location=location)
 
 
 class AllFigures(_Page):
