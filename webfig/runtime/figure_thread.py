@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -22,8 +23,12 @@ from dataclasses import dataclass
 from typing import Final, TypeVar
 
 from .event_loop import resolving
+from .log_once import ProblemLog
 
 _log = logging.getLogger(__name__)
+# Failed jobs of every figure's thread, each kind logged once with its traceback: a broken
+# callback fails on every click, and a figure that keeps failing must not flood the log.
+_failures = ProblemLog(_log, logging.ERROR)
 
 T = TypeVar("T")
 
@@ -50,7 +55,8 @@ class FigureThread:
     """Runs jobs one after the other on a thread of its own; ``submit`` from any thread.
 
     A job that raises is logged and the next one runs: one broken callback or draw must not
-    stop the figure's other work.
+    stop the figure's other work. The first failure of each kind is an error with its
+    traceback, the others of that kind are logged at debug level (:func:`failure_kind`).
     """
 
     def __init__(self, name: str = "webfig-figure") -> None:
@@ -130,8 +136,10 @@ class FigureThread:
         while (job := self._next()) is not None:
             try:
                 job()
-            except Exception:
-                _log.exception("a job of %s failed", self.name)
+            except Exception as error:
+                _failures.report(
+                    failure_kind(error), f"a job of {self.name} failed: {error!r}", exc_info=error
+                )
             finally:
                 with self._lock:
                     self._busy = False
@@ -149,6 +157,15 @@ class FigureThread:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}, {self.pending} job(s)>"
+
+
+def failure_kind(error: BaseException) -> str:
+    """What makes two failures the same: the exception's type and the line that raised it,
+    not its message (which may change each time, and "once" must stay once)."""
+    where = ""
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        where = f" at {frame.f_code.co_filename}:{line}"
+    return f"{type(error).__name__}{where}"
 
 
 _figure_threads: weakref.WeakSet[FigureThread] = weakref.WeakSet()
