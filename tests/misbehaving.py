@@ -75,3 +75,14 @@ def outliving_the_pipe(frequency: float) -> Figure:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=time.sleep, args=(LONGEST,), name="keeps the worker").start()
     return sine(frequency)
+
+
+class FailsToDraw(Artist):
+    """Raises ``message``, here and in workers alike."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def draw(self, renderer: object) -> None:
+        raise RuntimeError(self.message)

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -17,10 +18,11 @@ from matplotlib.artist import Artist
 from matplotlib.ticker import FuncFormatter
 
 from webfig.figure import saving
-from webfig.rendering.process_pool import RenderTimeout, job_payload
+from webfig.rendering.process_pool import RenderTimeout, WorkerCrashed, job_payload
 from webfig.rendering.render import render
 from webfig.wire.interfaces import DownloadOptions
 
+from . import misbehaving
 from . import pool_builders as builders
 from .imaging import decode_png
 from .test_server import fetch
@@ -168,3 +170,32 @@ def test_another_figure_keeps_its_frames_while_a_large_pdf_is_saved(server, conn
     assert saved[0][1].startswith(b"%PDF")
     assert frames == 3
     assert still_saving, "the PDF was saved before three frames of the other figure came"
+
+
+def test_a_saves_deadline_is_the_save_timeout_setting(figure, monkeypatch, tmp_path):
+    monkeypatch.setenv("WEBFIG_SAVE_TIMEOUT", "0.5")
+    started, go = tmp_path / "started", tmp_path / "go"
+    figure.add_artist(misbehaving.HeldInWorkers(started, go))
+    with ThreadPoolExecutor(1) as thread:
+        try:
+            saving_it = thread.submit(
+                saving.save_figure, figure.canvas, "png", DownloadOptions(), lambda: None
+            )
+            with pytest.raises(RenderTimeout, match=r"ran past its deadline of 0\.5 s"):
+                saving_it.result(TIMEOUT)
+        finally:
+            go.touch()  # (with no deadline, the save ends now)
+    assert started.exists()
+
+
+def test_a_save_that_kills_its_worker_is_not_tried_here(figure):
+    """Whatever killed the worker (running out of memory, say) would kill this process too."""
+    killer = figure.add_artist(misbehaving.KillsWorkers())
+    pids = set(saving.download_processes().pids)
+    with pytest.raises(WorkerCrashed, match=r"figure 1 as png died \(exit code 3\)"):
+        saving.save_figure(figure.canvas, "png", DownloadOptions(), lambda: None)
+    assert killer.draws_here == 0
+    killer.remove()
+    body = saving.save_figure(figure.canvas, "png", DownloadOptions(dpi=50), lambda: None)
+    assert body == render(figure, "png", 50)
+    assert len(set(saving.download_processes().pids) - pids) == 1

@@ -6,13 +6,25 @@ every other figure's frames for seconds. A download instead sends a pickle of th
 the download pool's worker processes (a :class:`~webfig.rendering.process_pool.ProcessPool`),
 with this process' rcParams and fonts, and the worker saves it on another core.
 
+A save in a worker has a deadline, ``save_timeout`` (``WEBFIG_SAVE_TIMEOUT``, 60 s by
+default): past it the worker is stopped, a new one takes its place, and the save raises
+:class:`~webfig.rendering.process_pool.RenderTimeout`. It is not tried here: that would
+take as long, and hold the figure's lock all the while.
+
 A figure that cannot travel (a formatter that is a lambda; an artist class defined in the
 script's ``__main__``, which a download's worker never imports, so that it never runs the
-script) is saved in this process as before, and so is one whose save fails in the worker
-for any reason but its deadline: what the user gets never depends on whether the worker
-could help. A save past its deadline raises
-:class:`~webfig.rendering.process_pool.RenderTimeout`: saving it here would take as long, and
-hold the figure's lock all the while.
+script) is saved in this process as before, and so is one whose save raised in the worker:
+what the user gets never depends on whether the worker could help. Not one whose worker
+died (:class:`~webfig.rendering.process_pool.WorkerCrashed`): a save that killed a process,
+out of memory say, would kill this one too.
+
+A save in this process has no deadline. Nothing can stop it (a thread cannot be killed, and
+matplotlib's draw cannot be interrupted), and giving up on it would free nothing: it holds
+the figure's lock, so the figure's frames wait for it either way, and the download's thread
+until it ends. Only figures that cannot travel get here, their size is bounded as every
+download's is (``?dpi=`` at most 16384 px a side), and repeat requests for the same file
+wait for the one save. Nor has the wait for the figure's lock before a save (which a draw,
+or the script, may hold) a deadline.
 """
 
 from __future__ import annotations
@@ -25,7 +37,8 @@ from typing import Final
 
 import matplotlib as mpl
 
-from ..rendering.process_pool import ProcessPool, RenderTimeout, job_payload
+from ..config import current_settings
+from ..rendering.process_pool import ProcessPool, RenderTimeout, WorkerCrashed, job_payload
 from ..rendering.render import file_dpi, render
 from ..wire.interfaces import DownloadOptions
 from .drawable import Drawable
@@ -62,11 +75,14 @@ def save_figure(
     """``canvas``' figure as a file in ``fmt``; blocks, so call it off the event loop.
 
     The figure is pickled holding the canvas' lock and saved by a worker process within
-    ``timeout`` seconds (None: no limit; past it, :class:`RenderTimeout`), so that a slow
-    save stops no other figure; a figure that cannot be saved there is saved here, holding
-    the lock. ``redraw`` asks for the viewers' picture again, unchanged (a save here draws
-    Agg's buffer at the file's dpi); the figure's revision stays as it was.
+    ``timeout`` seconds (None: the ``save_timeout`` setting; past it, :class:`RenderTimeout`),
+    so that a slow save stops no other figure; a figure that cannot be saved there is saved
+    here, holding the lock, with no deadline (see the module's docstring). ``redraw`` asks
+    for the viewers' picture again, unchanged (a save here draws Agg's buffer at the file's
+    dpi); the figure's revision stays as it was.
     """
+    if timeout is None:
+        timeout = current_settings().save_timeout
     figure = canvas.figure
     savefig_kwargs = options.savefig_kwargs()
     with canvas.lock:
@@ -84,7 +100,7 @@ def save_figure(
         name = f"the save of figure {figure.number} as {fmt}"
         try:
             return download_processes().submit(job, name, timeout).result()
-        except RenderTimeout:
+        except (RenderTimeout, WorkerCrashed):
             raise
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"
