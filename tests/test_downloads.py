@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
@@ -13,9 +16,11 @@ from webfig.rendering.render import figure_lock
 from webfig.server.download_query import BadDownload, download_name, parse_options
 from webfig.wire.interfaces import DownloadOptions
 
+from . import misbehaving
 from .imaging import decode_png
 from .test_misses import request
 from .test_server import fetch
+from .waiting import TIMEOUT, wait_until
 
 
 @pytest.mark.parametrize(
@@ -215,3 +220,85 @@ def test_a_downloaded_png_equals_the_figure(server, figure):
         assert image.size == (400, 300)
     figure.canvas.render_agg()
     np.testing.assert_array_equal(decode_png(body), figure.canvas.pixels())
+
+
+def held_figure(tmp_path):
+    """Figure 2, whose save in a worker waits for the file ``go``; ``started`` says it began."""
+    started, go = tmp_path / "started", tmp_path / "go"
+    held, ax = plt.subplots(figsize=(3, 2), dpi=100)
+    ax.plot([0, 1], [1, 0])
+    held.add_artist(misbehaving.HeldInWorkers(started, go))
+    return held, started, go
+
+
+def count_requests(figure, monkeypatch) -> list[str]:
+    """One item per download request for ``figure`` the server has begun to answer: each
+    asks for its revision first, on the event loop, and goes on without a pause."""
+    manager = figure.canvas.manager
+    asked: list[str] = []
+    revision = manager.revision
+
+    def counted() -> str:
+        asked.append(revision())
+        return asked[-1]
+
+    monkeypatch.setattr(manager, "revision", counted)
+    return asked
+
+
+def test_repeat_requests_for_a_slow_save_hold_up_no_other_download(
+    server, figure, tmp_path, monkeypatch
+):
+    """Downloads are saved on two threads: the slow save holds one, the requests that repeat
+    it await it holding none, and another figure's download takes the other meanwhile."""
+    held, started, go = held_figure(tmp_path)
+    saves = count_saves(held, monkeypatch)
+    asked = count_requests(held, monkeypatch)
+    path = f"/{held.number}/download.pdf"
+    with ThreadPoolExecutor(5) as clients:
+        try:
+            first = clients.submit(fetch, server, path)
+            wait_until(started.exists, message="the slow save to start")
+            repeats = [clients.submit(fetch, server, path) for _ in range(4)]
+            wait_until(lambda: len(asked) == 5, message="the repeat requests to be answered")
+            status, _, body = fetch(server, f"/{figure.number}/download.png")
+            assert status == 200
+            assert body.startswith(b"\x89PNG")
+            assert not any(request.done() for request in [first, *repeats])
+        finally:
+            go.touch()
+        answers = [request.result(TIMEOUT) for request in [first, *repeats]]
+    assert {status for status, _, _ in answers} == {200}
+    assert answers[0][2].startswith(b"%PDF")
+    assert all(body == answers[0][2] for _, _, body in answers)
+    assert saves == ["pdf"]
+
+
+def test_a_save_past_its_deadline_is_a_503_that_names_the_setting(
+    server, figure, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("WEBFIG_SAVE_TIMEOUT", "0.5")
+    held, started, go = held_figure(tmp_path)
+    try:
+        status, headers, body = fetch(server, f"/{held.number}/download.pdf")
+    finally:
+        go.touch()
+    assert started.exists()
+    assert status == 503
+    assert headers["Content-Type"].startswith("text/plain")
+    text = body.decode()
+    assert "Saving the figure as pdf took longer than 0.5 s and was stopped" in text
+    assert "WEBFIG_SAVE_TIMEOUT" in text
+    assert "deadline" not in text  # the pool's own words are for the log
+    # A new worker took the stopped one's place.
+    assert fetch(server, f"/{figure.number}/download.png")[0] == 200
+
+
+def test_a_failed_save_is_a_500_that_keeps_the_error_to_the_log(server, figure, caplog):
+    figure.add_artist(misbehaving.FailsToDraw("cannot read /home/alice/secret.csv"))
+    with caplog.at_level(logging.ERROR, logger="webfig"):
+        status, _, body = fetch(server, "/1/download.png")
+    assert status == 500
+    assert "Saving the figure as png failed." in body.decode()
+    assert "secret" not in body.decode()
+    assert "cannot read /home/alice/secret.csv" in caplog.text

@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 import tornado.web
-from tornado.ioloop import IOLoop
 
+from ...config import current_settings
 from ...rendering.cache import RenderCache
+from ...rendering.process_pool import RenderTimeout
 from ...rendering.render import content_type
 from ...runtime.event_loop import download_pool
 from ..download_query import BadDownload, download_name, parse_options
@@ -25,6 +26,12 @@ class Download(FigureHandler):
     Saved off the event loop (the figure holds its lock while it saves). The ETag comes from
     the figure's revision, so asking again for an unchanged figure gets 304 without saving
     anything, and a small cache keeps recent files for the other viewers who ask.
+
+    Security: a save holds one of the download pool's two threads; a request for a file
+    being saved awaits that save, holding none, so repeat clicks cost nothing more. A save
+    in a worker process that takes longer than ``save_timeout`` (``WEBFIG_SAVE_TIMEOUT``)
+    is stopped and answered 503, it and the requests that awaited it. A failed save is a 500
+    that names no detail of the failure (it is logged).
     """
 
     def initialize(self, *args: Any, cache: RenderCache | None = None, **kwargs: Any) -> None:
@@ -59,14 +66,20 @@ class Download(FigureHandler):
             self.set_status(304)
             return
         try:
-            body = await IOLoop.current().run_in_executor(
-                download_pool(), self.cache.get_or_render, key, lambda: figure.save(fmt, options)
+            body = await self.cache.get_or_render_async(
+                key, lambda: figure.save(fmt, options), download_pool()
             )
-        except Exception as error:
-            _log.exception("saving figure %s as %s failed", figure.number, fmt)
+        except RenderTimeout:  # (the pool logged it)
             raise tornado.web.HTTPError(
-                500, f"Saving the figure as {fmt} failed: {error}"
+                503,
+                f"Saving the figure as {fmt} took longer than "
+                f"{current_settings().save_timeout:g} s and was stopped: ask for a lower dpi "
+                "or another format, or allow more time with WEBFIG_SAVE_TIMEOUT.",
             ) from None
+        except Exception:
+            _log.exception("saving figure %s as %s failed", figure.number, fmt)
+            # Not the error's text: it may name files, settings or data.
+            raise tornado.web.HTTPError(500, f"Saving the figure as {fmt} failed.") from None
         self.set_header("Content-Type", content_type(fmt))
         self.write(body)
 
