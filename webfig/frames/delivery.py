@@ -136,8 +136,9 @@ class FrameDelivery:
         state.ready = True
         state.needs_full = True
         # A fresh start: acknowledgements lost on the way (a client that reloaded its
-        # picture) hold nothing up any more.
+        # picture) hold nothing up any more, and the link is timed from the next frame on.
         state.in_flight = 0
+        state.link.restart()
         if newer_coming:
             self._on_capacity()
         else:

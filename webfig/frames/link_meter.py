@@ -4,6 +4,12 @@ Every frame sent is timed until the viewer acknowledges it. A frame sent while a
 was still on its way starts when that one was acknowledged (the link was busy until then), so
 on a saturated link each sample is a frame's own transfer time; on an idle one it includes the
 round trip, which only makes the estimate careful.
+
+Acknowledgements come in order, so each is the oldest timed frame's. The meter times at most
+:data:`MAX_TIMED` frames: more than flow control ever lets an acknowledging viewer have on its
+way, so a viewer that never acknowledges (flow control goes by the transport then) costs a
+few entries, not one per frame for ever. A refresh starts the timing afresh (:meth:`restart`):
+the viewer's acknowledgements of frames from before it are lost or meaningless.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from typing import Final
 
 # Weight of the newest sample in the running estimates.
 SMOOTHING: Final = 0.3
+# Frames timed at most (the oldest are forgotten): a few times a viewer's window.
+MAX_TIMED: Final = 8
 
 
 class LinkMeter:
@@ -20,8 +28,8 @@ class LinkMeter:
     times (seconds, any monotonic clock)."""
 
     def __init__(self) -> None:
-        # Frames sent and not yet acknowledged: when, and how many bytes.
-        self._unacknowledged: deque[tuple[float, int]] = deque()
+        # Frames sent and not yet acknowledged, the newest MAX_TIMED: when, and how many bytes.
+        self._unacknowledged: deque[tuple[float, int]] = deque(maxlen=MAX_TIMED)
         self._last_acknowledged: float | None = None
         self.bandwidth: float | None = None
         self.lossless_bytes: float | None = None
@@ -32,6 +40,18 @@ class LinkMeter:
         self._unacknowledged.append((now, size))
         if usual:
             self.lossless_bytes = _smooth(self.lossless_bytes, size)
+
+    @property
+    def timed(self) -> int:
+        """Frames sent that wait for their acknowledgement."""
+        return len(self._unacknowledged)
+
+    def restart(self) -> None:
+        """The viewer starts afresh (a refresh): the frames sent so far are no longer timed,
+        so the next acknowledgement is paired with the next frame. What is known of the link
+        stays."""
+        self._unacknowledged.clear()
+        self._last_acknowledged = None
 
     def acknowledged(self, now: float) -> None:
         """The viewer acknowledged its oldest frame."""
