@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pytest
 
-from webfig.figure.canvas import MAX_CANVAS_SIDE, MAX_PIXEL_RATIO
+from webfig.config import DEFAULT_MAX_PIXELS
+from webfig.figure.canvas import MAX_PIXEL_RATIO, MIN_CANVAS_SIDE
 from webfig.runtime.event_loop import server_thread
 from webfig.wire.incoming import parse_message
 
@@ -239,11 +240,13 @@ def test_resize_resizes_the_figure_and_tells_every_viewer(figure):
         assert viewer.image_mode_of(frame) == "full"
 
 
-def test_huge_and_tiny_sizes_are_bounded(figure):
+def test_tiny_sizes_are_bounded_and_huge_ones_refused(figure):
     manager = figure.canvas.manager
     viewer = join(manager)
-    send(manager, viewer, "resize", width=1e9, height=0.001)
-    assert tuple(figure.canvas.get_width_height()) == (MAX_CANVAS_SIDE, 16)
+    send(manager, viewer, "resize", width=DEFAULT_MAX_PIXELS, height=0.001)
+    assert tuple(figure.canvas.get_width_height()) == (DEFAULT_MAX_PIXELS, MIN_CANVAS_SIDE)
+    send(manager, viewer, "resize", width=DEFAULT_MAX_PIXELS + 1, height=100)
+    assert tuple(figure.canvas.get_width_height()) == (DEFAULT_MAX_PIXELS, MIN_CANVAS_SIDE)
 
 
 def test_pixel_ratio_renders_more_pixels_at_the_same_css_size(figure):
@@ -256,7 +259,7 @@ def test_pixel_ratio_renders_more_pixels_at_the_same_css_size(figure):
         "forward": False,
     }
     viewer.wait_for(lambda m: isinstance(m, bytes) and decode_png(m).shape == (600, 800, 4))
-    send(manager, viewer, "set_dpi_ratio", dpi_ratio=1000)
+    send(manager, viewer, "set_dpi_ratio", dpi_ratio=30)
     assert figure.canvas.device_pixel_ratio == MAX_PIXEL_RATIO
 
 

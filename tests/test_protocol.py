@@ -13,8 +13,11 @@ from webfig.wire.browser_names import normalize_key
 from webfig.wire.extensions import accepted_extensions
 from webfig.wire.incoming import (
     MAX_COORDINATE,
+    MAX_PIXEL_RATIO_ASK,
+    MAX_RESIZE_SIDE,
     MAX_SEQ,
     MESSAGE_TYPES,
+    MIN_PIXEL_RATIO_ASK,
     Command,
     Hello,
     Key,
@@ -49,6 +52,14 @@ def test_pixel_ratio_in_both_spellings():
 
 def test_resize():
     assert parse(type="resize", width=640, height=480.5) == Resize(640.0, 480.5)
+
+
+def test_sizes_and_ratios_up_to_their_bounds_are_accepted():
+    """The protocol refuses what no screen has; what the figure renders is its own bound."""
+    side = MAX_RESIZE_SIDE
+    assert parse(type="resize", width=side, height=0.5) == Resize(side, 0.5)
+    for ratio in (MIN_PIXEL_RATIO_ASK, MAX_PIXEL_RATIO_ASK):
+        assert parse(type="set_device_pixel_ratio", device_pixel_ratio=ratio).ratio == ratio
 
 
 @pytest.mark.parametrize(
@@ -163,6 +174,16 @@ def test_toolbar_buttons_are_limited_to_the_toolbar():
         ('{"type": "resize", "width": NaN, "height": 10}', "must be finite"),
         ('{"type": "resize", "width": Infinity, "height": 10}', "must be finite"),
         ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": 0}', "must be positive"),
+        # Sizes and ratios no screen has: a resize of 1e308 reached math.floor(inf).
+        ('{"type": "resize", "width": 1e308, "height": 10}', "at most 65536 CSS pixels"),
+        ('{"type": "resize", "width": 10, "height": 65537}', "'height' must be at most 65536"),
+        ('{"type": "resize", "width": 10, "height": -1e308}', "'height' must be positive"),
+        ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": 1e308}', "at most 32"),
+        ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": 5e-324}', "at least 1/32"),
+        ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": NaN}', "must be finite"),
+        ('{"type": "set_device_pixel_ratio", "device_pixel_ratio": -Infinity}', "be finite"),
+        ('{"type": "set_dpi_ratio", "dpi_ratio": 33}', "'dpi_ratio' must be at most 32"),
+        ('{"type": "set_dpi_ratio", "dpi_ratio": -2}', "'dpi_ratio' must be positive"),
         ('{"type": "button_press", "x": 1}', "missing number field 'y'"),
         ('{"type": "button_press", "x": 1, "y": 2, "button": 1.5}', "must be an integer"),
         ('{"type": "button_press", "x": 1, "y": 2, "button": 5}', "'button' must be 0 to 4"),

@@ -17,6 +17,7 @@ from matplotlib.backend_bases import (
 from matplotlib.backend_tools import Cursors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from ..config import DEFAULT_MAX_PIXELS
 from ..frames.blit_regions import SavedRegion
 from ..frames.encoder import Pixels, Rect
 from ..runtime.event_loop import server_thread
@@ -27,11 +28,13 @@ from ..wire.incoming import Key, Mouse
 from ..wire.outgoing import Message
 from .timers import TimerWebfig
 
-# Bounds that keep one viewer's request from making a canvas no browser (or server) can hold.
+# Bounds that keep one viewer's request from making a canvas no browser (or server) can hold;
+# the rendered size is bounded too, by ``max_pixels`` device pixels a side (see
+# :func:`render_ratio`).
 MIN_PIXEL_RATIO: Final = 0.5
 MAX_PIXEL_RATIO: Final = 4.0
+# CSS pixels a side, at least, that a viewer's resize leaves the figure.
 MIN_CANVAS_SIDE: Final = 16
-MAX_CANVAS_SIDE: Final = 8192
 # Seconds flush_events waits for the figure at most.
 FLUSH_TIMEOUT: Final = 10.0
 
@@ -60,6 +63,15 @@ class CanvasOwner(Protocol):
     def note_restore(self, region: SavedRegion) -> None: ...
 
     def broadcast(self, content: Message) -> None: ...
+
+
+def render_ratio(asked: float, css_size: tuple[float, float], max_pixels: int) -> float:
+    """The device pixel ratio to render a figure of ``css_size`` at, for viewers whose highest
+    ratio is ``asked``: within MIN_PIXEL_RATIO to MAX_PIXEL_RATIO, and no higher than keeps
+    each side within ``max_pixels`` device pixels. A figure the script made larger than that
+    is rendered at its own size (ratio 1, or less if asked): viewers never enlarge it."""
+    fits = max_pixels / max(*css_size, 1)
+    return min(max(asked, MIN_PIXEL_RATIO), MAX_PIXEL_RATIO, max(fits, 1.0))
 
 
 def held_buttons(bits: int) -> frozenset[MouseButton]:
@@ -99,6 +111,10 @@ class WebfigCanvas(FigureCanvasAgg):
         self.capture_scroll = False
         # The thread drawing the figure now, if any (it holds ``lock``).
         self._drawing_thread: int | None = None
+        # Device pixels a side the figure is rendered at, at most, whatever viewers ask
+        # (its manager keeps it as the settings say); and the ratio its viewers asked for.
+        self.max_pixels = DEFAULT_MAX_PIXELS
+        self._asked_ratio = 1.0
 
     # Drawing
 
@@ -211,32 +227,38 @@ class WebfigCanvas(FigureCanvasAgg):
     # Size
 
     def set_pixel_ratio(self, ratio: float) -> bool:
-        """Render at ``ratio`` device pixels per CSS pixel (bounded); True if it changed."""
-        bounded = min(max(ratio, MIN_PIXEL_RATIO), MAX_PIXEL_RATIO)
+        """Render at ``ratio`` device pixels per CSS pixel, as far as :func:`render_ratio`
+        allows at the figure's size; True if the ratio rendered at changed."""
+        self._asked_ratio = ratio
+        return self.fit_pixel_ratio()
+
+    def fit_pixel_ratio(self) -> bool:
+        """Render at the ratio asked for, as far as the figure's size allows now (the script
+        resized it, say); True if the ratio rendered at changed. The CSS size stays."""
+        css_size = self.get_width_height()
+        ratio = render_ratio(self._asked_ratio, css_size, self.max_pixels)
         # The hook every HiDPI backend uses; not in the stubs.
-        changed = bool(self._set_device_pixel_ratio(bounded))  # type: ignore[attr-defined]
-        if changed:
-            # The same inches at a new ratio make a new device size: keep it within bounds.
-            self._set_device_size(*self.get_width_height(physical=True))
-        return changed
+        return bool(self._set_device_pixel_ratio(ratio))  # type: ignore[attr-defined]
 
     def resize_to(self, width: float, height: float) -> None:
-        """Resize the figure to ``width`` × ``height`` CSS pixels (bounded)."""
-        ratio = self.device_pixel_ratio
-        self._set_device_size(width * ratio, height * ratio)
-        event = ResizeEvent("resize_event", self)
-        self.callbacks.process(event.name, event)
-
-    def _set_device_size(self, width: float, height: float) -> None:
-        """Size the figure to ``width`` × ``height`` device pixels, each side bounded."""
+        """Resize the figure to ``width`` × ``height`` CSS pixels: at least MIN_CANVAS_SIDE,
+        and at most ``max_pixels`` a side (a viewer's larger ask is refused before it comes
+        here); rendered at the ratio that size allows."""
+        css_width, css_height = (
+            min(max(side, MIN_CANVAS_SIDE), self.max_pixels) for side in (width, height)
+        )
+        ratio = render_ratio(self._asked_ratio, (css_width, css_height), self.max_pixels)
+        self._set_device_pixel_ratio(ratio)  # type: ignore[attr-defined]
         figure = self.figure
         device_width, device_height = (
-            min(max(math.floor(side), MIN_CANVAS_SIDE), MAX_CANVAS_SIDE) for side in (width, height)
+            min(math.floor(side * ratio), self.max_pixels) for side in (css_width, css_height)
         )
         if (device_width, device_height) != self.get_width_height(physical=True):
             figure.set_size_inches(
                 device_width / figure.dpi, device_height / figure.dpi, forward=False
             )
+        event = ResizeEvent("resize_event", self)
+        self.callbacks.process(event.name, event)
 
     # Input
 

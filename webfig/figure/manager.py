@@ -23,6 +23,7 @@ from ..frames.blit_regions import SavedRegion
 from ..frames.delivery import FrameDelivery
 from ..frames.viewer_state import ViewerState
 from ..runtime.event_loop import encoder_pool, server_thread
+from ..runtime.log_once import ProblemLog
 from ..runtime.throttle import Throttle
 from ..wire import incoming, outgoing
 from ..wire.extensions import MOTION_ACK, PROTOCOL_VERSION, accepted_extensions
@@ -66,7 +67,11 @@ class WebfigManager(FigureManagerBase):
 
     Size policy: the figure's size changes only when the script sets it or a viewer's user
     resizes it explicitly; opening a page changes nothing for the others. The figure renders
-    at the highest device pixel ratio among its viewers, so every screen gets a sharp picture.
+    at the highest device pixel ratio among its viewers, so every screen gets a sharp picture,
+    but never at more than ``max_pixels`` device pixels a side (the settings'): the ratio is
+    lowered as far as the size needs, and a viewer's resize beyond ``max_pixels`` CSS pixels
+    a side is refused. So what one viewer asks costs the server, and every other viewer, a
+    bounded render.
 
     Closing rule: a viewer may close the figure it views, and only a closable one (pyplot's,
     which the script could close with ``plt.close``); never another figure, never all of
@@ -100,6 +105,8 @@ class WebfigManager(FigureManagerBase):
         # The status line follows the pointer; repainting it on every move costs a browser
         # as much as a frame does, and nobody reads ten updates a second anyway.
         self._status: Throttle[Message] = Throttle(server_thread(), STATUS_INTERVAL, self.broadcast)
+        # Viewers' asks refused, each kind logged once: a page may ask again and again.
+        self._refusals = ProblemLog(_log)
         self._closing = threading.Lock()
         self._closed = False
         self.subplot_tool = SubplotTool(canvas.figure, self.reply, self.broadcast)
@@ -125,7 +132,15 @@ class WebfigManager(FigureManagerBase):
         self._renders.ensure_drawn()
 
     def resize(self, w: float, h: float, forward: bool = True) -> None:
-        """Tell every viewer the figure's new size (``w``, ``h`` in device pixels)."""
+        """The script resized the figure (``w``, ``h`` in device pixels: matplotlib's
+        ``set_size_inches`` calls this): every viewer is told the new size, and the figure
+        renders at the pixel ratio that size allows (see :func:`.canvas.render_ratio`)."""
+        self._announce_size(w, h, forward=forward)
+        self.canvas.figure_thread.submit(self._fit_pixel_ratio)
+
+    def _announce_size(self, w: float, h: float, *, forward: bool = False) -> None:
+        """Tell every viewer the figure's size (``w``, ``h`` in device pixels); each gets a
+        full frame of it."""
         ratio = self.canvas.device_pixel_ratio
         self.broadcast(outgoing.resize(w / ratio, h / ratio, forward=forward))
         server_thread().call_soon(self._delivery.invalidate_all)
@@ -249,7 +264,11 @@ class WebfigManager(FigureManagerBase):
         return self._delivery.frames_sent
 
     def add_viewer(self, viewer: Viewer) -> None:
-        """Start sending ``viewer`` this figure's messages; on the event loop only."""
+        """Start sending ``viewer`` this figure's messages; on the event loop only. The
+        rendered size's bound (``max_pixels``) is read from the settings as it connects."""
+        max_pixels = current_settings().max_pixels
+        if max_pixels != self.canvas.max_pixels:
+            self.canvas.figure_thread.submit(lambda: self._set_max_pixels(max_pixels))
         self._delivery.add(viewer)
         viewer.send_json(outgoing.figure_label(self._window_title))
         viewer.send_json(outgoing.resize(*self.size, forward=True))
@@ -361,8 +380,7 @@ class WebfigManager(FigureManagerBase):
                     case Key():
                         self.canvas.dispatch_key(message)
                     case Resize(width=width, height=height):
-                        self.canvas.resize_to(width, height)
-                        self.resize(*self.canvas.get_width_height(physical=True), forward=False)
+                        self._resize_for(viewer, width, height)
                     case incoming.ToolbarButton(name=name):
                         self._press_tool(name)
                     case incoming.TriggerTool(name=name) if isinstance(
@@ -394,8 +412,39 @@ class WebfigManager(FigureManagerBase):
         else:
             self.toolbar.press(name)
 
+    def _resize_for(self, viewer: Viewer, width: float, height: float) -> None:
+        """On the figure's thread, holding its lock: ``viewer`` resizes the figure to
+        ``width`` × ``height`` CSS pixels, for everyone. Beyond ``max_pixels`` a side it is
+        refused (once a warning, then quietly), and only that viewer is told the size again,
+        so its page takes back the size it previewed."""
+        max_pixels = self.canvas.max_pixels
+        if max(width, height) > max_pixels:
+            self._refusals.report(
+                "resize beyond max_pixels",
+                f"figure {self.num}: refused a viewer's resize to {width:.0f} × {height:.0f}"
+                f" CSS pixels: at most {max_pixels} a side (WEBFIG_MAX_PIXELS)",
+            )
+            self._send_to(viewer, outgoing.resize(*self.size, forward=False))
+            return
+        self.canvas.resize_to(width, height)
+        self._announce_size(*self.canvas.get_width_height(physical=True))
+
+    def _set_max_pixels(self, max_pixels: int) -> None:
+        """On the figure's thread: the settings' bound changed since the last viewer came."""
+        with self.canvas.lock:
+            self.canvas.max_pixels = max_pixels
+        self._fit_pixel_ratio()
+
+    def _fit_pixel_ratio(self) -> None:
+        """On the figure's thread: render at the ratio the figure's size allows now."""
+        with self.canvas.lock:
+            changed = self.canvas.fit_pixel_ratio()
+        if changed:
+            self._announce_size(*self.canvas.get_width_height(physical=True))
+
     def _follow_pixel_ratios(self) -> None:
-        """Render at the highest pixel ratio a viewer asked for; the CSS size stays."""
+        """Render at the highest pixel ratio a viewer asked for, as far as the figure's size
+        allows (:func:`.canvas.render_ratio`); the CSS size stays."""
         ratios = [s.pixel_ratio for s in self._delivery.states() if s.pixel_ratio is not None]
         if ratios:  # else the last viewer left (or none said yet): nothing to re-render for
             ratio = max(ratios)
@@ -406,7 +455,7 @@ class WebfigManager(FigureManagerBase):
         with self.canvas.lock:
             changed = self.canvas.set_pixel_ratio(ratio)
         if changed:
-            self.resize(*self.canvas.get_width_height(physical=True), forward=False)
+            self._announce_size(*self.canvas.get_width_height(physical=True))
 
     def _welcome(self, viewer: Viewer, state: ViewerState, extensions: tuple[str, ...]) -> None:
         """Accept the extensions webfig knows; they change the protocol for this viewer only.

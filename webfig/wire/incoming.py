@@ -34,10 +34,18 @@ TOOL_NAMES: Final[tuple[ToolName, ...]] = get_args(ToolName)
 # Plain values of the browser event, handed to callbacks as ``event.guiEvent``.
 GuiEvent: TypeAlias = Mapping[str, "str | int | float | bool | None"]
 _MAX_GUI_EVENT_FIELDS: Final = 32
-# Pointer positions are device pixels from the canvas' corner. A canvas has at most 8192 on
-# a side, and a pointer dragged beyond it stays on some screen: further than this is no
-# pointer's position, and only feeds matplotlib's navigation infinite limits.
+# Pointer positions are device pixels from the canvas' corner. A canvas has at most 16384 on
+# a side (the most ``max_pixels`` allows), and a pointer dragged beyond it stays on some
+# screen: further than this is no pointer's position, and only feeds matplotlib's navigation
+# infinite limits.
 MAX_COORDINATE: Final = 2**16
+# A resize asks for at most this many CSS pixels a side: more than any screen shows. (The
+# figure refuses what exceeds its ``max_pixels`` too; this refuses what is no size at all.)
+MAX_RESIZE_SIDE: Final = 2**16
+# A device pixel ratio is within these: a browser's ``devicePixelRatio`` at any zoom is. (The
+# figure renders within 0.5 and 4, and within ``max_pixels``, whatever the ask.)
+MIN_PIXEL_RATIO_ASK: Final = 1 / 32
+MAX_PIXEL_RATIO_ASK: Final = 32
 _BUTTON_TYPES: Final = frozenset({"button_press", "button_release", "dblclick"})
 # Pointer messages' ``seq`` is below this: every such integer is exact in a JavaScript number.
 MAX_SEQ: Final = 2**53
@@ -88,12 +96,15 @@ class Command:
 
 @dataclass(frozen=True)
 class SetPixelRatio:
+    """The viewer's screen's device pixel ratio, from MIN_PIXEL_RATIO_ASK to
+    MAX_PIXEL_RATIO_ASK."""
+
     ratio: float
 
 
 @dataclass(frozen=True)
 class Resize:
-    """A resize asked for by a viewer, in CSS pixels."""
+    """A resize asked for by a viewer, in CSS pixels: above 0 and at most MAX_RESIZE_SIDE."""
 
     width: float
     height: float
@@ -236,10 +247,26 @@ class _Fields:
             raise self.error(field, f"{field!r} must be within ±{bound}, not {_show(value)}")
         return number
 
-    def positive(self, field: str) -> float:
+    def positive(self, field: str, at_most: float, unit: str) -> float:
+        """A number above 0 and at most ``at_most`` (of ``unit``, for the message)."""
         value = self.number(field)
         if value <= 0:
             raise self.error(field, f"{field!r} must be positive, not {_show(value)}")
+        if value > at_most:
+            raise self.error(
+                field, f"{field!r} must be at most {at_most:g} {unit}, not {_show(value)}"
+            )
+        return value
+
+    def pixel_ratio(self, field: str) -> float:
+        """A device pixel ratio, from MIN_PIXEL_RATIO_ASK to MAX_PIXEL_RATIO_ASK."""
+        value = self.positive(field, MAX_PIXEL_RATIO_ASK, "(a screen's devicePixelRatio)")
+        if value < MIN_PIXEL_RATIO_ASK:
+            raise self.error(
+                field,
+                f"{field!r} must be at least 1/{1 / MIN_PIXEL_RATIO_ASK:g}"
+                f" (a screen's devicePixelRatio), not {_show(value)}",
+            )
         return value
 
     def integer(self, field: str, default: int) -> int:
@@ -307,11 +334,14 @@ def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
     if kind in get_args(CommandType):
         return Command(kind)  # type: ignore[arg-type]
     if kind == "set_device_pixel_ratio":
-        return SetPixelRatio(fields.positive("device_pixel_ratio"))
+        return SetPixelRatio(fields.pixel_ratio("device_pixel_ratio"))
     if kind == "set_dpi_ratio":  # the name older WebAgg clients use
-        return SetPixelRatio(fields.positive("dpi_ratio"))
+        return SetPixelRatio(fields.pixel_ratio("dpi_ratio"))
     if kind == "resize":
-        return Resize(fields.positive("width"), fields.positive("height"))
+        return Resize(
+            fields.positive("width", MAX_RESIZE_SIDE, "CSS pixels"),
+            fields.positive("height", MAX_RESIZE_SIDE, "CSS pixels"),
+        )
     if kind == "toolbar_button":
         name = fields.string("name")
         if name not in TOOL_NAMES:
