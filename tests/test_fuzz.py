@@ -4,9 +4,12 @@ Hypothesis sends batches of random and almost-right messages over one viewer's s
 each batch a fresh viewer must get exactly the picture Agg draws of the figure as it is then
 (some fuzzed messages legitimately change it: a resize, a pixel ratio, a toolbar button, a
 key binding such as ``l`` for a log scale, a pan drag), the fuzzing viewer must still be
-connected, a viewer that was there before must still get frames, the canvas must stay within
-its bounds, nothing may be logged as an error, and rejected messages must be logged as
-warnings at most once per kind of problem. Bad HTTP requests get a 4xx with a message.
+connected, a viewer that was there before must still get frames, the canvas and every frame
+any viewer got must stay within the bounds (``max_pixels`` device pixels a side, a pixel
+ratio from 0.5 to 4), the figure must still be open (no viewer may close a figure that is not
+closable, by any key or message), nothing may be logged as an error, and rejected messages
+must be logged as warnings at most once per kind of problem. Bad HTTP requests get a 4xx with
+a message.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import base64
 import http.client
 import json
 import logging
+import math
+import struct
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,13 +33,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
+from webfig.config import DEFAULT_MAX_PIXELS
 from webfig.figure import canvas as webfig_canvas
 from webfig.figure.manager import WebfigManager
-from webfig.frames.encoder import Pixels
+from webfig.frames.encoder import RECT_FRAME_HEADER, RECT_FRAME_MAGIC, Pixels
 from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer
 from webfig.wire.incoming import (
+    MAX_PIXEL_RATIO_ASK,
+    MAX_RESIZE_SIDE,
     MESSAGE_TYPES,
+    MIN_PIXEL_RATIO_ASK,
     TOOL_NAMES,
     ClientMessage,
     Hello,
@@ -45,10 +54,11 @@ from webfig.wire.incoming import (
 from .conftest import TIMEOUT, WsClient
 from .imaging import paint, paint_rect_frame
 
-# The fuzz clamps canvases to this side instead of the real 8192 device pixels, so that a
-# huge resize renders in milliseconds rather than seconds; the clamping code is the same.
-# (test_sizes_and_ratios_are_clamped_to_the_real_bounds checks the real bound.)
-FUZZ_MAX_CANVAS_SIDE = 1024
+# The fuzz bounds rendering at this many device pixels a side (WEBFIG_MAX_PIXELS) instead of
+# the default 4096, so that a resize to the bound renders in milliseconds rather than
+# seconds; the bounding code is the same. (test_sizes_and_ratios_are_bounded_at_the_default
+# checks the default bound.)
+FUZZ_MAX_PIXELS = 1024
 
 # Strategies --------------------------------------------------------------------------------
 
@@ -93,15 +103,27 @@ pointer = {
 }
 button = {"button": st.integers(0, 4), "buttons": st.integers(0, 31)}
 # matplotlib's key bindings among them: l and k log scales, g grids, p pan, o zoom, h home,
-# c and v back and forward, ctrl+s save. (The quit bindings are turned off below.)
+# c and v back and forward, ctrl+s save, q and ctrl+w quit, Q quit_all (bound below; the
+# figure is made not closable, so none may close it).
 keys = st.sampled_from(
     [
         *("kl", "kk", "kg", "kG", "kp", "ko", "kh", "kr", "kc", "kv", "kArrowLeft", "kArrowRight"),
         *("ctrl+ks", "kx", "shift+kA", "alt+kF5", "kBackspace", "kEscape", "kf", "kControl"),
+        *("kq", "ctrl+kw", "shift+kQ"),
     ]
 )
-ratio = st.floats(0.1, 10)
-size = st.floats(1, 1500)
+# Ratios and sizes up to the protocol's bounds and the figure's, and just beyond each.
+ratio = (
+    st.floats(MIN_PIXEL_RATIO_ASK, MAX_PIXEL_RATIO_ASK)
+    | st.floats(0.1, 10)
+    | st.sampled_from([MIN_PIXEL_RATIO_ASK, MAX_PIXEL_RATIO_ASK, 0.5, 4, 4.5, 32.5, 0.03])
+)
+size = st.floats(1, 1500) | st.sampled_from(
+    [
+        *(FUZZ_MAX_PIXELS - 1, FUZZ_MAX_PIXELS, FUZZ_MAX_PIXELS + 1, DEFAULT_MAX_PIXELS),
+        *(MAX_RESIZE_SIDE, MAX_RESIZE_SIDE + 1, 0.001, 1e308),
+    ]
+)
 GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "button_press": {**pointer, **button},
     "button_release": {**pointer, **button},
@@ -121,7 +143,9 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "resize": {"width": size, "height": size},
     "toolbar_button": {"name": st.sampled_from(TOOL_NAMES)},
     "close_figure": {},
-    "trigger_tool": {"name": st.sampled_from(["home", "pan", "zoom", "help", "no such tool"])},
+    "trigger_tool": {
+        "name": st.sampled_from(["home", "pan", "zoom", "help", "quit", "quit_all", "no such"])
+    },
     "subplots_adjust": {
         **dict.fromkeys(("left", "bottom"), st.floats(0, 0.45)),
         **dict.fromkeys(("right", "top"), st.floats(0.55, 1)),
@@ -293,6 +317,21 @@ class Viewer:
     def frame_count(self) -> int:
         return sum(isinstance(m, bytes) for m in self.client.received)
 
+    def largest_frame(self) -> int:
+        """The longest side of any frame received so far, in device pixels, read from the
+        frames' headers (a fuzzed hello may have changed the format of the frames)."""
+        sides = [0]
+        for message in self.client.received:
+            frame = message
+            if isinstance(message, str) and message.startswith("data:image/png;base64,"):
+                frame = base64.b64decode(message.removeprefix("data:image/png;base64,"))
+            if isinstance(frame, bytes) and frame.startswith(RECT_FRAME_MAGIC):
+                sides += RECT_FRAME_HEADER.unpack_from(frame)[4:6]
+            elif isinstance(frame, bytes):
+                assert frame.startswith(b"\x89PNG\r\n\x1a\n"), frame[:8]
+                sides += struct.unpack(">II", frame[16:24])
+        return max(sides)
+
     def comes_to_show(self, expected: Pixels) -> None:
         """Read frames until the viewer shows ``expected``, pixel for pixel."""
 
@@ -341,12 +380,16 @@ def canvas_size(figure: Figure) -> tuple[int, int, float]:
     )
 
 
-def assert_within_bounds(figure: Figure) -> None:
+def assert_within_bounds(figure: Figure, max_pixels: int, *viewers: Viewer) -> None:
+    """The canvas renders at most ``max_pixels`` device pixels a side (at least the smallest
+    side at the lowest ratio), at a ratio within bounds; no viewer got a larger picture."""
     width, height, ratio = canvas_size(figure)
-    low, high = webfig_canvas.MIN_CANVAS_SIDE, webfig_canvas.MAX_CANVAS_SIDE
-    assert low <= width <= high, f"canvas width {width} (ratio {ratio})"
-    assert low <= height <= high, f"canvas height {height} (ratio {ratio})"
+    low = math.floor(webfig_canvas.MIN_CANVAS_SIDE * webfig_canvas.MIN_PIXEL_RATIO)
+    assert low <= width <= max_pixels, f"canvas width {width} (ratio {ratio})"
+    assert low <= height <= max_pixels, f"canvas height {height} (ratio {ratio})"
     assert webfig_canvas.MIN_PIXEL_RATIO <= ratio <= webfig_canvas.MAX_PIXEL_RATIO
+    for viewer in viewers:
+        assert viewer.largest_frame() <= max_pixels
 
 
 def plot() -> Figure:
@@ -358,18 +401,19 @@ def plot() -> Figure:
 
 
 @pytest.fixture
-def no_quit_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """matplotlib closes a figure on q and ctrl+w (and all on Q), and so does the close
-    button: legitimate, but then there is nothing left to check. (A figure that cannot be
-    closed refuses the close button, which gets fuzzed so.)"""
-    monkeypatch.setitem(mpl.rcParams, "keymap.quit", [])
-    monkeypatch.setitem(mpl.rcParams, "keymap.quit_all", [])
+def not_closable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A viewer may close a closable figure (q, ctrl+w, the close button): legitimate, but
+    then there is nothing left to check. So the fuzzed figure is not closable, and Q is bound
+    to quit_all (matplotlib binds it to nothing): no key or message may close any figure."""
+    monkeypatch.setitem(mpl.rcParams, "keymap.quit_all", ["Q"])
     monkeypatch.setattr(WebfigManager, "closable", property(lambda manager: False))
 
 
 @pytest.fixture
-def fuzz_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webfig_canvas, "MAX_CANVAS_SIDE", FUZZ_MAX_CANVAS_SIDE)
+def fuzz_bounds(monkeypatch: pytest.MonkeyPatch) -> int:
+    """``WEBFIG_MAX_PIXELS`` for the viewers that connect from now on."""
+    monkeypatch.setenv("WEBFIG_MAX_PIXELS", str(FUZZ_MAX_PIXELS))
+    return FUZZ_MAX_PIXELS
 
 
 @pytest.fixture
@@ -410,7 +454,7 @@ NAVIGATION_WARNINGS = pytest.mark.filterwarnings(
     ],
 )
 @given(batch=batches.map(lambda parts: [message for part in parts for message in part]))
-@pytest.mark.usefixtures("no_quit_keys", "fuzz_bounds")
+@pytest.mark.usefixtures("not_closable", "fuzz_bounds")
 @NAVIGATION_WARNINGS
 def test_fuzzed_messages_harm_no_viewer(
     server: FigureServer,
@@ -435,7 +479,8 @@ def test_fuzzed_messages_harm_no_viewer(
             fuzzing.send(message)
         fuzzing.settle()  # still connected, and everything it sent has been handled
 
-        assert_within_bounds(figure)
+        assert plt.fignum_exists(num)
+        assert_within_bounds(figure, FUZZ_MAX_PIXELS, watching, fuzzing)
         # Each kind of bad message is logged as a warning once, however often it comes.
         kinds = {error.kind for error in map(parsed, sent) if isinstance(error, ProtocolError)}
         warnings = [
@@ -462,6 +507,7 @@ def test_fuzzed_messages_harm_no_viewer(
             viewer.comes_to_show(expected)
             assert viewer.frame_count() > count
         fuzzing.settle()
+        assert_within_bounds(figure, FUZZ_MAX_PIXELS, watching, fuzzing, fresh)
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         assert not errors
     finally:
@@ -492,11 +538,15 @@ def test_a_zoom_matplotlib_fails_on_closes_no_connection(
     plt.close(figure)
 
 
-def test_sizes_and_ratios_are_clamped_to_the_real_bounds(server: FigureServer) -> None:
-    """Huge and tiny sizes and ratios, in every order, keep the canvas within bounds.
+def test_sizes_and_ratios_are_bounded_at_the_default(
+    server: FigureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Huge and tiny sizes and ratios, in every order, keep the canvas within bounds: the
+    protocol refuses what no screen has, the figure what exceeds ``max_pixels``.
 
     (The viewer never asks for frames, so nothing as large as the bound is rendered.)
     """
+    monkeypatch.delenv("WEBFIG_MAX_PIXELS", raising=False)
     figure = plot()
     client = WsClient(f"ws://127.0.0.1:{server.port}/{figure.number}/ws")
     try:
@@ -504,15 +554,19 @@ def test_sizes_and_ratios_are_clamped_to_the_real_bounds(server: FigureServer) -
             {"type": "resize", "width": 1e308, "height": 2**64},
             {"type": "set_device_pixel_ratio", "device_pixel_ratio": 1e308},
             {"type": "set_device_pixel_ratio", "device_pixel_ratio": 5e-324},
-            {"type": "resize", "width": 1e308, "height": 5e-324},
-            {"type": "set_device_pixel_ratio", "device_pixel_ratio": 4},
+            {"type": "resize", "width": MAX_RESIZE_SIDE, "height": 5e-324},
+            {"type": "set_device_pixel_ratio", "device_pixel_ratio": MAX_PIXEL_RATIO_ASK},
+            {"type": "resize", "width": DEFAULT_MAX_PIXELS, "height": DEFAULT_MAX_PIXELS},
+            {"type": "resize", "width": DEFAULT_MAX_PIXELS / 3, "height": 5e-324},
             {"type": "resize", "width": 5e-324, "height": 5e-324},
-            {"type": "set_device_pixel_ratio", "device_pixel_ratio": 0.5},
+            {"type": "set_device_pixel_ratio", "device_pixel_ratio": MIN_PIXEL_RATIO_ASK},
         ]
         for step in steps:
             client.send_raw(json.dumps(step))
             client.sync()
-            assert_within_bounds(figure)
+            assert_within_bounds(figure, DEFAULT_MAX_PIXELS)
+        # At the bound, or as near as the ratio allows.
+        assert canvas_size(figure) == (8, 8, webfig_canvas.MIN_PIXEL_RATIO)
     finally:
         client.close()
         plt.close(figure)
