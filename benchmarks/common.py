@@ -102,7 +102,8 @@ def use_backend(backend: str, port: int) -> None:
     if backend == "webfig":
         import webfig
 
-        webfig.configure(port=port, open_browser=False)
+        # No token, as WebAgg has none: the benchmarks' clients connect to both alike.
+        webfig.configure(port=port, open_browser=False, token="")
 
 
 class Server:

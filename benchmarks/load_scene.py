@@ -51,7 +51,8 @@ matplotlib.rcParams.update(
 if BACKEND == "webfig":
     import webfig
 
-    webfig.configure(port=PORT, address=ADDRESS, open_browser=False)
+    # No token, as WebAgg has none: the load's viewers connect to both alike.
+    webfig.configure(port=PORT, address=ADDRESS, open_browser=False, token="")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402

@@ -16,10 +16,8 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.backend_bases import FigureCanvasBase
 
 from webfig.backend import FigureCanvasWebfig
-from webfig.config import Settings
 from webfig.figure.timers import TimerWebfig
 from webfig.runtime.event_loop import server_thread
-from webfig.server import FigureServer
 
 from .processes import ONLY_A_BUSY_PORT, Script, run_python
 from .test_manager import join
@@ -215,27 +213,6 @@ def test_ctrl_c_while_the_server_draws_exits_cleanly(tmp_path, connect):
             assert process.process.wait(TIMEOUT) == 0, process.stderr[-2000:]
         finally:
             process.stop()
-
-
-def test_the_server_opens_a_browser_tab_when_asked(monkeypatch):
-    opened: list[str] = []
-    done = threading.Event()
-
-    def fake_open(url: str) -> bool:
-        opened.append(url)
-        done.set()
-        return True
-
-    monkeypatch.setattr("webbrowser.open", fake_open)
-    server = FigureServer(Settings(port=0, open_browser=True))
-    server.ensure_started()
-    try:
-        assert done.wait(TIMEOUT)
-        assert opened == [server.url]
-        server.ensure_started()  # already running: no second tab
-        assert opened == [server.url]
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,7 +19,7 @@ from webfig.wire.interfaces import DownloadOptions
 
 from . import misbehaving
 from .imaging import decode_png
-from .test_misses import request
+from .test_misses import request, warnings_logged
 from .test_server import fetch
 from .waiting import TIMEOUT, wait_until
 
@@ -296,9 +297,14 @@ def test_a_save_past_its_deadline_is_a_503_that_names_the_setting(
 
 def test_a_failed_save_is_a_500_that_keeps_the_error_to_the_log(server, figure, caplog):
     figure.add_artist(misbehaving.FailsToDraw("cannot read /home/alice/secret.csv"))
-    with caplog.at_level(logging.ERROR, logger="webfig"):
+    with caplog.at_level(logging.ERROR):
         status, _, body = fetch(server, "/1/download.png")
     assert status == 500
     assert "Saving the figure as png failed." in body.decode()
     assert "secret" not in body.decode()
+    # One record: the request's, with the error id the answer gives, and the traceback.
+    (record,) = warnings_logged(caplog)
+    error_id = re.search(r"error id (\w+)", body.decode())
+    assert error_id is not None
+    assert error_id.group(1) in record
     assert "cannot read /home/alice/secret.csv" in caplog.text

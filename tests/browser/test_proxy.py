@@ -291,7 +291,7 @@ def webfig_server(request: pytest.FixtureRequest) -> Iterator[FigureServer]:
 
     Parametrize it (indirectly) with a token to have the server require one.
     """
-    token: str | None = getattr(request, "param", None)
+    token: str = getattr(request, "param", "")  # "": no token
     settings = Settings(
         url_prefix=PREFIX, port=0, address="127.0.0.1", open_browser=False, token=token
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 import tornado.web
@@ -15,8 +14,6 @@ from ...rendering.render import content_type
 from ...runtime.event_loop import download_pool
 from ..download_query import BadDownload, download_name, parse_options
 from .guard import FigureHandler
-
-_log = logging.getLogger(__name__)
 
 
 class Download(FigureHandler):
@@ -76,10 +73,10 @@ class Download(FigureHandler):
                 f"{current_settings().save_timeout:g} s and was stopped: ask for a lower dpi "
                 "or another format, or allow more time with WEBFIG_SAVE_TIMEOUT.",
             ) from None
-        except Exception:
-            _log.exception("saving figure %s as %s failed", figure.number, fmt)
-            # Not the error's text: it may name files, settings or data.
-            raise tornado.web.HTTPError(500, f"Saving the figure as {fmt} failed.") from None
+        except Exception as error:
+            # Not the error's text: it may name files, settings or data. The guard logs it,
+            # chained to this, once, with the error id the answer gives.
+            raise tornado.web.HTTPError(500, f"Saving the figure as {fmt} failed.") from error
         self.set_header("Content-Type", content_type(fmt))
         self.write(body)
 
