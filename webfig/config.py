@@ -40,10 +40,11 @@ class Settings:
     off on purpose. ``max_pixels``: a figure is rendered at most this many device pixels a
     side, whatever size and pixel ratio its viewers ask for. ``save_timeout``: seconds a
     download's save may take before its worker is stopped and the download refused.
-    ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may open
-    websockets to the server, besides its own pages. ``lossy``: webfig's own client may get
-    lossy frames while the figure moves and the link limits the frame rate (a lossless frame
-    always follows once it stops); read as each viewer connects. ``preview``: webfig's own
+    ``allowed_origins`` are other sites (``https://app.example.com``) whose pages may link
+    to, embed, fetch from and open websockets to the server, besides its own pages.
+    ``lossy``: webfig's own client may get lossy frames while the figure moves and the link
+    limits the frame rate (a lossless frame always follows once it stops); read as each
+    viewer connects. ``preview``: webfig's own
     client may move the picture itself while the user pans or zooms, until the server's
     frames catch up (the ``preview`` extension); read as each viewer connects. ``xheaders``:
     take each request's address from ``X-Real-IP``/``X-Forwarded-For`` (Tornado's
