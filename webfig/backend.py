@@ -73,9 +73,18 @@ class FigureManagerWebfig(WebfigManager):
             _serve_interactively()
 
     def show(self) -> None:
-        """Make sure the default server is running; the figure is live from now on."""
+        """Draw every pyplot figure that never was, wait for those draws, then make sure the
+        default server is running. So once the server prints its URL each figure was drawn,
+        as a desktop backend's windows are open once it shows them: an animation made before
+        ``plt.show()`` has started, whether anybody looks or not."""
+        drawing = [
+            manager
+            for manager in Gcf.get_all_fig_managers()
+            if isinstance(manager, WebfigManager) and manager.start_first_draw()
+        ]
+        for manager in drawing:
+            manager.canvas.flush_events()  # (at most FLUSH_TIMEOUT: a busy figure waits)
         default_server().ensure_started()
-        super().show()
 
     def destroy(self) -> None:
         super().destroy()

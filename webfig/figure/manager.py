@@ -129,7 +129,12 @@ class WebfigManager(FigureManagerBase):
 
     def show(self) -> None:
         """Draw the figure if it never was, as a window is drawn when it opens."""
-        self._renders.ensure_drawn()
+        self.start_first_draw()
+
+    def start_first_draw(self) -> bool:
+        """Have the figure drawn if it never was; True if that draw starts now (on the
+        figure's thread: ``canvas.flush_events()`` waits for it)."""
+        return self._renders.ensure_drawn()
 
     def resize(self, w: float, h: float, forward: bool = True) -> None:
         """The script resized the figure (``w``, ``h`` in device pixels: matplotlib's

@@ -88,15 +88,17 @@ class RenderScheduler:
         with self._lock:
             self._restored = region
 
-    def ensure_drawn(self) -> None:
+    def ensure_drawn(self) -> bool:
         """Draw the figure now if it never was, whether a viewer watches or not; from any
         thread. A figure that is shown is drawn, as a window is when it opens: ``draw_event``
-        fires (an animation starts on it), and the first viewer finds its picture ready."""
+        fires (an animation starts on it), and the first viewer finds its picture ready.
+        True if that draw was asked for now (it runs on the figure's thread)."""
         with self._lock:
             if self._drawn:
-                return
+                return False
             self._drawn = self._needs_draw = True
         self._canvas.figure_thread.submit(self._render, transparent=True)
+        return True
 
     def set_preview(self, viewer: Viewer, preview: bool) -> None:
         """Whether ``viewer`` previews pans and zooms (it negotiated ``preview``; it left)."""
