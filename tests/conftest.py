@@ -1,5 +1,5 @@
-"""Fixtures: a webfig server on a free port, websocket clients closed at teardown, and
-Redis and memcached servers of the tests' own."""
+"""Fixtures: a webfig server on a free port, websocket clients closed at teardown, Redis and
+memcached servers of the tests' own, and frame delivery timed by a clock the test moves."""
 
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from webfig.config import Settings
+from webfig.frames.delivery import FrameDelivery
+from webfig.runtime.event_loop import encoder_pool, server_thread
 from webfig.server import FigureServer
 from webfig.server.registry import FigureRegistry
 
+from .fake_clock import Clock
 from .processes import Visit
 from .servers import Servers
 from .waiting import TIMEOUT
@@ -249,3 +252,16 @@ def connect() -> Iterator[Callable[..., WsClient]]:
     yield open_client
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def delivery(clock: Clock) -> Iterator[FrameDelivery]:
+    """Frame delivery on the server's loop, timed by ``clock``; cleared at teardown."""
+    delivery = FrameDelivery(server_thread().loop, encoder_pool(), clock=clock)
+    yield delivery
+    server_thread().run_sync(delivery.clear)

@@ -3,16 +3,14 @@ refresh, so that an acknowledgement is paired with the frame it acknowledges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from webfig.frames.delivery import FrameDelivery
 from webfig.frames.link_meter import MAX_TIMED, LinkMeter
 from webfig.frames.viewer_state import ViewerState
-from webfig.runtime.event_loop import encoder_pool, server_thread
 
-from .test_lossy import Clock, on_loop, picture, watch
+from .fake_clock import Clock
+from .test_lossy import on_loop, picture, watch
 from .viewers import RecordingViewer
 from .waiting import wait_until
 
@@ -34,18 +32,6 @@ def test_after_a_restart_the_next_acknowledgement_is_the_next_frames() -> None:
     meter.acknowledged(10.5)
     assert meter.bandwidth == pytest.approx(10_000 / 0.5)
     assert meter.timed == 0
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def delivery(clock: Clock) -> Iterator[FrameDelivery]:
-    delivery = FrameDelivery(server_thread().loop, encoder_pool(), clock=clock)
-    yield delivery
-    on_loop(delivery.clear)
 
 
 def state_of(delivery: FrameDelivery, viewer: RecordingViewer) -> ViewerState:

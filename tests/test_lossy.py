@@ -3,32 +3,20 @@ the link limits the frame rate, and always followed by the exact picture."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
-import pytest
 
 from webfig.frames.delivery import FrameDelivery
 from webfig.frames.encoder import Pixels
 from webfig.frames.viewer_state import ViewerState
-from webfig.runtime.event_loop import encoder_pool, server_thread
+from webfig.runtime.event_loop import server_thread
 
+from .fake_clock import Clock
 from .imaging import unpack_rect_frame
 from .test_manager import send
 from .viewers import RecordingViewer
 from .waiting import wait_until
 
 SIZE = (96, 160)  # rows, columns: two tiles of rows would be more than this
-
-
-class Clock:
-    """A clock the test moves: how slow the link is, and when the changes stop."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def on_loop(function):
@@ -54,18 +42,6 @@ def is_lossy(frame: bytes) -> bool:
     """A rect frame whose tiles are lossy WebP ("VP8 " chunks; lossless is "VP8L")."""
     images = [tile.image for tile in unpack_rect_frame(frame).tiles]
     return bool(images) and all(image[12:16] == b"VP8 " for image in images)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def delivery(clock: Clock) -> Iterator[FrameDelivery]:
-    delivery = FrameDelivery(server_thread().loop, encoder_pool(), clock=clock)
-    yield delivery
-    on_loop(delivery.clear)
 
 
 def watch(delivery: FrameDelivery, *, fmt: str = "rect", lossy: bool = True) -> RecordingViewer:

@@ -15,9 +15,10 @@ from webfig.frames.delivery import FrameDelivery
 from webfig.runtime.event_loop import encoder_pool, server_thread
 from webfig.wire.incoming import parse_message
 
+from .fake_clock import Clock
 from .imaging import unpack_rect_frame
 from .test_delivery import blitting_animation, change_and_wait
-from .test_lossy import Clock, frame_after, is_lossy, picture
+from .test_lossy import frame_after, is_lossy, picture
 from .test_manager import acknowledging_viewer, data_to_top_left, join, on_loop, send, settle
 from .viewers import RecordingViewer
 from .waiting import wait_until

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import errno
-import html
 import logging
 import os
 import shutil
@@ -16,6 +15,7 @@ import webbrowser
 from pathlib import Path
 from typing import Any, Final
 
+import tornado.template
 import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
@@ -24,6 +24,7 @@ from ..config import Settings, current_settings
 from ..runtime.event_loop import server_thread
 from .access import Access, is_loopback, new_token
 from .handlers import OpenSockets
+from .handlers.pages import TEMPLATE_DIR
 from .registry import FigureRegistry
 from .routes import figure_routes, make_app, websocket_settings
 
@@ -43,21 +44,9 @@ def server_access(settings: Settings) -> Access:
     return Access.create(token, settings.allowed_origins, loopback_hosts_only=not token)
 
 
-# The page a browser tab opens first: it sends the browser on to the server's URL, token and
-# all, so that the token is on no command line (a browser's arguments are public, in ps).
-_LAUNCH_PAGE: Final = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<meta http-equiv="refresh" content="0; url={url}">
-<title>webfig</title>
-</head>
-<body>
-<p><a href="{url}">Open the figures</a></p>
-</body>
-</html>
-"""
+# webfig's pages: the launch page is the one the server sends a browser that arrives from
+# elsewhere, on to the figures (templates/onward.html).
+_TEMPLATES: Final = tornado.template.Loader(str(TEMPLATE_DIR))
 
 
 def write_launch_page(url: str) -> Path:
@@ -70,7 +59,7 @@ def write_launch_page(url: str) -> Path:
     page = directory / "open.html"
     descriptor = os.open(page, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(_LAUNCH_PAGE.format(url=html.escape(url, quote=True)))
+        file.write(_TEMPLATES.load("onward.html").generate(location=url).decode())
     return page
 
 
