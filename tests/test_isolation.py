@@ -134,6 +134,14 @@ def drive(figure, name: str, x: float, y: float) -> None:
     figure.canvas.callbacks.process(name, event)
 
 
+def change_and_render(figure, line, viewer, step: int) -> None:
+    """Change ``line`` for ``step``, ask for a draw, and wait until the render has run."""
+    line.set_ydata([0, 0.2 * step, 0])
+    figure.canvas.draw_idle()
+    viewer.sync()  # the render was asked for...
+    figure.canvas.figure_thread.run_sync(lambda: None)  # ...and has run
+
+
 def test_a_figure_that_keeps_failing_to_draw_logs_it_once_until_it_draws(server, connect, caplog):
     broken, line = light_figure()
     viewer = connect(server, broken.number)
@@ -142,10 +150,7 @@ def test_a_figure_that_keeps_failing_to_draw_logs_it_once_until_it_draws(server,
     manager = broken.canvas.manager
     with caplog.at_level(logging.DEBUG, logger="webfig"):
         for step in range(4):
-            line.set_ydata([0, 0.2 * step, 0])
-            broken.canvas.draw_idle()
-            viewer.sync()  # the render was asked for...
-            broken.canvas.figure_thread.run_sync(lambda: None)  # ...and has run
+            change_and_render(broken, line, viewer, step)
         exploding.remove()
         broken.canvas.draw_idle()
         viewer.receive_frame()
@@ -179,10 +184,7 @@ def test_a_draw_failing_with_a_new_message_each_time_is_still_logged_once(server
     exploding = broken.add_artist(ExplodingAnew())
     with caplog.at_level(logging.DEBUG, logger="webfig"):
         for step in range(3):
-            line.set_ydata([0, 0.2 * step, 0])
-            broken.canvas.draw_idle()
-            viewer.sync()  # the render was asked for...
-            broken.canvas.figure_thread.run_sync(lambda: None)  # ...and has run
+            change_and_render(broken, line, viewer, step)
     records = [r for r in caplog.records if "drawing figure" in r.getMessage()]
     assert exploding.draws == 3
     assert [r.levelno for r in records] == [logging.ERROR, logging.DEBUG, logging.DEBUG]

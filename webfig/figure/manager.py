@@ -440,10 +440,14 @@ class WebfigManager(FigureManagerBase):
             self.canvas.max_pixels = max_pixels
         self._fit_pixel_ratio()
 
-    def _fit_pixel_ratio(self) -> None:
-        """On the figure's thread: render at the ratio the figure's size allows now."""
+    def _fit_pixel_ratio(self, asked: float | None = None) -> None:
+        """On the figure's thread: render at the ratio viewers asked for (``asked``, a new
+        one; else the last), as far as the figure's size allows now; the CSS size stays."""
         with self.canvas.lock:
-            changed = self.canvas.fit_pixel_ratio()
+            if asked is None:
+                changed = self.canvas.fit_pixel_ratio()
+            else:
+                changed = self.canvas.set_pixel_ratio(asked)
         if changed:
             self._announce_size(*self.canvas.get_width_height(physical=True))
 
@@ -453,14 +457,7 @@ class WebfigManager(FigureManagerBase):
         ratios = [s.pixel_ratio for s in self._delivery.states() if s.pixel_ratio is not None]
         if ratios:  # else the last viewer left (or none said yet): nothing to re-render for
             ratio = max(ratios)
-            self.canvas.figure_thread.submit(lambda: self._set_pixel_ratio(ratio))
-
-    def _set_pixel_ratio(self, ratio: float) -> None:
-        """On the figure's thread."""
-        with self.canvas.lock:
-            changed = self.canvas.set_pixel_ratio(ratio)
-        if changed:
-            self._announce_size(*self.canvas.get_width_height(physical=True))
+            self.canvas.figure_thread.submit(lambda: self._fit_pixel_ratio(ratio))
 
     def _welcome(self, viewer: Viewer, state: ViewerState, extensions: tuple[str, ...]) -> None:
         """Accept the extensions webfig knows; they change the protocol for this viewer only.
