@@ -3,6 +3,7 @@ import { Connection } from "./connection.js"
 import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
 import { GesturePreview } from "./gesture-preview.js"
+import { takeKeyboard } from "./keyboard-focus.js"
 import { Picture } from "./picture.js"
 import { PixelRatioWatcher } from "./pixel-ratio.js"
 import { PointerInput } from "./pointer-input.js"
@@ -98,6 +99,8 @@ export class FigureView {
     this.#resizeHandle.listen()
     this.#pixelRatio.listen()
     this.#connection.connect()
+    // A figure alone on its page has the keyboard as it opens (the page does not scroll to it).
+    if ("takeKeyboard" in this.#frame.dataset) takeKeyboard(this.#frame)
   }
 
   disconnect() {

@@ -1,4 +1,5 @@
 import { devicePoint } from "./geometry.js"
+import { takeKeyboard } from "./keyboard-focus.js"
 import { chordType, guiEvent, keyName, modifiers } from "./keys.js"
 import { TO_SERVER } from "./wire.js"
 
@@ -129,6 +130,8 @@ export class PointerInput {
   }
 
   #entered = (event) => {
+    // The figure under the pointer gets the keys, as a desktop window does.
+    takeKeyboard(this.#frame)
     this.#sendPointer(TO_SERVER.FIGURE_ENTER, event)
   }
 
