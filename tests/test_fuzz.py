@@ -156,9 +156,12 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "webfig_hello": {
         "protocol": st.just(1),
         "extensions": st.lists(
-            st.sampled_from(["rect_frames", "motion_ack", "lossy_frames", "preview", "other"])
+            st.sampled_from(
+                ["rect_frames", "motion_ack", "lossy_frames", "preview", "visibility", "other"]
+            )
         ),
     },
+    "webfig_visibility": {"visible": st.booleans()},
 }
 
 

@@ -335,6 +335,8 @@ class WebfigManager(FigureManagerBase):
                 viewer.send_json(outgoing.image_mode(state.image_mode))
             case incoming.SupportsBinary():
                 pass  # a matter of the transport, which handles it before we see it
+            case incoming.Visibility(visible=visible):
+                self._delivery.set_hidden(viewer, not visible, newer_coming=self._renders.wanted)
             case SetPixelRatio(ratio=ratio):
                 state.pixel_ratio = ratio
                 self._follow_pixel_ratios()

@@ -144,6 +144,21 @@ class FrameDelivery:
         else:
             self._room_made()
 
+    def set_hidden(self, viewer: Viewer, hidden: bool, *, newer_coming: bool = False) -> None:
+        """``viewer``'s page was hidden, or shown again: then it gets the picture as it is
+        now, a frame from the one it has. With ``newer_coming`` (the figure changed while no
+        viewer could take a render) that is the next snapshot, not the current one."""
+        state = self._viewers.get(viewer)
+        if state is None or state.hidden == hidden:
+            return
+        state.hidden = hidden
+        if hidden:
+            return
+        if newer_coming:
+            self._on_capacity()
+        else:
+            self._room_made()
+
     def invalidate_all(self) -> None:
         """Every viewer needs a full frame (the size or pixel ratio changed)."""
         for state in self._viewers.values():

@@ -85,6 +85,9 @@ class ViewerState:
     sent_seq: int = -1
     # It was warned about a bad ``seq`` already (once per viewer is enough).
     seq_warned: bool = False
+    # Its page is hidden (``visibility``): frames wait until it can be seen, and nothing is
+    # drawn for it meanwhile.
+    hidden: bool = False
 
     def negotiated(self, extensions: frozenset[str]) -> None:
         """The viewer speaks ``extensions`` (those the server accepted) from now on."""
@@ -112,15 +115,16 @@ class ViewerState:
 
     @property
     def can_take_frame(self) -> bool:
-        """It asked for frames, none is encoding for it, and its window has room."""
-        return self.ready and not self.encoding and self.in_flight < WINDOW
+        """It asked for frames, can show them, none is encoding for it, and its window has
+        room."""
+        return self.ready and not self.hidden and not self.encoding and self.in_flight < WINDOW
 
     @property
     def can_take_render(self) -> bool:
         """Worth drawing for: the viewer will have room for the frame by the time the draw
         is done. One snapshot ahead of the window, so that when an acknowledgement makes
         room, the next picture is already drawn and only needs encoding."""
-        return self.ready and self.in_flight + self.encoding <= WINDOW
+        return self.ready and not self.hidden and self.in_flight + self.encoding <= WINDOW
 
     def wants_frame(self, current: Snapshot) -> bool:
         # A previewing viewer's frames come with their geometry: it waits for a render that

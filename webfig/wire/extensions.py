@@ -18,6 +18,9 @@ PREVIEW: Final = "preview"
 # The server sends a heartbeat every few seconds: a client that hears nothing for a while
 # knows the path died.
 HEARTBEAT: Final = "heartbeat"
+# The client says when its page is hidden (a background tab): it gets no frames meanwhile,
+# and the picture as it is then once it is shown again.
+VISIBILITY: Final = "visibility"
 # Every extension the server speaks.
 SUPPORTED_EXTENSIONS: Final = frozenset(
     {
@@ -26,6 +29,7 @@ SUPPORTED_EXTENSIONS: Final = frozenset(
         LOSSY_FRAMES,
         PREVIEW,
         HEARTBEAT,
+        VISIBILITY,
     }
 )
 # Extensions that only come with rect frames.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import reprlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal, TypeAlias, get_args
 
@@ -129,6 +129,14 @@ class Mouse:
 
 
 @dataclass(frozen=True)
+class Visibility:
+    """Whether the viewer's page can be seen (the ``visibility`` extension): a hidden one, a
+    background tab, gets no frames until it is shown again."""
+
+    visible: bool
+
+
+@dataclass(frozen=True)
 class Key:
     """A key event; ``key`` is already in matplotlib's naming (``"ctrl+alt+x"``)."""
 
@@ -168,6 +176,7 @@ ClientMessage: TypeAlias = (
     | ToolbarButton
     | TriggerTool
     | AdjustSubplots
+    | Visibility
 )
 
 # Every message type a viewer may send.
@@ -184,6 +193,7 @@ MESSAGE_TYPES: Final[frozenset[str]] = frozenset(
         "subplots_adjust",
         "supports_binary",
         "webfig_hello",
+        "webfig_visibility",
     }
 )
 
@@ -325,7 +335,7 @@ class _Fields:
         }
 
 
-def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
+def _parse_typed(fields: _Fields) -> ClientMessage:
     kind = fields.type
     if kind in get_args(MouseType):
         return _parse_mouse(fields)
@@ -333,30 +343,27 @@ def _parse_typed(fields: _Fields) -> ClientMessage:  # noqa: PLR0911
         return Key(type=kind, key=fields.key(), gui_event=fields.gui_event())  # type: ignore[arg-type]
     if kind in get_args(CommandType):
         return Command(kind)  # type: ignore[arg-type]
-    if kind == "set_device_pixel_ratio":
-        return SetPixelRatio(fields.pixel_ratio("device_pixel_ratio"))
-    if kind == "set_dpi_ratio":  # the name older WebAgg clients use
-        return SetPixelRatio(fields.pixel_ratio("dpi_ratio"))
-    if kind == "resize":
-        return Resize(
-            fields.positive("width", MAX_RESIZE_SIDE, "CSS pixels"),
-            fields.positive("height", MAX_RESIZE_SIDE, "CSS pixels"),
+    return _PARSERS[kind](fields)
+
+
+def _parse_resize(fields: _Fields) -> Resize:
+    return Resize(
+        fields.positive("width", MAX_RESIZE_SIDE, "CSS pixels"),
+        fields.positive("height", MAX_RESIZE_SIDE, "CSS pixels"),
+    )
+
+
+def _parse_toolbar_button(fields: _Fields) -> ToolbarButton:
+    name = fields.string("name")
+    if name not in TOOL_NAMES:
+        raise ProtocolError(
+            f"toolbar_button name must be one of {', '.join(TOOL_NAMES)}, not {_show(name)}",
+            kind="toolbar_button: bad 'name'",
         )
-    if kind == "toolbar_button":
-        name = fields.string("name")
-        if name not in TOOL_NAMES:
-            raise ProtocolError(
-                f"toolbar_button name must be one of {', '.join(TOOL_NAMES)}, not {_show(name)}",
-                kind="toolbar_button: bad 'name'",
-            )
-        return ToolbarButton(name)
-    if kind == "trigger_tool":
-        return TriggerTool(fields.string("name", max_length=_MAX_TOOL_NAME_LENGTH))
-    if kind == "subplots_adjust":
-        return _parse_subplots(fields)
-    if kind == "supports_binary":
-        return SupportsBinary(fields.boolean("value"))
-    assert kind == "webfig_hello", kind  # MESSAGE_TYPES holds no other
+    return ToolbarButton(name)
+
+
+def _parse_hello(fields: _Fields) -> Hello:
     version = fields.content.get("protocol")
     if not isinstance(version, int) or isinstance(version, bool):
         raise fields.error("protocol", "webfig_hello needs an integer 'protocol'")
@@ -411,3 +418,22 @@ def _parse_seq(fields: _Fields) -> tuple[int | None, str | None]:
     if isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ:
         return seq, None
     return None, f"{fields.type}: 'seq' must be an integer from 0 to 2**53 - 1, not {_show(seq)}"
+
+
+# The parser of each message type that is not a pointer, key or command message.
+_PARSERS: Final[Mapping[str, Callable[[_Fields], ClientMessage]]] = {
+    "set_device_pixel_ratio": lambda fields: SetPixelRatio(
+        fields.pixel_ratio("device_pixel_ratio")
+    ),
+    # The name older WebAgg clients use.
+    "set_dpi_ratio": lambda fields: SetPixelRatio(fields.pixel_ratio("dpi_ratio")),
+    "resize": _parse_resize,
+    "toolbar_button": _parse_toolbar_button,
+    "trigger_tool": lambda fields: TriggerTool(
+        fields.string("name", max_length=_MAX_TOOL_NAME_LENGTH)
+    ),
+    "subplots_adjust": _parse_subplots,
+    "supports_binary": lambda fields: SupportsBinary(fields.boolean("value")),
+    "webfig_hello": _parse_hello,
+    "webfig_visibility": lambda fields: Visibility(fields.boolean("visible")),
+}

@@ -4,6 +4,7 @@ import { ConnectionBadge } from "./connection-badge.js"
 import { FramePainter } from "./frame-painter.js"
 import { GesturePreview } from "./gesture-preview.js"
 import { takeKeyboard } from "./keyboard-focus.js"
+import { PageVisibility } from "./page-visibility.js"
 import { Picture } from "./picture.js"
 import { PixelRatioWatcher } from "./pixel-ratio.js"
 import { PointerInput } from "./pointer-input.js"
@@ -36,6 +37,9 @@ export class FigureView {
   #rubberband
   #resizeHandle
   #pixelRatio
+  #visibility
+  // The server hears when the page is hidden (it negotiated `visibility`).
+  #tellsVisibility = false
 
   constructor(root) {
     const { figureNum, socketPath, downloadPath, width, height } = root.dataset
@@ -82,6 +86,7 @@ export class FigureView {
       onResize: (size) => this.#send(TO_SERVER.RESIZE, size),
     })
     this.#pixelRatio = new PixelRatioWatcher(this.#pixelRatioChanged)
+    this.#visibility = new PageVisibility(document, this.#visibilityChanged)
   }
 
   // The protocol extensions the server accepted.
@@ -98,6 +103,7 @@ export class FigureView {
     this.#input.listen()
     this.#resizeHandle.listen()
     this.#pixelRatio.listen()
+    this.#visibility.listen()
     this.#connection.connect()
     // A figure alone on its page has the keyboard as it opens (the page does not scroll to it).
     if ("takeKeyboard" in this.#frame.dataset) takeKeyboard(this.#frame)
@@ -106,6 +112,7 @@ export class FigureView {
   disconnect() {
     this.#connection.disconnect()
     this.#pixelRatio.unlisten()
+    this.#visibility.unlisten()
     this.#painter.reset()
     this.#preview.reset()
     this.#resizeHandle.unlisten()
@@ -146,6 +153,7 @@ export class FigureView {
     this.#input.reset()
     this.#preview.reset()
     this.#extensions = []
+    this.#tellsVisibility = false
     this.#toolbar.connected = false
     this.#tools.connected = false
     this.#subplotTool.hide()
@@ -177,6 +185,12 @@ export class FigureView {
 
   #pixelRatioChanged = (ratio) => {
     this.#send(TO_SERVER.SET_DEVICE_PIXEL_RATIO, { device_pixel_ratio: ratio })
+  }
+
+  // A hidden page gets no frames (nobody would see them); shown again, it gets the picture as
+  // it is then.
+  #visibilityChanged = (visible) => {
+    if (this.#tellsVisibility) this.#send(TO_SERVER.WEBFIG_VISIBILITY, { visible })
   }
 
   #received = (message) => {
@@ -249,6 +263,9 @@ export class FigureView {
     const preview = this.#extensions.includes(EXTENSION.PREVIEW)
     this.#input.sequenced = preview
     this.#preview.enabled = preview
+    this.#tellsVisibility = this.#extensions.includes(EXTENSION.VISIBILITY)
+    // A tab opened in the background, say.
+    if (!this.#visibility.visible) this.#visibilityChanged(false)
   }
 
   #resized([width, height]) {

@@ -11,6 +11,7 @@ export const EXTENSION = Object.freeze({
   LOSSY_FRAMES: "lossy_frames",
   PREVIEW: "preview",
   HEARTBEAT: "heartbeat",
+  VISIBILITY: "visibility",
 })
 export const EXTENSIONS = Object.freeze(Object.values(EXTENSION))
 
@@ -38,6 +39,7 @@ export const TO_SERVER = Object.freeze({
   SUBPLOTS_ADJUST: "subplots_adjust",
   SUBPLOTS_RESET: "subplots_reset",
   CLOSE_FIGURE: "close_figure",
+  WEBFIG_VISIBILITY: "webfig_visibility",
 })
 
 // The types of the messages the server sends, on a figure's socket and on the figure list's.
