@@ -79,3 +79,52 @@ def test_with_no_viewer_to_take_it_no_render_runs_until_one_can():
     scheduler.start()
     scheduler.start()  # one render pending: the second start adds none
     assert len(canvas.figure_thread.jobs) == 1
+
+
+class DrawingCanvas(Canvas):
+    """Counts its draws."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draws = 0
+
+    def render_agg(self) -> None:
+        self.draws += 1
+
+    def pixels(self) -> object:
+        return None
+
+
+class PublishingDelivery(Delivery):
+    def publish(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+def test_a_stale_figure_is_drawn_only_when_a_viewer_asks_for_it_as_it_is():
+    """Stale alone (a callback's change, with no draw_idle) starts no render, and a render
+    that only publishes does not draw; a viewer's ask for the figure as it is (a refresh)
+    does, unless the script is blitting."""
+    delivery = PublishingDelivery()
+    delivery.can_take = True
+    canvas = DrawingCanvas()
+    scheduler = RenderScheduler(canvas, delivery)
+
+    def render() -> int:
+        """Start a render if one is wanted, run it, and say how many draws there were."""
+        scheduler.start()
+        while canvas.figure_thread.jobs:
+            canvas.figure_thread.jobs.pop(0)()  # type: ignore[operator]
+        return canvas.draws
+
+    assert render() == 1  # the first draw
+    canvas.figure.stale = True
+    assert render() == 1  # an acknowledgement, say: nothing wanted
+    scheduler.request(draw=False, changed=False)  # a release's frame, for the preview
+    assert render() == 1
+    scheduler.want_current()  # a page's refresh
+    assert render() == 2
+    scheduler.request(draw=False)  # the script blits
+    scheduler.want_current()
+    assert render() == 2, "a draw would wipe what was blitted"
+    scheduler.request()  # draw_idle: the script is done blitting
+    assert render() == 3

@@ -329,6 +329,7 @@ class WebfigManager(FigureManagerBase):
                 self._delivery.acknowledge(viewer)
             case Command(type="draw"):
                 state.ready = True
+                self._renders.want_current()
                 self._renders.start()
             case Command(type="send_image_mode"):
                 state.image_mode = "full" if state.needs_full else "diff"
@@ -401,14 +402,12 @@ class WebfigManager(FigureManagerBase):
                     case Command(type="close_figure"):
                         self._close_for_viewer()
         finally:
+            # Even after a callback that failed: the viewer's preview ends with its release.
+            # A figure its callbacks left stale is not drawn: as on a desktop, a callback
+            # that wants a draw asks for one (pyplot's interactive mode asks for it).
             self._replying_to = None
             if isinstance(message, Mouse):
                 self._renders.handled(viewer, message)
-            # A callback may have changed the figure without asking for a draw, or failed
-            # halfway through a change. (Before the first frame the figure is stale anyway,
-            # and the viewer's refresh will render it.)
-            if self._delivery.current is not None and self.canvas.figure.stale:
-                self.schedule_render()
 
     def _press_tool(self, name: incoming.ToolName) -> None:
         """On the figure's thread: a viewer pressed a toolbar button."""
@@ -479,6 +478,7 @@ class WebfigManager(FigureManagerBase):
         viewer.send_json(outgoing.capture_scroll(self.canvas.capture_scroll))
         # With a render on its way, the viewer waits for it rather than get a stale picture
         # first (one from before its own pixel ratio, say).
+        self._renders.want_current()
         self._delivery.request_full(viewer, newer_coming=self._renders.wanted)
         self._renders.start()
 

@@ -127,15 +127,21 @@ class RenderScheduler:
             # one, if the release changed nothing).
             self.request(draw=False, changed=False)
 
+    def want_current(self) -> None:
+        """A viewer asks for the figure as it is now (a page's refresh, WebAgg's ``draw``):
+        the next render draws a figure changed since its last draw, as a window that opens
+        is drawn, unless the script is blitting (a draw would wipe what it blitted); the
+        caller starts it. Nothing else draws a figure only because it is stale: matplotlib's
+        backends leave that to the script (``draw_idle``), or to pyplot's interactive mode,
+        which asks as each change is made. From any thread."""
+        with self._lock:
+            if self._canvas.figure.stale and not self._as_blitted:
+                self._needs_draw = True
+
     @property
     def wanted(self) -> bool:
         """Whether the next render would publish something new."""
-        return self._needs_draw or self._needs_publish or self._stale_to_draw()
-
-    def _stale_to_draw(self) -> bool:
-        """The figure changed without asking for a draw (a callback's change), and the script
-        is not blitting: drawing it then would wipe what was blitted."""
-        return self._canvas.figure.stale and not self._as_blitted
+        return self._needs_draw or self._needs_publish
 
     def start(self) -> None:
         """Make sure a render runs soon if one is wanted; from any thread."""
@@ -170,7 +176,7 @@ class RenderScheduler:
         """On the figure's thread: draw if needed, and publish a copy of Agg's buffer."""
         with self._lock:
             self._pending = False
-            draw = self._needs_draw or self._stale_to_draw()
+            draw = self._needs_draw
             publish = draw or self._needs_publish
             # After a full draw the last restore says nothing about the picture.
             restored = None if draw else self._restored
