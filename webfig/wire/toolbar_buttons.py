@@ -4,16 +4,20 @@ for each kind of toolbar."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 from .incoming import ToolName
+
+# Buttons the page runs by itself: no message names them (WebAgg's ``toolbar_button`` knows
+# only ToolName's).
+PageToolName: TypeAlias = Literal["copy"]
 
 
 @dataclass(frozen=True)
 class Tool:
     """A toolbar button as the page shows it."""
 
-    name: ToolName
+    name: ToolName | PageToolName
     tooltip: str
     icon: str
 
@@ -34,12 +38,17 @@ TOOLS: Final[tuple[Tool | None, ...]] = (
     None,
     Tool("download", "Download the figure", "download.svg"),
 )
+# The picture the page shows, put on the clipboard by the page (every kind of toolbar has it).
+COPY: Final = Tool("copy", "Copy the figure to the clipboard (ctrl+c)", "copy.svg")
 
 
 def page_tools(kind: str | None) -> tuple[Tool | None, ...]:
     """The buttons a page shows for a figure with toolbar ``kind``: matplotlib's navigation
-    toolbar's; none for a ToolManager's (the page makes those from what the server says);
-    only the download for a figure without a toolbar."""
+    toolbar's; for a ToolManager's none of those (the page makes them from what the server
+    says); only the download for a figure without a toolbar. Copy comes last, with every
+    kind."""
     if kind == "toolbar2":
-        return TOOLS
-    return () if kind == "toolmanager" else tuple(t for t in TOOLS if t and t.name == "download")
+        return (*TOOLS, COPY)
+    if kind == "toolmanager":
+        return (COPY,)
+    return (*(t for t in TOOLS if t and t.name == "download"), COPY)

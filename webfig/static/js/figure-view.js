@@ -1,6 +1,9 @@
 import { CloseButton } from "./close-button.js"
 import { Connection } from "./connection.js"
 import { ConnectionBadge } from "./connection-badge.js"
+import { CopyShortcut } from "./copy-shortcut.js"
+import { downloadName } from "./file-names.js"
+import { FigureCopy } from "./figure-copy.js"
 import { FramePainter } from "./frame-painter.js"
 import { GesturePreview } from "./gesture-preview.js"
 import { takeKeyboard } from "./keyboard-focus.js"
@@ -29,6 +32,8 @@ export class FigureView {
   #painter
   #preview
   #toolbar
+  #copy
+  #copyShortcut
   #tools
   #subplotTool
   #help
@@ -63,10 +68,16 @@ export class FigureView {
       onPainted: this.#painted,
       onFailed: this.#paintFailed,
     })
+    this.#copy = new FigureCopy(picture.canvas, {
+      fileName: () => downloadName(this.#title.textContent, this.#num, "png"),
+      report: (text) => (this.#toolbar.message = text),
+    })
     this.#toolbar = new Toolbar(root.querySelector(".webfig-toolbar"), {
       send: this.#send,
       downloadPath,
+      copy: () => this.#copy.copy(),
     })
+    this.#copyShortcut = new CopyShortcut(this.#frame, () => this.#copy.copy())
     this.#tools = new ToolContainer(root.querySelector(".webfig-tool-groups"), { send: this.#send })
     this.#subplotTool = new SubplotTool(root.querySelector(".webfig-subplot-tool"), {
       send: this.#send,
@@ -101,6 +112,7 @@ export class FigureView {
     this.#subplotTool.listen()
     this.#closeButton.listen()
     this.#input.listen()
+    this.#copyShortcut.listen()
     this.#resizeHandle.listen()
     this.#pixelRatio.listen()
     this.#visibility.listen()
@@ -117,6 +129,7 @@ export class FigureView {
     this.#preview.reset()
     this.#resizeHandle.unlisten()
     this.#input.unlisten()
+    this.#copyShortcut.unlisten()
     this.#toolbar.unlisten()
     this.#toolbar.connected = false
     this.#tools.unlisten()
@@ -173,7 +186,10 @@ export class FigureView {
   #painted = (changes) => {
     this.#preview.painted(changes)
     // Lets the page style the figure before its first frame (and tests wait for one).
-    if (!("painted" in this.#root.dataset)) this.#root.dataset.painted = ""
+    if (!("painted" in this.#root.dataset)) {
+      this.#root.dataset.painted = ""
+      this.#toolbar.pictured = true
+    }
     this.#send(TO_SERVER.ACK)
   }
 

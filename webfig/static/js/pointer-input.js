@@ -1,3 +1,4 @@
+import { copiesSelectedText } from "./copy-keys.js"
 import { devicePoint } from "./geometry.js"
 import { takeKeyboard } from "./keyboard-focus.js"
 import { chordType, guiEvent, keyName, modifiers } from "./keys.js"
@@ -200,8 +201,8 @@ export class PointerInput {
   #sendKey(type, event) {
     // Input methods deliver composed text, not keys.
     if (event.isComposing) return
-    // Tab keeps moving the focus out of the figure.
-    if (event.key !== "Tab") event.preventDefault()
+    // Tab keeps moving the focus out of the figure; the copy chord copies selected text.
+    if (event.key !== "Tab" && !copiesSelectedText(event)) event.preventDefault()
     this.#sendMessage(type, { key: keyName(event), guiEvent: guiEvent(event) })
   }
 }

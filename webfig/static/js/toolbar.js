@@ -9,7 +9,8 @@ const MODE_TOOLS = new Map([
   ["zoom", NAVIGATE_MODE.ZOOM],
 ])
 
-// The navigation buttons, the download button with its format picker, and the status line.
+// The navigation buttons, the download button with its format picker, the copy button, and
+// the status line.
 export class Toolbar {
   #buttons
   #downloadPath
@@ -18,15 +19,19 @@ export class Toolbar {
   #connected = false
   #closed = false
   #stopped = false
+  #pictured = false
   #history = { Back: false, Forward: false }
 
-  constructor(element, { send, downloadPath }) {
-    // Download asks the server over HTTP, not through the socket.
+  constructor(element, { send, downloadPath, copy }) {
+    // Download asks the server over HTTP, not through the socket; copy is the page's alone.
     this.#buttons = new ToolButtons(element, {
       attribute: "data-tool",
       type: TO_SERVER.TOOLBAR_BUTTON,
       send,
-      local: new Map([["download", () => this.download()]]),
+      local: new Map([
+        ["download", () => this.download()],
+        ["copy", copy],
+      ]),
     })
     this.#downloadPath = downloadPath
     this.#format = element.querySelector("select.webfig-format")
@@ -58,6 +63,12 @@ export class Toolbar {
     this.#updateDisabled()
   }
 
+  // The page has a picture of the figure (which copy copies, connected or not).
+  set pictured(value) {
+    this.#pictured = value
+    this.#updateDisabled()
+  }
+
   set message(text) {
     if (this.#status) this.#status.textContent = text
   }
@@ -84,14 +95,18 @@ export class Toolbar {
     link.click()
   }
 
-  // Everything but download talks to the server through the socket; download, over HTTP,
-  // needs only a server that has the figure.
+  // Everything but download and copy talks to the server through the socket; download, over
+  // HTTP, needs only a server that has the figure; copy, only a picture.
   #updateDisabled() {
     const downloadable = !this.#closed && !this.#stopped
     if (this.#format) this.#format.disabled = !downloadable
     for (const [name, button] of this.#buttons.entries()) {
       if (name === "download") {
         button.disabled = !downloadable
+        continue
+      }
+      if (name === "copy") {
+        button.disabled = !this.#pictured
         continue
       }
       const historyKey = HISTORY_TOOLS[name]
