@@ -33,6 +33,13 @@ pytestmark = pytest.mark.browser
 YELLOW = (255, 255, 0)
 
 
+def room_for_widgets() -> tuple[Any, Axes]:
+    """A small figure whose axes leave room for widgets under them."""
+    figure, ax = small_figure()
+    figure.subplots_adjust(bottom=0.3)
+    return figure, ax
+
+
 def widget_axes(figure: Any, left: float, width: float = 0.3) -> Axes:
     """Axes for a widget under the figure's main axes."""
     axes: Axes = figure.add_axes((left, 0.04, width, 0.16))
@@ -42,7 +49,7 @@ def widget_axes(figure: Any, left: float, width: float = 0.3) -> Axes:
 def text_point(view: FigureOnPage, text: Text) -> Point:
     """The middle of ``text`` on the page."""
 
-    def middle() -> tuple[float, float, float]:
+    def middle() -> tuple[float, float]:
         figure = text.get_figure(root=True)
         assert figure is not None
         box = text.get_window_extent()
@@ -50,18 +57,16 @@ def text_point(view: FigureOnPage, text: Text) -> Point:
         return (
             float((box.x0 + box.x1) / 2 / ratio),
             float((figure.bbox.height - (box.y0 + box.y1) / 2) / ratio),
-            ratio,
         )
 
-    x, y, _ = on_server(middle)
+    x, y = on_server(middle)
     box = view.canvas.bounding_box()
     assert box is not None
     return Point(box["x"] + x, box["y"] + y)
 
 
 def test_a_button_lights_up_under_the_pointer_and_runs_its_callback(open_page: Any) -> None:
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     (line,) = ax.plot([0, 1], [0, 1], color="blue", lw=6)
     button = Button(widget_axes(figure, 0.35), "Red", color="0.85", hovercolor="yellow")
     clicks: list[MouseButton | None] = []
@@ -92,8 +97,7 @@ def test_a_button_lights_up_under_the_pointer_and_runs_its_callback(open_page: A
 
 
 def test_check_buttons_toggle_what_they_label(open_page: Any) -> None:
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     x = np.linspace(0, 2 * np.pi, 100)
     lines = {
         "sine": ax.plot(x, np.sin(x), color="red", lw=4)[0],
@@ -123,8 +127,7 @@ def test_check_buttons_toggle_what_they_label(open_page: Any) -> None:
 
 
 def test_radio_buttons_select_one_option(open_page: Any) -> None:
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     (line,) = ax.plot([0, 1], [0, 1], color="red", lw=6)
     radio = RadioButtons(widget_axes(figure, 0.05, 0.4), ["red", "blue", "yellow"])
 
@@ -147,8 +150,7 @@ def test_radio_buttons_select_one_option(open_page: Any) -> None:
 
 
 def test_a_slider_follows_its_handle_and_a_click_on_its_track(open_page: Any) -> None:
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     x = np.linspace(0, 1, 200)
     (line,) = ax.plot(x, np.sin(2 * np.pi * x), color="red", lw=3)
     ax.set_ylim(-1.1, 1.1)
@@ -186,8 +188,7 @@ def test_a_slider_follows_its_handle_and_a_click_on_its_track(open_page: Any) ->
 
 
 def test_a_range_slider_moves_the_handle_nearest_the_pointer(open_page: Any) -> None:
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     x = np.linspace(0, 10, 50)
     ax.plot(x, x, color="blue", lw=3)
     band = ax.axvspan(2, 8, color="red", alpha=1)
@@ -223,8 +224,7 @@ def test_a_range_slider_moves_the_handle_nearest_the_pointer(open_page: Any) -> 
 def test_text_typed_into_a_box_goes_to_it_and_fires_no_shortcut(open_page: Any) -> None:
     """While the box has the keys, matplotlib turns every key map off: letters that are
     shortcuts elsewhere (q closes, p pans, g grids, s saves, f, h, k, l, c...) are text."""
-    figure, ax = small_figure()
-    figure.subplots_adjust(bottom=0.3)
+    figure, ax = room_for_widgets()
     ax.plot([0, 1], [0, 1], color="blue", lw=3)
     box = TextBox(widget_axes(figure, 0.25, 0.6), "Title ")
     submitted: list[str] = []
