@@ -19,6 +19,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
 fi
 
+# axe-core, which the browser tests check the pages' accessibility with, from the npm
+# registry into a git-ignored folder of the clone: the tests only, never webfig's pages.
+AXE_CORE_VERSION=4.14.1
+if [ ! -f .test-tools/node_modules/axe-core/axe.min.js ] \
+    || ! grep -q "\"version\": \"$AXE_CORE_VERSION\"" .test-tools/node_modules/axe-core/package.json; then
+    command -v npm >/dev/null 2>&1 || apt_install npm
+    npm install --silent --no-audit --no-fund --prefix .test-tools "axe-core@$AXE_CORE_VERSION"
+fi
+
 "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --editable ".[test]"
 
 "$python" -m ruff check .

@@ -26,12 +26,13 @@ from ..runtime.event_loop import encoder_pool, server_thread
 from ..runtime.log_once import ProblemLog
 from ..runtime.throttle import Throttle
 from ..wire import incoming, outgoing
-from ..wire.extensions import MOTION_ACK, PROTOCOL_VERSION, accepted_extensions
+from ..wire.extensions import DESCRIPTION, MOTION_ACK, PROTOCOL_VERSION, accepted_extensions
 from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage, Command, Hello, Key, Mouse, Resize, SetPixelRatio
 from ..wire.interfaces import DownloadOptions, ServedFigure, Viewer
 from ..wire.outgoing import Message
 from .canvas import CanvasOwner, WebfigCanvas
+from .description import describe
 from .drawable import Drawable
 from .render_scheduler import RenderScheduler
 from .saving import download_formats, save_figure
@@ -110,7 +111,12 @@ class WebfigManager(FigureManagerBase):
         self._closing = threading.Lock()
         self._closed = False
         self.subplot_tool = SubplotTool(canvas.figure, self.reply, self.broadcast)
+        # The figure's text alternative as last drawn (the ``description`` extension), and
+        # the one each viewer was sent last (on the loop).
+        self._description = ""
+        self._described: dict[Viewer, str] = {}
         super().__init__(canvas, num)
+        canvas.mpl_connect("draw_event", self._describe)
         canvas.figure_thread.name = f"webfig-figure-{num}"
         if self.key_press_handler_id is not None:
             # matplotlib's default key bindings, with its quit keys under the closing rule
@@ -200,6 +206,32 @@ class WebfigManager(FigureManagerBase):
             navigation = self.toolbar if isinstance(self.toolbar, NavigationToolbarWebfig) else None
             key_press_handler(event, self.canvas, navigation)
 
+    def _describe(self, event: Event) -> None:
+        """After a draw, on the figure's thread (holding its lock): the viewers that negotiated
+        ``description`` hear the figure's text alternative, when it changed."""
+        try:
+            text = describe(self.canvas.figure)
+        except Exception:  # an artist of a kind it does not know costs no draw
+            self._refusals.report(
+                "description", f"figure {self.num}: describing it failed", exc_info=True
+            )
+            return
+        if text != self._description:
+            self._description = text
+            server_thread().call_soon(lambda: self._tell_describers(text))
+
+    def _tell_describers(self, text: str) -> None:
+        for viewer in self._delivery.viewers():
+            self._send_description(viewer, text)
+
+    def _send_description(self, viewer: Viewer, text: str) -> None:
+        state = self._delivery.state(viewer)
+        if state is None or DESCRIPTION not in state.extensions:
+            return
+        if text and self._described.get(viewer) != text:
+            self._described[viewer] = text
+            viewer.send_json(outgoing.description(text))
+
     def _viewer_acting(self) -> Viewer | None:
         """The viewer whose message the figure's thread is handling, if this is it doing so
         (rather than the script's thread, or a timer)."""
@@ -280,6 +312,7 @@ class WebfigManager(FigureManagerBase):
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._delivery.remove(viewer)
+        self._described.pop(viewer, None)
         self._renders.set_preview(viewer, False)
         self._follow_pixel_ratios()
 
@@ -476,6 +509,7 @@ class WebfigManager(FigureManagerBase):
             for content in self.toolbar.state_messages():
                 viewer.send_json(content)
         viewer.send_json(outgoing.capture_scroll(self.canvas.capture_scroll))
+        self._send_description(viewer, self._description)
         # With a render on its way, the viewer waits for it rather than get a stale picture
         # first (one from before its own pixel ratio, say).
         self._renders.want_current()

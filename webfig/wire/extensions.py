@@ -21,6 +21,9 @@ HEARTBEAT: Final = "heartbeat"
 # The client says when its page is hidden (a background tab): it gets no frames meanwhile,
 # and the picture as it is then once it is shown again.
 VISIBILITY: Final = "visibility"
+# The server sends the figure's text alternative (titles, axes, what it holds) whenever it
+# changes, for the page to give assistive technology.
+DESCRIPTION: Final = "description"
 # Every extension the server speaks.
 SUPPORTED_EXTENSIONS: Final = frozenset(
     {
@@ -30,6 +33,7 @@ SUPPORTED_EXTENSIONS: Final = frozenset(
         PREVIEW,
         HEARTBEAT,
         VISIBILITY,
+        DESCRIPTION,
     }
 )
 # Extensions that only come with rect frames.

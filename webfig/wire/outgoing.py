@@ -139,6 +139,12 @@ def frame_seq(seq: int, *, frame: bool) -> Message:
     return {"type": "frame_seq", "seq": seq, "frame": frame}
 
 
+def description(text: str) -> Message:
+    """The figure's text alternative, for assistive technology (the ``description``
+    extension). Render it as text."""
+    return {"type": "description", "text": text}
+
+
 def figure_list(figures: Iterable[tuple[int, str]]) -> Message:
     """The figure list socket's message: the open figures' numbers and labels, in order."""
     return {

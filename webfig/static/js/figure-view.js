@@ -4,6 +4,7 @@ import { ConnectionBadge } from "./connection-badge.js"
 import { CopyShortcut } from "./copy-shortcut.js"
 import { downloadName } from "./file-names.js"
 import { FigureCopy } from "./figure-copy.js"
+import { FigureDescription } from "./figure-description.js"
 import { FramePainter } from "./frame-painter.js"
 import { GesturePreview } from "./gesture-preview.js"
 import { takeKeyboard } from "./keyboard-focus.js"
@@ -34,6 +35,7 @@ export class FigureView {
   #toolbar
   #copy
   #copyShortcut
+  #description
   #tools
   #subplotTool
   #help
@@ -70,7 +72,7 @@ export class FigureView {
     })
     this.#copy = new FigureCopy(picture.canvas, {
       fileName: () => downloadName(this.#title.textContent, this.#num, "png"),
-      report: (text) => (this.#toolbar.message = text),
+      report: (text) => this.#toolbar.announce(text),
     })
     this.#toolbar = new Toolbar(root.querySelector(".webfig-toolbar"), {
       send: this.#send,
@@ -78,6 +80,7 @@ export class FigureView {
       copy: () => this.#copy.copy(),
     })
     this.#copyShortcut = new CopyShortcut(this.#frame, () => this.#copy.copy())
+    this.#description = new FigureDescription(root.querySelector(".webfig-description"))
     this.#tools = new ToolContainer(root.querySelector(".webfig-tool-groups"), { send: this.#send })
     this.#subplotTool = new SubplotTool(root.querySelector(".webfig-subplot-tool"), {
       send: this.#send,
@@ -265,6 +268,9 @@ export class FigureView {
         break
       case FROM_SERVER.WEBFIG_WELCOME:
         this.#welcomed(message)
+        break
+      case FROM_SERVER.DESCRIPTION:
+        this.#description.text = message.text
         break
       case FROM_SERVER.MOTION_ACK:
         this.#input.motionAcknowledged()

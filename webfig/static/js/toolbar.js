@@ -16,6 +16,7 @@ export class Toolbar {
   #downloadPath
   #format
   #status
+  #announcer
   #connected = false
   #closed = false
   #stopped = false
@@ -36,6 +37,7 @@ export class Toolbar {
     this.#downloadPath = downloadPath
     this.#format = element.querySelector("select.webfig-format")
     this.#status = element.querySelector(".webfig-status")
+    this.#announcer = element.querySelector(".webfig-announcer")
   }
 
   listen() {
@@ -69,8 +71,15 @@ export class Toolbar {
     this.#updateDisabled()
   }
 
+  // The status line: the server's (cursor coordinates, many a second), shown, not announced.
   set message(text) {
     if (this.#status) this.#status.textContent = text
+  }
+
+  // A status worth a screen reader's words (what a copy did): shown, and announced.
+  announce(text) {
+    this.message = text
+    if (this.#announcer) this.#announcer.textContent = text
   }
 
   set history(state) {

@@ -12,6 +12,7 @@ export const EXTENSION = Object.freeze({
   PREVIEW: "preview",
   HEARTBEAT: "heartbeat",
   VISIBILITY: "visibility",
+  DESCRIPTION: "description",
 })
 export const EXTENSIONS = Object.freeze(Object.values(EXTENSION))
 
@@ -64,6 +65,7 @@ export const FROM_SERVER = Object.freeze({
   PREVIEW_GEOMETRY: "preview_geometry",
   FRAME_SEQ: "frame_seq",
   HEARTBEAT: "heartbeat",
+  DESCRIPTION: "description",
   FIGURES: "figures",
 })
 
