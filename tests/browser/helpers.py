@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -33,16 +34,38 @@ def on_server(function: Callable[[], T]) -> T:
     return server_thread().run_sync(function)
 
 
+def decode_png(png: bytes) -> Pixels:
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGBA")).copy()
+
+
 def decode_data_url(url: str) -> Pixels:
     header, _, data = url.partition(",")
     assert header == "data:image/png;base64", header
-    with Image.open(io.BytesIO(base64.b64decode(data))) as image:
-        return np.asarray(image.convert("RGBA")).copy()
+    return decode_png(base64.b64decode(data))
 
 
 def canvas_pixels(canvas: Locator) -> Pixels:
     """The canvas' backing store, as a (height, width, 4) RGBA array."""
     return decode_data_url(canvas.evaluate("canvas => canvas.toDataURL('image/png')"))
+
+
+# What the screen shows over the canvas' corners (webfig.css), in CSS pixels: the frame's
+# rounded corners, and the resize handle at the bottom-right one.
+FRAME_RADIUS = 4
+RESIZE_HANDLE = 16
+
+
+def without_corners(pixels: Pixels, ratio: float) -> Pixels:
+    """``pixels`` of the canvas with its corners blanked out where the page lays something
+    over them, so that what is seen compares with the picture."""
+    corner, handle = math.ceil(FRAME_RADIUS * ratio), math.ceil(RESIZE_HANDLE * ratio)
+    blanked = pixels.copy()
+    for rows in (slice(0, corner), slice(-corner, None)):
+        for columns in (slice(0, corner), slice(-corner, None)):
+            blanked[rows, columns] = 0
+    blanked[-handle:, -handle:] = 0
+    return blanked
 
 
 def colour_count(pixels: Pixels, rgb: tuple[int, int, int], tolerance: int = 0) -> int:
@@ -160,27 +183,73 @@ class FigureOnPage:
         )
 
     def pixels(self) -> Pixels:
+        """The canvas' backing store: the server's picture, without what lies over it."""
         return canvas_pixels(self.canvas)
 
+    def visible_pixels(self) -> Pixels:
+        """What the user sees where the canvas is, composited as the screen shows it (the
+        preview's layers over the canvas included), in device pixels, RGBA: the canvas'
+        backing store's size."""
+        box = self.canvas.bounding_box()
+        assert box is not None, "the canvas is not displayed"
+        ratio: float = self.page.evaluate("window.devicePixelRatio")
+        # A screenshot clips whole CSS pixels: take those around the canvas and a margin...
+        left, top = math.floor(box["x"]) - 1, math.floor(box["y"]) - 1
+        right = math.ceil(box["x"] + box["width"]) + 1
+        bottom = math.ceil(box["y"] + box["height"]) + 1
+        shot = decode_png(
+            self.page.screenshot(
+                clip={"x": left, "y": top, "width": right - left, "height": bottom - top},
+                animations="disabled",
+                caret="hide",
+            )
+        )
+        # ... and cut the canvas out where Chromium put it: it snaps a canvas that lies across
+        # device pixels to whole ones its own way, so of the places a pixel either side of
+        # its box, the one that agrees best with the canvas' own pixels (the picture, where
+        # nothing lies over it).
+        backing = self.pixels()
+        height, width = backing.shape[:2]
+        x, y = round((box["x"] - left) * ratio), round((box["y"] - top) * ratio)
+        candidates = [
+            shot[y + dy : y + dy + height, x + dx : x + dx + width]
+            for dy in (-1, 0, 1)
+            for dx in (-1, 0, 1)
+        ]
+        return max(
+            (shot for shot in candidates if shot.shape == backing.shape),
+            key=lambda shot: int((shot == backing).all(axis=-1).sum()),
+        )
+
     def wait_pixels(
-        self, condition: Callable[[Pixels], bool], message: str, timeout: float = TIMEOUT
+        self,
+        condition: Callable[[Pixels], bool],
+        message: str,
+        timeout: float = TIMEOUT,
+        *,
+        visible: bool = False,
     ) -> Pixels:
-        """Wait until the canvas' pixels satisfy ``condition``; returns them."""
+        """Wait until the canvas' pixels (``visible``: what is seen there) satisfy
+        ``condition``; returns them."""
         found: list[Pixels] = []
+        read = self.visible_pixels if visible else self.pixels
 
         def check() -> bool:
-            pixels = self.pixels()
+            pixels = read()
             found[:] = [pixels]
             return condition(pixels)
 
         wait_until(check, timeout=timeout, page=self.page, message=message)
         return found[0]
 
-    def wait_pixels_change(self, before: Pixels, timeout: float = TIMEOUT) -> Pixels:
+    def wait_pixels_change(
+        self, before: Pixels, timeout: float = TIMEOUT, *, visible: bool = False
+    ) -> Pixels:
         return self.wait_pixels(
             lambda pixels: pixels.shape != before.shape or not np.array_equal(pixels, before),
             f"figure {self.num}'s canvas to change",
             timeout,
+            visible=visible,
         )
 
     def data_to_page(self, figure: Figure, ax: Axes, x: float, y: float) -> Point:

@@ -1,6 +1,9 @@
 """The pan and zoom preview: the client moves the picture with the pointer before the server's
 frame comes, and the server's frames replace it whole.
 
+The preview moves layers over the canvas, so the tests look at what the screen shows there
+(``visible_pixels``), not at the canvas' backing store.
+
 The figure's draws wait at a gate the test opens (a ``draw_event`` callback), so "before any
 new frame arrives" holds by construction, not by timing.
 """
@@ -33,6 +36,7 @@ from .helpers import (
     line_figure,
     on_server,
     wait_until,
+    without_corners,
 )
 
 pytestmark = pytest.mark.browser
@@ -154,10 +158,14 @@ def press_and_move(view: FigureOnPage, start: Point, offsets: list[tuple[float, 
 
 
 def wait_agg(view: FigureOnPage, figure: Figure) -> None:
+    """Wait until what is seen of the canvas is what Agg drew (nothing of the preview left)."""
     wait_until(
-        lambda: np.array_equal(view.pixels(), agg_pixels(figure)),
+        lambda: np.array_equal(
+            without_corners(view.visible_pixels(), RATIO),
+            without_corners(agg_pixels(figure), RATIO),
+        ),
         page=view.page,
-        message="the canvas to equal Agg's buffer",
+        message="what the canvas shows to equal Agg's buffer",
     )
 
 
@@ -169,13 +177,13 @@ def test_the_data_follow_the_pointer_before_the_frame_and_the_frame_replaces_the
     other.wait_ready()
     choose_tool(view, "pan")
     box = data_box(figure, ax)
-    before, other_before = view.pixels(), other.pixels()
+    before, other_before = view.visible_pixels(), other.visible_pixels()
     frames = counter.frames
 
     gate.close()
     press_and_move(view, whole_point(view, figure, ax, 0.5, 0.5), [(-10, 5), (-30, 10), (-40, 15)])
     gate.waiting.wait(GATE_TIMEOUT)  # the server is drawing the first move, held
-    shown = view.wait_pixels_change(before)
+    shown = view.wait_pixels_change(before, visible=True)
 
     # No frame came, and the picture's data moved with the pointer, 40 and 15 CSS px...
     assert counter.frames == frames
@@ -184,7 +192,7 @@ def test_the_data_follow_the_pointer_before_the_frame_and_the_frame_replaces_the
     assert colour_count(box.of(shown), RED) > 1000
     np.testing.assert_array_equal(outside(box, shown), outside(box, before))
     # The other tab saw none of it.
-    np.testing.assert_array_equal(other.pixels(), other_before)
+    np.testing.assert_array_equal(other.visible_pixels(), other_before)
 
     view.page.mouse.up()
     gate.open()
@@ -221,11 +229,11 @@ def test_shared_axes_move_along_what_they_share(open_page: Any) -> None:
     gate = DrawGate(figure)
     view = FigureOnPage.shown(open_page, figure, RATIO)
     choose_tool(view, "pan")
-    before = view.pixels()
+    before = view.visible_pixels()
     try:
         gate.close()
         press_and_move(view, whole_point(view, figure, top, 0.5, 0.5), [(-20, 5), (-35, 12)])
-        shown = view.wait_pixels_change(before)
+        shown = view.wait_pixels_change(before, visible=True)
         # The dragged axes follow the pointer; the one below shares only x.
         assert shifted_share(before, shown, data_box(figure, top), -35 * RATIO, 12 * RATIO) > 0.999
         assert shifted_share(before, shown, data_box(figure, bottom), -35 * RATIO, 0) > 0.999
@@ -243,17 +251,17 @@ def test_a_log_axes_preview_matches_the_frame_that_follows(open_page: Any) -> No
     gate = DrawGate(figure)
     view = FigureOnPage.shown(open_page, figure, RATIO)
     choose_tool(view, "pan")
-    before = view.pixels()
+    before = view.visible_pixels()
     box = data_box(figure, ax)
     try:
         gate.close()
         press_and_move(view, whole_point(view, figure, ax, 0.5, 0.5), [(-25, 0), (-50, 10)])
-        shown = view.wait_pixels_change(before)
+        shown = view.wait_pixels_change(before, visible=True)
         view.page.mouse.up()
     finally:
         gate.open()
     wait_agg(view, figure)
-    final = view.pixels()
+    final = view.visible_pixels()
     # Where the preview had pixels to show (not what the pan uncovered), they are the frame's.
     dx, dy = -50 * RATIO, 10 * RATIO
     inner = box.inset(0, max(dy, 0), max(-dx, 0), 0)
@@ -268,7 +276,7 @@ def show_blue_patch(view: FigureOnPage, figure: Figure, ax: Axes, x: float) -> P
     patch = Rectangle((x, 0.3), 0.3, 0.2, color="#0000ff", snap=False)
     on_server(lambda: ax.add_patch(patch))
     on_server(figure.canvas.draw_idle)
-    return view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch")
+    return view.wait_pixels(lambda p: colour_count(p, BLUE) > 50, "the blue patch", visible=True)
 
 
 def test_a_zoom_preview_lands_where_the_frame_does(
@@ -282,11 +290,11 @@ def test_a_zoom_preview_lands_where_the_frame_does(
     frames = counter.frames
     corner, opposite = (view.data_to_page(figure, ax, *at) for at in [(0.6, 0.9), (1.8, 0.1)])
     drag(view.page, corner, opposite)
-    shown = view.wait_pixels_change(before)
+    shown = view.wait_pixels_change(before, visible=True)
     assert counter.frames == frames
     gate.open()
     wait_agg(view, figure)
-    final = view.pixels()
+    final = view.visible_pixels()
     # The patch is where the frame draws it, within a pixel.
     preview_x, preview_y = blue_centroid(shown, box)
     final_x, final_y = blue_centroid(final, box)
@@ -313,14 +321,16 @@ def test_a_socket_that_drops_during_a_drag_comes_back_to_the_right_picture(
     view.page.reload()
     view.wait_ready()
     choose_tool(view, "pan")
-    before = view.pixels()
+    before = view.visible_pixels()
     gate.close()
     press_and_move(view, whole_point(view, figure, ax, 0.5, 0.5), [(-20, 0), (-40, 0)])
-    view.wait_pixels_change(before)
+    view.wait_pixels_change(before, visible=True)
 
     view.page.evaluate("() => window.sockets.at(-1).close()")
     # The preview goes with the socket: the last frame, as the server drew it, is back.
-    view.wait_pixels(lambda p: np.array_equal(p, before), "the picture without the preview")
+    view.wait_pixels(
+        lambda p: np.array_equal(p, before), "the picture without the preview", visible=True
+    )
     expect(view.root).to_have_attribute("data-state", "open", timeout=TIMEOUT_MS)
     view.page.mouse.move(100, 100)
     view.page.mouse.up()
@@ -344,7 +354,7 @@ def test_a_right_button_pan_previews_the_zoom_about_the_press_point(
     for step in range(1, 7):
         page.mouse.move(start.x + 10 * step, start.y - 5 * step)
         page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve()))")
-    shown = view.wait_pixels_change(before)
+    shown = view.wait_pixels_change(before, visible=True)
     page.mouse.up(button="right")
     assert counter.frames == frames
     gate.open()
@@ -352,7 +362,7 @@ def test_a_right_button_pan_previews_the_zoom_about_the_press_point(
     # Dragging right and up zooms in on both axes about the press point: the patch, right
     # of it and above, moves out from it by as much as the frame says.
     preview_x, preview_y = blue_centroid(shown, box)
-    final_x, final_y = blue_centroid(view.pixels(), box)
+    final_x, final_y = blue_centroid(view.visible_pixels(), box)
     before_x, before_y = blue_centroid(before, box)
     assert preview_x - before_x > 20
     assert before_y - preview_y > 3

@@ -1,16 +1,18 @@
 import { WHOLE_CANVAS } from "./canvas-changes.js"
+import { PreviewLayer } from "./preview-layer.js"
 
 // The server's picture of the figure, and the figure's canvas that shows it.
 //
 // Frames are painted on `canvas`, a canvas outside the document, and copied to the visible one
-// where they changed it. The gesture preview may have the visible canvas show some boxes of
-// the picture moved; whatever a later show() no longer moves gets the picture's pixels back.
+// where they changed it. The gesture preview may have some boxes of the picture shown moved:
+// each on a layer of its own (a PreviewLayer) over the visible canvas, which has the box
+// cleared meanwhile. Whatever a later show() no longer moves gets the picture's pixels back.
 export class Picture {
   #canvas = document.createElement("canvas")
   #visible
   #context
-  // The boxes the visible canvas shows moved, not as the picture has them.
-  #movedBoxes = []
+  // Layers, shown (over a box moved) or hidden (for the next box that moves).
+  #layers = []
 
   constructor(visible) {
     this.#visible = visible
@@ -30,9 +32,11 @@ export class Picture {
     return this.#canvas.height
   }
 
-  // Draws the visible canvas: the picture where `changes` say it changed, and each of `moved`
-  // ([{box, face, mapping}]) moved by its mapping. So an animation frame of a drag redraws the
-  // moved boxes only, not the whole canvas.
+  // Shows the picture where `changes` say it changed, and each of `moved` ([{box, face,
+  // mapping}]: a box of canvas device pixels, the CSS colour, or nothing, that the moved
+  // pixels uncover, and the mapping that moves them) moved. A box that was moved already and
+  // whose pixels did not change only has its layer moved: an animation frame of a drag
+  // draws no pixels.
   show(changes, moved = []) {
     const { width, height } = this.#canvas
     if (this.#visible.width !== width || this.#visible.height !== height) {
@@ -41,13 +45,23 @@ export class Picture {
       this.#visible.height = height
       changes = WHOLE_CANVAS
     }
-    const boxes = moved.map(({ box }) => box)
-    // A box moved again is drawn over whole anyway.
-    const unmoved = this.#movedBoxes.filter((box) => !boxes.some((other) => sameBox(box, other)))
-    const restored = changes.full ? [{ x: 0, y: 0, width, height }] : [...changes.rects, ...unmoved]
+    const restored = changes.full ? [{ x: 0, y: 0, width, height }] : changes.rects
     for (const box of restored) this.#copy(box)
-    for (const { box, face, mapping } of moved) this.#drawMoved(box, face, mapping)
-    this.#movedBoxes = boxes
+    for (const layer of this.#layers) {
+      if (layer.box && !moved.some(({ box }) => sameBox(box, layer.box))) {
+        this.#copy(layer.box)
+        layer.hide()
+      }
+    }
+    for (const { box, face, mapping } of moved) {
+      let layer = this.#layers.find((shown) => shown.box && sameBox(shown.box, box))
+      if (!layer || restored.some((rect) => overlap(rect, box))) {
+        layer ??= this.#freeLayer()
+        layer.show(this.#canvas, box, face)
+        this.#context.clearRect(box.x, box.y, box.width, box.height)
+      }
+      layer.move(mapping)
+    }
   }
 
   // The picture's pixels of `box`, as they are.
@@ -56,38 +70,20 @@ export class Picture {
     this.#context.drawImage(this.#canvas, x, y, width, height, x, y, width, height)
   }
 
-  // The picture's pixels of `box` where the mapping takes them, clipped to the box; what they
-  // uncover is `face` (a CSS colour, or nothing).
-  #drawMoved(box, face, { sx, sy, tx, ty }) {
-    if (sx === 1 && sy === 1) {
-      // A pan: whole pixels copy exactly, where a fraction of one would blur the picture.
-      tx = Math.round(tx)
-      ty = Math.round(ty)
+  #freeLayer() {
+    let layer = this.#layers.find((each) => !each.box)
+    if (!layer) {
+      layer = new PreviewLayer(this.#visible)
+      this.#layers.push(layer)
     }
-    const context = this.#context
-    context.save()
-    context.beginPath()
-    context.rect(box.x, box.y, box.width, box.height)
-    context.clip()
-    // What the moved pixels uncover is the axes' background until the server draws it.
-    context.clearRect(box.x, box.y, box.width, box.height)
-    context.fillStyle = face ?? "rgba(0, 0, 0, 0)"
-    context.fillRect(box.x, box.y, box.width, box.height)
-    context.drawImage(
-      this.#canvas,
-      box.x,
-      box.y,
-      box.width,
-      box.height,
-      sx * box.x + tx,
-      sy * box.y + ty,
-      sx * box.width,
-      sy * box.height,
-    )
-    context.restore()
+    return layer
   }
 }
 
 function sameBox(a, b) {
   return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height
+}
+
+function overlap(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
 }
