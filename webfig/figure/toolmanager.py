@@ -273,6 +273,16 @@ class QuitAllWebfig(backend_tools.ToolQuitAll):
             super().trigger(*args, **kwargs)
 
 
+class CopyToClipboardWebfig(backend_tools.ToolCopyToClipboardBase):
+    """The page copies the figure itself, by its copy button and by ctrl/cmd+c (the key also
+    reaches this tool): nothing is left to do here, and matplotlib's stand-in would say
+    copying is not available. A script's own trigger copies nothing: a browser lets only a
+    user's gesture write its clipboard."""
+
+    def trigger(self, *args: Any, **kwargs: Any) -> None:
+        _log.debug("the copy tool copies nothing on the server: the page's copy button does")
+
+
 # The tools whose work is the backend's, by the names matplotlib's defaults give them.
 WEBFIG_TOOLS: Final = {
     "save": SaveFigureWebfig,
@@ -281,6 +291,7 @@ WEBFIG_TOOLS: Final = {
     "help": HelpWebfig,
     "quit": QuitWebfig,
     "quit_all": QuitAllWebfig,
+    "copy": CopyToClipboardWebfig,
 }
 
 

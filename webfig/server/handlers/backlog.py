@@ -14,7 +14,15 @@ from typing import Final, Literal
 
 # Message types whose latest message says all there is (states, not events).
 COALESCED: Final = frozenset(
-    {"message", "cursor", "figure_label", "history_buttons", "navigate_mode", "capture_scroll"}
+    {
+        "message",
+        "cursor",
+        "figure_label",
+        "history_buttons",
+        "navigate_mode",
+        "capture_scroll",
+        "description",
+    }
 )
 HOLD_BYTES: Final = 256 * 1024
 MAX_UNSENT_BYTES: Final = 8 * 2**20
