@@ -26,6 +26,7 @@ from ..wire import outgoing
 from ..wire.browser_names import DOM_BUTTON_BITS, DOM_BUTTONS
 from ..wire.incoming import Key, Mouse
 from ..wire.outgoing import Message
+from .scroll_callbacks import script_listens
 from .timers import TimerWebfig
 
 # Bounds that keep one viewer's request from making a canvas no browser (or server) can hold;
@@ -101,6 +102,8 @@ class WebfigCanvas(FigureCanvasAgg):
 
     manager: CanvasOwner | None  # type: ignore[assignment]  # a FigureManagerBase that is one
     _timer_cls = TimerWebfig
+    # What the script set with set_capture_scroll, if it did.
+    _capture_scroll_set: bool | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,7 +111,6 @@ class WebfigCanvas(FigureCanvasAgg):
         self.figure_thread = FigureThread()
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
-        self.capture_scroll = False
         # The thread drawing the figure now, if any (it holds ``lock``).
         self._drawing_thread: int | None = None
         # Device pixels a side the figure is rendered at, at most, whatever viewers ask
@@ -217,12 +219,37 @@ class WebfigCanvas(FigureCanvasAgg):
         if self.manager is not None:
             self.manager.broadcast(outgoing.cursor(_CSS_CURSORS[cursor]))
 
+    @property
+    def capture_scroll(self) -> bool:
+        """Whether wheel events over the canvas stop scrolling the page: as the script set it
+        (``set_capture_scroll``), else whenever something of the script's listens to the
+        wheel (a ``scroll_event`` callback gets every step, as on a desktop)."""
+        if self._capture_scroll_set is not None:
+            return self._capture_scroll_set
+        return script_listens(self)
+
     def set_capture_scroll(self, capture: bool) -> None:
-        """Whether wheel events over the canvas stop scrolling the page."""
-        if capture != self.capture_scroll:
-            self.capture_scroll = capture
-            if self.manager is not None:
-                self.manager.broadcast(outgoing.capture_scroll(capture))
+        """Whether wheel events over the canvas stop scrolling the page, whoever listens."""
+        before = self.capture_scroll
+        self._capture_scroll_set = capture
+        self._tell_capture_scroll(before)
+
+    def mpl_connect(self, s: Any, func: Any) -> int:
+        before = self.capture_scroll
+        cid = int(super().mpl_connect(s, func))
+        self._tell_capture_scroll(before)
+        return cid
+
+    def mpl_disconnect(self, cid: int) -> None:
+        before = self.capture_scroll
+        super().mpl_disconnect(cid)
+        self._tell_capture_scroll(before)
+
+    def _tell_capture_scroll(self, before: bool) -> None:
+        """Viewers hear of capture_scroll when it is no longer ``before``."""
+        capture = self.capture_scroll
+        if capture != before and self.manager is not None:
+            self.manager.broadcast(outgoing.capture_scroll(capture))
 
     # Size
 
@@ -280,13 +307,26 @@ class WebfigCanvas(FigureCanvasAgg):
                     "button_press_event", self, x, y, button, dblclick=True, **common
                 )
             case "scroll":
-                event = MouseEvent("scroll_event", self, x, y, step=message.step, **common)
+                key = self._wheel_key(message.modifiers)
+                event = MouseEvent("scroll_event", self, x, y, key=key, step=message.step, **common)
             case "motion_notify":
                 held = held_buttons(message.buttons)
                 event = MouseEvent("motion_notify_event", self, x, y, buttons=held, **common)
             case "figure_enter" | "figure_leave":
                 event = LocationEvent(f"{message.type}_event", self, x, y, **common)
         self.callbacks.process(event.name, event)
+        if message.type == "scroll" and self.manager is not None:
+            # A previewing viewer learns that its wheel step was handled, zoom or not.
+            self.manager.schedule_render(draw=False, changed=False)
+
+    def _wheel_key(self, modifiers: frozenset[str]) -> str | None:
+        """The key a wheel step comes with: the one held in the figure (matplotlib's dead
+        reckoning, ``None`` lets it fill that in), or control when the wheel event itself says
+        control is held though the figure never got its key press (the keys went elsewhere),
+        so that ctrl + wheel zooms as matplotlib's scroll_handler does on a desktop."""
+        if self._key is None and "ctrl" in modifiers:  # type: ignore[attr-defined]
+            return "control"
+        return None
 
     def dispatch_key(self, message: Key) -> None:
         x, y = self._last_pointer

@@ -1,0 +1,41 @@
+"""Whether the script listens to a figure's wheel.
+
+A viewer's page lets a wheel over the figure scroll the page unless something of the
+script's wants it (:func:`script_listens`): a ``scroll_event`` callback then gets every step,
+as on a desktop. matplotlib's own handlers do not count: its wheel zoom acts only with keys
+held, and the page knows when (``preview_geometry``'s ``wheel_zoom``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from matplotlib import backend_bases
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+# matplotlib's own listeners of every figure's scroll_event: the wheel zoom its managers
+# connect (``scroll_handler_id``), and the key and button bookkeeping and picking every
+# figure connects (``Figure.pick`` bound to the figure: its function).
+_MATPLOTLIBS_OWN: Final = frozenset(
+    {backend_bases.scroll_handler, backend_bases._mouse_handler, Figure.pick}  # type: ignore[attr-defined]
+)
+
+
+def _scroll_callbacks(canvas: FigureCanvasBase) -> list[Callable[..., Any]]:
+    """The live callbacks connected to ``canvas``' scroll_event."""
+    # The registry keeps each callback behind a (weak or strong) reference by cid.
+    references = canvas.callbacks.callbacks.get("scroll_event", {})
+    return [callback for reference in list(references.values()) if (callback := reference())]
+
+
+def script_listens(canvas: FigureCanvasBase) -> bool:
+    """Whether anything but matplotlib's own handlers listens to ``canvas``' wheel (the
+    script's ``mpl_connect("scroll_event", ...)``, a widget's)."""
+    return any(
+        getattr(callback, "__func__", callback) not in _MATPLOTLIBS_OWN
+        for callback in _scroll_callbacks(canvas)
+    )
