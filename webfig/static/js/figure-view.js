@@ -81,7 +81,10 @@ export class FigureView {
     })
     this.#copyShortcut = new CopyShortcut(this.#frame, () => this.#copy.copy())
     this.#description = new FigureDescription(root.querySelector(".webfig-description"))
-    this.#tools = new ToolContainer(root.querySelector(".webfig-tool-groups"), { send: this.#send })
+    this.#tools = new ToolContainer(root.querySelector(".webfig-tool-groups"), {
+      send: this.#send,
+      copy: () => this.#copy.copy(),
+    })
     this.#subplotTool = new SubplotTool(root.querySelector(".webfig-subplot-tool"), {
       send: this.#send,
     })
@@ -90,6 +93,8 @@ export class FigureView {
     this.#input = new PointerInput(this.#frame, canvas, this.#send, {
       onSent: (type, message) => this.#preview.sent(type, message),
       onPointer: (point) => this.#preview.pointerAt(point),
+      onPinch: (fingers) => this.#preview.pinching(fingers),
+      zoomsOnWheel: (message) => this.#preview.zoomsOnWheel(message),
     })
     this.#rubberband = new Rubberband(root.querySelector(".webfig-rubberband"), canvas)
     this.#resizeHandle = new ResizeHandle(root.querySelector(".webfig-resize-handle"), {
@@ -284,6 +289,7 @@ export class FigureView {
     this.#input.pacedByServer = this.#extensions.includes(EXTENSION.MOTION_ACK)
     const preview = this.#extensions.includes(EXTENSION.PREVIEW)
     this.#input.sequenced = preview
+    this.#input.pinches = this.#extensions.includes(EXTENSION.PINCH)
     this.#preview.enabled = preview
     this.#tellsVisibility = this.#extensions.includes(EXTENSION.VISIBILITY)
     // A tab opened in the background, say.

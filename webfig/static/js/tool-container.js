@@ -2,18 +2,21 @@ import { ToolButtons } from "./tool-buttons.js"
 import { TO_SERVER } from "./wire.js"
 
 // A ToolManager's toolbar: the server says what it holds (groups of tools, in order) and
-// which toggle tools are on; a click asks the server to trigger the tool.
+// which toggle tools are on; a click asks the server to trigger the tool, but for matplotlib's
+// copy tool (a script may put it on the toolbar), which the page runs itself with `copy`: only
+// a user's gesture in the page may write its clipboard.
 export class ToolContainer {
   #element
   #buttons
   #connected = false
 
-  constructor(element, { send }) {
+  constructor(element, { send, copy }) {
     this.#element = element
     this.#buttons = new ToolButtons(element, {
       attribute: "data-tool-name",
       type: TO_SERVER.TRIGGER_TOOL,
       send,
+      local: new Map([["copy", copy]]),
     })
   }
 
