@@ -13,8 +13,10 @@ from webfig.wire.browser_names import normalize_key
 from webfig.wire.extensions import accepted_extensions
 from webfig.wire.incoming import (
     MAX_COORDINATE,
+    MAX_PINCH_SCALE,
     MAX_PIXEL_RATIO_ASK,
     MAX_RESIZE_SIDE,
+    MAX_SCROLL_STEP,
     MAX_SEQ,
     MESSAGE_TYPES,
     MIN_PIXEL_RATIO_ASK,
@@ -22,6 +24,7 @@ from webfig.wire.incoming import (
     Hello,
     Key,
     Mouse,
+    Pinch,
     ProtocolError,
     Resize,
     SetPixelRatio,
@@ -110,6 +113,44 @@ def test_a_bad_seq_is_dropped_and_the_message_stands(seq):
     assert (message.seq, message.buttons) == (None, 1)
     assert message.seq_problem is not None
     assert message.seq_problem.startswith("motion_notify: 'seq' must be an integer from 0")
+
+
+def test_a_pinch_is_a_pointer_message_with_its_zoom_and_move():
+    message = parse(type="pinch", x=100.5, y=80, scale=1.5, dx=-12.25, dy=3, seq=7)
+    assert message == Pinch(
+        "pinch", 100.5, 80.0, 0, 0, 0.0, frozenset(), None, seq=7, scale=1.5, dx=-12.25, dy=3.0
+    )
+    assert isinstance(message, Mouse)
+    for scale in (1 / MAX_PINCH_SCALE, MAX_PINCH_SCALE):
+        assert parse(type="pinch", x=1, y=1, scale=scale, dx=0, dy=0).scale == scale
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"x": 1, "y": 1, "dx": 0, "dy": 0}, "missing number field 'scale'"),
+        ({"x": 1, "y": 1, "scale": 0, "dx": 0, "dy": 0}, "'scale' must be positive"),
+        ({"x": 1, "y": 1, "scale": -2, "dx": 0, "dy": 0}, "'scale' must be positive"),
+        ({"x": 1, "y": 1, "scale": 1025, "dx": 0, "dy": 0}, "'scale' must be at most 1024"),
+        ({"x": 1, "y": 1, "scale": 1e-4, "dx": 0, "dy": 0}, "'scale' must be at least 1/1024"),
+        ({"x": 1, "y": 1, "scale": "2", "dx": 0, "dy": 0}, "'scale' must be a number"),
+        ({"x": 1, "y": 1, "scale": 2, "dx": 1e9, "dy": 0}, "'dx' must be within"),
+        ({"x": 1, "y": 1, "scale": 2, "dx": 0}, "missing number field 'dy'"),
+        ({"x": 1e6, "y": 1, "scale": 2, "dx": 0, "dy": 0}, "'x' must be within"),
+        ({"y": 1, "scale": 2, "dx": 0, "dy": 0}, "missing number field 'x'"),
+    ],
+)
+def test_a_bad_pinch_is_rejected_with_a_reason(fields, problem):
+    with pytest.raises(ProtocolError, match=problem) as caught:
+        parse(type="pinch", **fields)
+    assert caught.value.kind.startswith("pinch: bad '")
+
+
+def test_a_wheel_step_is_bounded():
+    assert parse(type="scroll", x=1, y=1, step=-0.04).step == -0.04
+    assert parse(type="scroll", x=1, y=1, step=MAX_SCROLL_STEP).step == MAX_SCROLL_STEP
+    with pytest.raises(ProtocolError, match="'step' must be within"):
+        parse(type="scroll", x=1, y=1, step=MAX_SCROLL_STEP + 1)
 
 
 def test_extensions_are_accepted_as_the_settings_and_rect_frames_allow():

@@ -16,18 +16,21 @@ from matplotlib.backend_bases import (
 )
 from matplotlib.backend_tools import Cursors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from ..config import DEFAULT_MAX_PIXELS
 from ..frames.blit_regions import SavedRegion
 from ..frames.encoder import Pixels, Rect
 from ..runtime.event_loop import server_thread
+from ..runtime.figure_lock import FigureLock, TrackedLock
 from ..runtime.figure_thread import FigureThread
 from ..wire import outgoing
 from ..wire.browser_names import DOM_BUTTON_BITS, DOM_BUTTONS
-from ..wire.incoming import Key, Mouse
+from ..wire.incoming import Key, Mouse, Pinch
 from ..wire.outgoing import Message
 from .scroll_callbacks import script_listens
 from .timers import TimerWebfig
+from .toolbar import apply_pinch
 
 # Bounds that keep one viewer's request from making a canvas no browser (or server) can hold;
 # the rendered size is bounded too, by ``max_pixels`` device pixels a side (see
@@ -38,6 +41,9 @@ MAX_PIXEL_RATIO: Final = 4.0
 MIN_CANVAS_SIDE: Final = 16
 # Seconds flush_events waits for the figure at most.
 FLUSH_TIMEOUT: Final = 10.0
+# The one lock matplotlib draws every figure under (``Figure.draw`` holds it), taken first
+# by webfig's draws, so that a figure's lock knows who draws and who waits to.
+_DRAWING: Final = TrackedLock(Figure._render_lock)  # type: ignore[attr-defined]
 
 # matplotlib's buttons by DOM ``MouseEvent.button`` number, and by ``MouseEvent.buttons`` bit.
 _BUTTONS: Final = {number: MouseButton[name.upper()] for number, name in enumerate(DOM_BUTTONS)}
@@ -107,7 +113,7 @@ class WebfigCanvas(FigureCanvasAgg):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.lock = threading.RLock()
+        self.lock = FigureLock()
         self.figure_thread = FigureThread()
         # Key events carry the last pointer position, as in other backends.
         self._last_pointer: tuple[Any, Any] = (None, None)
@@ -122,7 +128,7 @@ class WebfigCanvas(FigureCanvasAgg):
 
     def render_agg(self) -> None:
         """Draw the figure with Agg, without publishing the result."""
-        with self.lock:
+        with self.lock, _DRAWING:
             outer, self._drawing_thread = self._drawing_thread, threading.get_ident()
             try:
                 super().draw()  # type: ignore[no-untyped-call]  # backend_agg has no type hints
@@ -145,8 +151,9 @@ class WebfigCanvas(FigureCanvasAgg):
         buffer at its own dpi, and then puts the figure's canvas back: a render on the
         figure's thread meanwhile would draw into the same buffer, and a timer's callback
         that closes the figure (whose canvas is then matplotlib's base one) would be undone by
-        the save."""
-        with self.lock:
+        the save. (matplotlib's drawing lock too, as the save's draw would, so that the
+        figure's lock knows who waits to draw.)"""
+        with self.lock, _DRAWING:
             return super().print_figure(*args, **kwargs)
 
     def copy_from_bbox(self, bbox: Any) -> SavedRegion:
@@ -314,9 +321,15 @@ class WebfigCanvas(FigureCanvasAgg):
                 event = MouseEvent("motion_notify_event", self, x, y, buttons=held, **common)
             case "figure_enter" | "figure_leave":
                 event = LocationEvent(f"{message.type}_event", self, x, y, **common)
-        self.callbacks.process(event.name, event)
-        if message.type == "scroll" and self.manager is not None:
-            # A previewing viewer learns that its wheel step was handled, zoom or not.
+            case "pinch":
+                # No matplotlib event: a view change, as a toolbar's tool makes one.
+                assert isinstance(message, Pinch)
+                apply_pinch(self, message)
+        if message.type != "pinch":
+            self.callbacks.process(event.name, event)
+        if message.type in ("scroll", "pinch") and self.manager is not None:
+            # A previewing viewer learns that its wheel step (or pinch) was handled, zoom or
+            # not.
             self.manager.schedule_render(draw=False, changed=False)
 
     def _wheel_key(self, modifiers: frozenset[str]) -> str | None:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Final, TypeAlias
 
 from matplotlib.colors import to_rgba
 
-from ..wire.axes_geometry import AxesGeometry, Geometry
+from ..wire.axes_geometry import AxesGeometry, Geometry, Hit
+from .toolbar import takes_pinch, wheel_zooms
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -52,7 +53,8 @@ def axes_geometry(figure: Figure, ids: AxesIds) -> Geometry:
     """The geometry of ``figure``'s visible rectilinear axes (no polar, 3D, ...), in
     ``figure.axes`` order, as they are now: call it right after the draw the pixels show."""
     width, height = (int(side) for side in figure.bbox.size)
-    listed = [ax for ax in figure.axes if ax.name == "rectilinear" and ax.get_visible()]
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    listed = [ax for ax in visible if ax.name == "rectilinear"]
     numbers = {ax: ids.of(ax) for ax in listed}
 
     def siblings(ax: Axes, shared: Sequence[Axes]) -> tuple[int, ...]:
@@ -73,10 +75,20 @@ def axes_geometry(figure: Figure, ids: AxesIds) -> Geometry:
                 sharey=siblings(ax, ax.get_shared_y_axes().get_siblings(ax)),
                 face=_css(_face(figure, ax)),
                 equal=ax.get_aspect() != "auto",
+                twins=siblings(ax, ax._twinned_axes.get_siblings(ax)),  # type: ignore[attr-defined]
             )
             for ax in listed
         ),
+        stack=tuple(Hit(numbers.get(ax), _bounds(ax, height)) for ax in _topmost_first(visible)),
+        wheel_zoom=wheel_zooms(figure.canvas),
+        pinch_zoom=takes_pinch(figure.canvas),
     )
+
+
+def _topmost_first(axes: list[Axes]) -> list[Axes]:
+    """``axes`` in the order matplotlib looks for the one under the pointer: by zorder from
+    the top, and of equal ones the later first (it is drawn over the earlier)."""
+    return sorted(reversed(axes), key=lambda ax: ax.get_zorder(), reverse=True)
 
 
 def _frame_drawn(ax: Axes) -> bool:

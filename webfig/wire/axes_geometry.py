@@ -26,6 +26,18 @@ class AxesGeometry:
     face: str
     # A fixed aspect: matplotlib's right-button zoom then scales both directions alike.
     equal: bool
+    # The ids of the other listed axes twinned with this one (``twinx``, ``twiny``), sorted:
+    # a pinch on one moves them all.
+    twins: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One of a figure's visible axes, where matplotlib looks for the one under the pointer:
+    its ``id`` if it is listed (``None`` for a polar, 3D... one), and its box (``bounds``)."""
+
+    id: int | None
+    bounds: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -34,3 +46,9 @@ class Geometry:
 
     size: tuple[int, int]
     axes: tuple[AxesGeometry, ...]
+    # Every visible axes, topmost first, as matplotlib picks the one under the pointer.
+    stack: tuple[Hit, ...] = ()
+    # Whether matplotlib's wheel zoom (``scroll_handler``: control, x or y + wheel) acts on
+    # the figure, and whether the figure takes a pinch (a toolbar keeps its views).
+    wheel_zoom: bool = False
+    pinch_zoom: bool = False

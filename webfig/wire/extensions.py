@@ -24,6 +24,9 @@ VISIBILITY: Final = "visibility"
 # The server sends the figure's text alternative (titles, axes, what it holds) whenever it
 # changes, for the page to give assistive technology.
 DESCRIPTION: Final = "description"
+# The client sends a two-finger pinch as one message, which the server applies as one view
+# change.
+PINCH: Final = "pinch"
 # Every extension the server speaks.
 SUPPORTED_EXTENSIONS: Final = frozenset(
     {
@@ -34,6 +37,7 @@ SUPPORTED_EXTENSIONS: Final = frozenset(
         HEARTBEAT,
         VISIBILITY,
         DESCRIPTION,
+        PINCH,
     }
 )
 # Extensions that only come with rect frames.

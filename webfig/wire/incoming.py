@@ -24,6 +24,7 @@ MouseType = Literal[
     "scroll",
     "figure_enter",
     "figure_leave",
+    "pinch",
 ]
 KeyType = Literal["key_press", "key_release"]
 CommandType = Literal["send_image_mode", "refresh", "draw", "ack", "close_figure", "subplots_reset"]
@@ -39,6 +40,12 @@ _MAX_GUI_EVENT_FIELDS: Final = 32
 # screen: further than this is no pointer's position, and only feeds matplotlib's navigation
 # infinite limits.
 MAX_COORDINATE: Final = 2**16
+# A wheel turns a few notches per event; more than this is no wheel's, and 0.85 to its power
+# (matplotlib's zoom per notch) is no view a figure can show.
+MAX_SCROLL_STEP: Final = 2**10
+# A pinch scales the view by at most this much either way: more than fingers on any screen
+# spread or close.
+MAX_PINCH_SCALE: Final = 2**10
 # A resize asks for at most this many CSS pixels a side: more than any screen shows. (The
 # figure refuses what exceeds its ``max_pixels`` too; this refuses what is no size at all.)
 MAX_RESIZE_SIDE: Final = 2**16
@@ -126,6 +133,18 @@ class Mouse:
     seq: int | None = None
     # What was wrong with the ``seq`` it sent instead; the message stands without it.
     seq_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Pinch(Mouse):
+    """A two-finger pinch, ended (the ``pinch`` extension): the data under the fingers' first
+    midpoint (``x``, ``y``) moved by ``dx``, ``dy`` device pixels, about which the view was
+    scaled by ``scale`` (above 1: zoomed in). One view change for the axes under (``x``,
+    ``y``); a pointer message like the others, so it carries a ``seq`` too."""
+
+    scale: float = 1.0
+    dx: float = 0.0
+    dy: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -337,6 +356,8 @@ class _Fields:
 
 def _parse_typed(fields: _Fields) -> ClientMessage:
     kind = fields.type
+    if kind == "pinch":
+        return _parse_pinch(fields)
     if kind in get_args(MouseType):
         return _parse_mouse(fields)
     if kind in get_args(KeyType):
@@ -388,11 +409,36 @@ def _parse_mouse(fields: _Fields) -> Mouse:
         y=fields.number("y", bound=MAX_COORDINATE),
         button=button,
         buttons=buttons,
-        step=fields.number("step", default=0.0),
+        step=fields.number("step", default=0.0, bound=MAX_SCROLL_STEP),
         modifiers=fields.modifiers(),
         gui_event=fields.gui_event(),
         seq=seq,
         seq_problem=seq_problem,
+    )
+
+
+def _parse_pinch(fields: _Fields) -> Pinch:
+    scale = fields.positive("scale", MAX_PINCH_SCALE, "(a pinch's zoom)")
+    if scale < 1 / MAX_PINCH_SCALE:
+        raise fields.error(
+            "scale",
+            f"'scale' must be at least 1/{MAX_PINCH_SCALE} (a pinch's zoom), not {_show(scale)}",
+        )
+    seq, seq_problem = _parse_seq(fields)
+    return Pinch(
+        type="pinch",
+        x=fields.number("x", bound=MAX_COORDINATE),
+        y=fields.number("y", bound=MAX_COORDINATE),
+        button=0,
+        buttons=0,
+        step=0.0,
+        modifiers=fields.modifiers(),
+        gui_event=None,
+        seq=seq,
+        seq_problem=seq_problem,
+        scale=scale,
+        dx=fields.number("dx", bound=MAX_COORDINATE),
+        dy=fields.number("dy", bound=MAX_COORDINATE),
     )
 
 

@@ -127,9 +127,16 @@ def preview_geometry(geometry: Geometry) -> Message:
                 "sharey": list(axes.sharey),
                 "face": axes.face,
                 "equal": axes.equal,
+                "twins": list(axes.twins),
             }
             for axes in geometry.axes
         ],
+        "stack": [
+            {"id": hit.id} if hit.id is not None else {"bounds": list(hit.bounds)}
+            for hit in geometry.stack
+        ],
+        "wheel_zoom": geometry.wheel_zoom,
+        "pinch_zoom": geometry.pinch_zoom,
     }
 
 
