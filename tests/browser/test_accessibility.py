@@ -130,11 +130,12 @@ def test_the_frames_description_follows_the_figure_and_comes_when_it_changed(
 
         socket.on("framereceived", received)
 
-    page = open_page(f"/{figure.number}")
-    # From the page's start: every description message it gets.
+    # Every description message of a page from its start: the page loaded once and ready
+    # (its socket open), so that only the reloaded page's socket is heard.
+    view = FigureOnPage.shown(open_page, figure)
+    page = view.page
     page.on("websocket", record)
     page.reload()
-    view = FigureOnPage(page, figure.number)
     view.wait_ready()
     expect(view.frame).to_have_accessible_description(
         'Plot, "Before": x axis from -0.5 to 2.5; y axis from -0.5 to 1.5. It holds 1 line.'
