@@ -39,7 +39,7 @@ class TimerWebfig(TimerBase):
     def __init__(
         self,
         *args: Any,
-        lock: threading.RLock | None = None,
+        lock: AbstractContextManager[object] | None = None,
         figure_thread: FigureThread | None = None,
         **kwargs: Any,
     ) -> None:
