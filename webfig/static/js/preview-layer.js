@@ -4,10 +4,17 @@ import { layerClip, layerTransform } from "./layer-geometry.js"
 // the visible canvas, clipped to the box, showing a copy of the box's pixels moved by a CSS
 // transform. Moving it again changes the transform only, which the browser applies as it
 // composites, without redrawing pixels on the page's thread.
+//
+// The copy is an ImageBitmap shown by a "bitmaprenderer" canvas: Chromium hands a 2D canvas'
+// pixels to its compositor anew whenever the page's layers change, which a move does, but a
+// bitmap only when it is replaced.
 export class PreviewLayer {
   #element = document.createElement("div")
   #content = document.createElement("canvas")
-  #context = this.#content.getContext("2d")
+  #context = this.#content.getContext("bitmaprenderer")
+  // Where the copy is drawn, the picture's size, before it goes to the layer.
+  #scratch = new OffscreenCanvas(1, 1)
+  #scratchContext = this.#scratch.getContext("2d")
   // The box it shows, or null while hidden.
   #box = null
 
@@ -28,14 +35,14 @@ export class PreviewLayer {
   // colour, or nothing) where the pixels it moves uncover the box.
   show(source, box, face) {
     const { width, height } = source
-    if (this.#content.width !== width || this.#content.height !== height) {
-      this.#content.width = width
-      this.#content.height = height
-    } else {
-      this.#context.clearRect(0, 0, width, height)
+    if (this.#scratch.width !== width || this.#scratch.height !== height) {
+      this.#scratch.width = width
+      this.#scratch.height = height
     }
+    // (Each transfer leaves the scratch canvas blank.)
     const { x, y } = box
-    this.#context.drawImage(source, x, y, box.width, box.height, x, y, box.width, box.height)
+    this.#scratchContext.drawImage(source, x, y, box.width, box.height, x, y, box.width, box.height)
+    this.#context.transferFromImageBitmap(this.#scratch.transferToImageBitmap())
     this.#setProperties(this.#element, layerClip(box, source))
     if (face) this.#element.style.setProperty("--webfig-layer-face", face)
     else this.#element.style.removeProperty("--webfig-layer-face")
@@ -45,12 +52,13 @@ export class PreviewLayer {
 
   // Moves the copy by `mapping` ({sx, sy, tx, ty}, canvas device pixels).
   move(mapping) {
-    this.#setProperties(this.#content, layerTransform(mapping, this.#content))
+    this.#setProperties(this.#content, layerTransform(mapping, this.#scratch))
   }
 
   hide() {
     this.#box = null
     this.#element.hidden = true
+    this.#context.transferFromImageBitmap(null)
   }
 
   #setProperties(element, values) {
