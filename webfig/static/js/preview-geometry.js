@@ -1,3 +1,5 @@
+import { WHEEL_ZOOM_BASE } from "./wheel-zoom.js"
+
 // Pure geometry of the pan and zoom preview: where matplotlib's navigation will move an axes'
 // pixels, worked out in the browser from the pointer alone (see docs/protocol.md, `preview`).
 //
@@ -162,4 +164,94 @@ export function movedAxes(geometry, targets, mappingOf) {
 
 export function isIdentity({ sx, sy, tx, ty }) {
   return sx === 1 && sy === 1 && tx === 0 && ty === 0
+}
+
+// `after` applied to the pixels `before` moved.
+export function compose(after, before) {
+  return {
+    sx: after.sx * before.sx,
+    sy: after.sy * before.sy,
+    tx: after.sx * before.tx + after.tx,
+    ty: after.sy * before.ty + after.ty,
+  }
+}
+
+// The axes matplotlib finds under `point` (its `inaxes`): the topmost of the figure's
+// visible axes whose box holds it, if the geometry lists it (null when none does, or when
+// the topmost is one it does not list, a polar or 3D one).
+export function topmostAt(geometry, point) {
+  const byId = new Map(geometry.axes.map((axes) => [axes.id, axes]))
+  for (const hit of geometry.stack ?? []) {
+    const axes = byId.get(hit.id)
+    if (contains(axes ? boundsBox(axes) : boundsBox(hit), point)) return axes ?? null
+  }
+  return null
+}
+
+// The axes a pinch about `point` zooms (the server picks them the same way): the topmost
+// there, if it zooms, and the axes twinned with it, which share its box.
+export function pinchTargets(geometry, point) {
+  const target = topmostAt(geometry, point)
+  if (!target?.zoom) return []
+  const twins = geometry.axes.filter((axes) => axes.zoom && target.twins?.includes(axes.id))
+  return [target, ...twins]
+}
+
+// The mapping of matplotlib's wheel zoom: `step` steps about `point`, along x and y with
+// "control", along one with "x" or "y".
+export function wheelMapping(point, step, key) {
+  const scale = WHEEL_ZOOM_BASE ** -step
+  const sx = key === "y" ? 1 : scale
+  const sy = key === "x" ? 1 : scale
+  return { sx, sy, tx: point.x * (1 - sx), ty: point.y * (1 - sy) }
+}
+
+// A pinch from fingers at `start` ([a, b]) to `now`: how far apart they went (the scale), and
+// how far their midpoint moved, from where it was (`centre`).
+export function pinchChange(start, now) {
+  const centre = midpoint(start)
+  const moved = midpoint(now)
+  return {
+    centre,
+    scale: distance(now) / distance(start),
+    dx: moved.x - centre.x,
+    dy: moved.y - centre.y,
+  }
+}
+
+// The mapping of a pinch: the data under the fingers' first midpoint go where the midpoint
+// went, scaled about it.
+export function pinchMapping({ centre, scale, dx, dy }) {
+  return {
+    sx: scale,
+    sy: scale,
+    tx: centre.x + dx - centre.x * scale,
+    ty: centre.y + dy - centre.y * scale,
+  }
+}
+
+function midpoint([a, b]) {
+  return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }
+}
+
+function distance([a, b]) {
+  return Math.hypot(a.x - b.x, a.y - b.y)
+}
+
+// Whether boxes that overlap would be moved apart: one picture cannot show both.
+export function conflicting(moved) {
+  return moved.some((one, i) =>
+    moved
+      .slice(i + 1)
+      .some((other) => overlaps(clipBox(one.axes), clipBox(other.axes)) && !same(one, other)),
+  )
+}
+
+function same(one, other) {
+  const [a, b] = [one.mapping, other.mapping]
+  return a.sx === b.sx && a.sy === b.sy && a.tx === b.tx && a.ty === b.ty
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
 }

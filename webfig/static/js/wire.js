@@ -12,6 +12,7 @@ export const EXTENSION = Object.freeze({
   PREVIEW: "preview",
   HEARTBEAT: "heartbeat",
   VISIBILITY: "visibility",
+  PINCH: "pinch",
   DESCRIPTION: "description",
 })
 export const EXTENSIONS = Object.freeze(Object.values(EXTENSION))
@@ -41,6 +42,7 @@ export const TO_SERVER = Object.freeze({
   SUBPLOTS_RESET: "subplots_reset",
   CLOSE_FIGURE: "close_figure",
   WEBFIG_VISIBILITY: "webfig_visibility",
+  PINCH: "pinch",
 })
 
 // The types of the messages the server sends, on a figure's socket and on the figure list's.
@@ -86,6 +88,9 @@ export const FULL_IMAGE_MODE = "full"
 
 // The navigate modes navigate_mode announces ("NONE" when neither).
 export const NAVIGATE_MODE = Object.freeze({ PAN: "PAN", ZOOM: "ZOOM" })
+
+// A pinch scales the view by at most this much either way (the server refuses more).
+export const MAX_PINCH_SCALE = 2 ** 10
 
 // Pointer messages carry the DOM's button numbers.
 export const BUTTON = Object.freeze({ LEFT: 0, RIGHT: 2 })
