@@ -33,7 +33,14 @@ from .helpers import (
     wait_until,
     without_corners,
 )
-from .test_preview import GATE_TIMEOUT, DrawGate, FrameCounter, choose_tool, data_box
+from .test_preview import (
+    GATE_TIMEOUT,
+    DrawGate,
+    FrameCounter,
+    choose_tool,
+    data_box,
+    whole_point,
+)
 from .test_wheel import (
     RATIO,
     SHORT,
@@ -42,7 +49,6 @@ from .test_wheel import (
     next_frame,
     red_extent,
     scroll_y,
-    whole_point,
 )
 
 pytestmark = pytest.mark.browser

@@ -26,13 +26,19 @@ from .helpers import (
     FigureOnPage,
     Pixels,
     Point,
-    agg_pixels,
     line_figure,
     on_server,
     wait_until,
-    without_corners,
 )
-from .test_preview import GATE_TIMEOUT, Box, DrawGate, FrameCounter, data_box
+from .test_preview import (
+    GATE_TIMEOUT,
+    Box,
+    DrawGate,
+    FrameCounter,
+    data_box,
+    wait_agg,
+    whole_point,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -105,11 +111,6 @@ def device_point(view: FigureOnPage, point: Point) -> tuple[float, float]:
     return (point.x - box["x"]) * RATIO, (point.y - box["y"]) * RATIO
 
 
-def whole_point(view: FigureOnPage, figure: Figure, ax: Axes, fx: float, fy: float) -> Point:
-    point = view.axes_point(figure, ax, fx, fy)
-    return Point(round(point.x), round(point.y))
-
-
 def agg_copy(figure: Figure, ax: Axes) -> tuple[Figure, Axes]:
     """A figure of Agg's of ``figure``'s size with an axes where ``ax`` is, with its limits
     and scales: matplotlib's navigation math run on it is what it does to ``ax``."""
@@ -152,17 +153,6 @@ def red_extent(pixels: Pixels, box: Box) -> tuple[int, int]:
     rows, columns = np.nonzero(red)
     assert rows.size, "no red in the box"
     return box.y + int(rows.min()), box.x + int(columns.min())
-
-
-def wait_agg(view: FigureOnPage, figure: Figure) -> None:
-    wait_until(
-        lambda: np.array_equal(
-            without_corners(view.visible_pixels(), RATIO),
-            without_corners(agg_pixels(figure), RATIO),
-        ),
-        page=view.page,
-        message="what the canvas shows to equal Agg's buffer",
-    )
 
 
 Wheeled = tuple[Figure, Axes, DrawGate, FigureOnPage, SentSteps, FrameCounter]
