@@ -132,6 +132,13 @@ GOOD_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "scroll": {**pointer, "step": st.floats(-5, 5)},
     "figure_enter": pointer,
     "figure_leave": pointer,
+    # Two fingers' pinch: zoom by scale about (x, y), moved by (dx, dy); near and at its bounds.
+    "pinch": {
+        **pointer,
+        "scale": st.floats(0.2, 5) | st.sampled_from([1 / 1024, 1024, 1]),
+        "dx": st.floats(-200, 200),
+        "dy": st.floats(-200, 200),
+    },
     "key_press": {"key": keys, "guiEvent": gui_event},
     "key_release": {"key": keys, "guiEvent": gui_event},
     "send_image_mode": {},
