@@ -40,7 +40,9 @@ def test_a_silently_dead_path_is_noticed_and_the_page_comes_back(
         view = FigureOnPage(page, figure.number)
         view.wait_ready()
         wait_until(lambda: manager.viewer_count == 1, message="one viewer")
-        assert len(sockets) == 1
+        # The first socket may have opened before the listener was attached.
+        opened = len(sockets)
+        assert opened <= 1
 
         proxy.kill_paths()
 
@@ -50,7 +52,7 @@ def test_a_silently_dead_path_is_noticed_and_the_page_comes_back(
 
         on_server(turn_blue)
         # The page hears no heartbeat, drops the socket and opens a new one, which works.
-        wait_until(lambda: len(sockets) == 2, page=page, message="a new socket")
+        wait_until(lambda: len(sockets) == opened + 1, page=page, message="a new socket")
         expect(view.root).to_have_attribute("data-state", "open")
         view.wait_pixels(
             lambda pixels: np.array_equal(pixels, agg_pixels(figure)), "the blue picture"
