@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Final, TypeAlias
 from matplotlib.colors import to_rgba
 
 from ..wire.axes_geometry import AxesGeometry, Geometry, Hit
-from .toolbar import takes_pinch, wheel_zooms
+from .scroll_callbacks import zooms_on_wheel
+from .toolbar import takes_pinch
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -80,7 +81,7 @@ def axes_geometry(figure: Figure, ids: AxesIds) -> Geometry:
             for ax in listed
         ),
         stack=tuple(Hit(numbers.get(ax), _bounds(ax, height)) for ax in _topmost_first(visible)),
-        wheel_zoom=wheel_zooms(figure.canvas),
+        wheel_zoom=zooms_on_wheel(figure.canvas),
         pinch_zoom=takes_pinch(figure.canvas),
     )
 

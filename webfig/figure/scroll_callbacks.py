@@ -1,9 +1,9 @@
-"""Whether the script listens to a figure's wheel.
+"""Who listens to a figure's wheel: the script, matplotlib's wheel zoom, or nobody.
 
 A viewer's page lets a wheel over the figure scroll the page unless something of the
 script's wants it (:func:`script_listens`): a ``scroll_event`` callback then gets every step,
 as on a desktop. matplotlib's own handlers do not count: its wheel zoom acts only with keys
-held, and the page knows when (``preview_geometry``'s ``wheel_zoom``).
+held, and the page knows when (:func:`zooms_on_wheel`, ``preview_geometry``'s ``wheel_zoom``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ def _scroll_callbacks(canvas: FigureCanvasBase) -> list[Callable[..., Any]]:
     # The registry keeps each callback behind a (weak or strong) reference by cid.
     references = canvas.callbacks.callbacks.get("scroll_event", {})
     return [callback for reference in list(references.values()) if (callback := reference())]
+
+
+def zooms_on_wheel(canvas: FigureCanvasBase) -> bool:
+    """Whether matplotlib's wheel zoom (``backend_bases.scroll_handler``: 0.85 per step about
+    the pointer, with control, x or y held) acts on ``canvas``' figure: it is connected
+    (toolbar2's managers connect it) and the canvas has the toolbar it needs."""
+    return canvas.toolbar is not None and backend_bases.scroll_handler in _scroll_callbacks(canvas)
 
 
 def script_listens(canvas: FigureCanvasBase) -> bool:

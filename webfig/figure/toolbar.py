@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from matplotlib.backend_bases import NavigationToolbar2, scroll_handler
+from matplotlib.backend_bases import NavigationToolbar2
 
 from ..wire import outgoing
 from ..wire.incoming import Pinch, ToolName
@@ -105,14 +105,6 @@ class NavigationToolbarWebfig(NavigationToolbar2):
     def state_messages(self) -> list[Message]:
         """What a new viewer needs to show the toolbar as it is."""
         return [self.history_message(), self.navigate_mode_message(), outgoing.status(self.message)]
-
-
-def wheel_zooms(canvas: FigureCanvasBase) -> bool:
-    """Whether matplotlib's wheel zoom acts on ``canvas``' figure: its ``scroll_handler`` is
-    connected (the figure manager connects it with toolbar2) and the canvas has the toolbar
-    it needs."""
-    listeners = canvas.callbacks.callbacks.get("scroll_event", {}).values()
-    return canvas.toolbar is not None and any(ref() is scroll_handler for ref in listeners)
 
 
 class _ViewHistory:
