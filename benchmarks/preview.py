@@ -1,5 +1,5 @@
-"""Preview: how soon a pan drag shows in Chromium, WebAgg against webfig with and without its
-client-side preview (issue 11), in one run on one machine.
+"""Preview: how soon a figure follows the pointer in Chromium, WebAgg against webfig with and
+without its client-side preview (issues 11 and 27), in one run on one machine.
 
     PYTHONPATH=. python benchmarks/preview.py [--seconds S]
 
@@ -8,62 +8,73 @@ off (``WEBFIG_PREVIEW=0`` in the server's environment); webfig as it comes (the 
 where the checkout has one). Two figures (benchmarks/scene.py): light, "lines" (two
 2000-point lines and a grid), and heavy, "scatter" (100 000 points), both 640 × 480 CSS
 pixels. Each backend serves in a process of its own running this checkout's webfig, one after
-the other, never at once.
+the other, never at once. Headless Chromium opens the figure at device pixel ratio 2, a page
+per gesture:
 
-For each, headless Chromium opens the figure at device pixel ratio 2, selects pan (key "p",
-as frames.py does, and waits for the pan button to be active), presses in the middle of the
-canvas (inside the axes) and moves the mouse for S seconds, each ``page.mouse.move`` awaited
-(as fast as the browser takes them), in a sweep of ±150 × ±20 CSS pixels that stays on the
-axes, then releases. A script injected before the page's own:
+- pan: select pan (key "p", waiting for the pan button to be active), press in the middle of
+  the canvas (inside the axes) and move the mouse for S seconds, each ``page.mouse.move``
+  awaited (as fast as the browser takes them), in a sweep of ±150 × ±20 CSS pixels that stays
+  on the axes, then release;
+- wheel: click the middle of the canvas (so that WebAgg's page, which takes keys only once
+  its canvas has focus, gets them too), hold control (``keyboard.down``), and turn the wheel
+  there one step (``page.mouse.wheel``, 100 pixels) every WHEEL_STEP s for S seconds, four
+  steps in, four out: matplotlib 3.11 zooms 0.85 per step about the pointer;
+- pinch: two touch points (CDP ``Input.dispatchTouchEvent``, in a context with touch) 80 CSS
+  pixels apart about the middle of the canvas, moving apart to 240 and back, each move
+  awaited, for S seconds. WebAgg has no pinch (its page lets the browser have the touches):
+  "n/a".
 
-- records each ``pointermove``'s ``performance.now()`` (a listener on the window, capture
-  phase, so before the page's), and ``pointerdown`` and ``pointerup``, which bound the drag;
-- on every animation frame, after the page's own requestAnimationFrame callbacks (it runs
-  them itself, in order, from one callback of its own, so that what they draw counts in
-  their own frame), samples the visible figure canvas (``canvas.webfig-canvas``, else mpl.js'
-  ``canvas.mpl-canvas``; never a canvas outside the document, such as one the preview may
-  draw from): five rows across the middle 40% of its width, at 30-70% of its height (inside
-  the axes), read with ``getImageData`` and compared with the previous frame's. A frame
-  whose rows differ counts as a visual update, at the time it was sampled.
+What is on screen is what counts, the same way for every column: Chromium's screencast
+(CDP ``Page.startScreencast``, JPEG frames of the whole page as the compositor presented
+them, each with its swap time, each acknowledged at once so the next comes) is recorded for
+the whole gesture and its aftermath, and afterwards each frame's canvas area (an inset of 4
+CSS pixels, clear of what JPEG blocks bleed from outside it, such as the status line) is
+compared with the frame before: a frame that differs is a visual update, at its swap time.
+A page's own pixel sampling (the canvas' ``getImageData``, as this script did before) no
+longer sees webfig's preview, which moves a layer over the canvas on the compositor; the
+screencast sees what the user sees, layers and all. Its cost is the browser's (it encodes
+every presented frame), and the same for every column. On the pan's WebAgg and preview-off
+columns, which draw only when a frame comes, the two methods see the same changes, the
+screencast later by a frame or so (the swap, not the end of the page's callbacks): 16-26 ms
+more at the median on the light figure, within the runs' noise on the heavy one
+(docs/benchmarks.md, Preview).
 
-The sampling is timed in every frame and printed under the table: 0.25-0.35 ms a frame on
-average (2% of a 60 Hz frame; Chromium's canvases are in software here) where the page draws
-only when a frame comes, 2-2.5 ms where webfig's preview draws the canvas in every animation
-frame of the drag: ``getImageData`` first rasterizes what was drawn, which Chromium would
-otherwise do as it composites the frame. Turned off, in eight pairs of runs (four with the
-preview on), the sampling changed the frames painted per second (pipeline.py's count) by
-2-13% either way, as much as two runs alike differ; with the preview on, the moves per
-second were 2-8% higher without it.
+A script injected before the page's own records, in ms of the page's clock (its
+``performance.timeOrigin + performance.now()``, the same wall clock as the swap times), each
+``pointermove``, ``wheel`` and ``touchmove`` (listeners on the window, capture phase), and
+when the gesture starts and ends.
 
-Moves per second and visual updates per second are the page's pointermoves and updates
-between the press and the release, per second; updates per move, their ratio. The latency of
-a move is the time from it to the first update at or after it (after the release too); p50
-and p95 are over the drag's moves. An update may not reflect the latest move yet: this is
-the time until the picture next changes, what the issue asks for. Where the client draws in
-the animation frame that follows the move, as the preview does, it is the time to the end of
-that frame's callbacks, a few ms; the frame is on screen once Chromium presents it, which
-the page cannot see. Once the page settled (no frame received and nothing drawn on the
-canvas for a second), its canvas is compared pixel for pixel with that of a second page
-opened then on the same figure (once it settled).
+Moves per second are the page's pointermoves between the press and the release of the pan,
+per second: how many moves the browser delivers to a page that is busy showing them. They
+are counted in a second pan drag on the same page, once the screencast stopped and the page
+settled (the screencast costs the browser an encode per presented frame, so most where the
+page changes at every frame, as webfig's preview does), and in the watched one too. The
+latency of an input (a pointermove of the pan, a wheel event, a touchmove of the pinch) is
+the time from it to the first visual update after it (after the gesture too); p50 and p95
+are over the gesture's inputs. An update may not reflect the latest input yet: this is the
+time until the picture next changes. Once the pan's page settled (no frame received and
+nothing drawn on the canvas for a second), its canvas is compared pixel for pixel with that
+of a second page opened then on the same figure (once it settled).
 
 This is a benchmark, not a test: it asserts nothing. A measurement that fails says so on
 stderr and under the table, and the others still run. It prints the machine, the table, then
-what the servers logged; the six runs take two minutes or so.
+what the servers logged; the six runs take five minutes or so.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import bisect
 import contextlib
 import functools
-import json
+import io
 import math
 import os
-import statistics
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -71,13 +82,16 @@ from common import (
     CANVAS,
     CHROMIUM,
     CHROMIUM_FLAGS,
+    PAN_ACTIVE,
     Server,
     canvas_rgba,
     compare,
     select_pan,
+    sweep,
     sweep_mouse,
 )
 from frames import COUNT_FRAMES, machine
+from PIL import Image
 from pipeline import (
     COUNT_PAINTS,
     PAGE_TIMEOUT,
@@ -97,148 +111,114 @@ RUNS = {
     "webfig, preview off": ("webfig", "0"),
     "webfig": ("webfig", None),
 }
+GESTURES = ("pan", "wheel", "pinch")
 PREVIEW_SETTING = "WEBFIG_PREVIEW"
-WEBAGG_CANVAS = (
-    ": mpl.js sizes it from ResizeObserver's devicePixelContentBoxSize, which headless "
-    "Chromium's emulated ratio reports in CSS pixels, and draws the server's frames (at "
-    "ratio 2) on it unscaled, so it shows their top-left quarter; the sampled rows are still "
-    "inside the axes"
-)
 RATIO = 2
-# The sampled rows (fractions of the canvas' height) and their extent (of its width): the
-# middle 40%, inside the axes. Rows, not columns: a column strides through memory and costs
-# several times as much to read.
-SAMPLED_ROWS = (0.3, 0.4, 0.5, 0.6, 0.7)
-SAMPLED_ACROSS = (0.3, 0.7)
-# What the page records: its pointer events, and its animation frames with whether the
-# figure's canvas changed in each and what the sampling took; times in ms of performance.now().
-SAMPLE_PIXELS = (
-    """
-window.benchmarkPixels = {
-  moves: [], dispatchDelays: [], changes: [], frames: [], samplingCosts: [],
-  down: null, up: null,
-}
+VIEWPORT = {"width": 1000, "height": 800}
+WHEEL_STEP = 0.25  # seconds between wheel steps
+WHEEL_DELTA = 100  # pixels a wheel step scrolls: one step to matplotlib
+WHEEL_RUN = 4  # steps in one direction before turning back
+PINCH_SPREAD = (40, 120)  # CSS px from the middle to each touch point, closest and farthest
+PINCH_STRIDE = 2  # CSS px each touch point moves a step
+CROP_INSET = 4  # CSS px the compared area keeps in from the canvas' edges
+SCREENCAST_QUALITY = 80
+AFTERMATH = 1.0  # seconds the screencast goes on after a gesture's last input
+# What the page records: its input events, in ms of the wall clock the screencast uses.
+RECORD_INPUT = """
+window.benchmarkInput = { moves: [], wheels: [], touches: [], down: null, up: null }
 {
-  const record = window.benchmarkPixels
+  const record = window.benchmarkInput
+  const now = () => performance.timeOrigin + performance.now()
   const capture = { capture: true }
-  addEventListener("pointermove", (event) => {
-    const now = performance.now()
-    record.moves.push(now)
-    record.dispatchDelays.push(now - event.timeStamp)
-  }, capture)
-  addEventListener("pointerdown", () => { record.down = performance.now() }, capture)
-  addEventListener("pointerup", () => { record.up = performance.now() }, capture)
-
-  const [left, right] = SAMPLED_ACROSS
-  // The sampled rows of the canvas as they are now, RGBA pixels as 32-bit words.
-  const sample = (canvas) => {
-    const { width, height } = canvas
-    const context = canvas.getContext("2d")
-    const [x, across] = [Math.round(width * left), Math.round(width * (right - left))]
-    return SAMPLED_ROWS.map((fraction) => {
-      const y = Math.floor(height * fraction)
-      return new Uint32Array(context.getImageData(x, y, across, 1).data.buffer)
-    })
-  }
-  const same = (a, b) => {
-    if (a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-    return true
-  }
-  let previous = []
-  const look = () => {
-    const canvas = document.querySelector(CANVAS)
-    if (!canvas || canvas.width === 0 || canvas.height === 0) return
-    const start = performance.now()
-    const strips = sample(canvas)
-    if (strips.length !== previous.length || strips.some((strip, i) => !same(strip, previous[i]))) {
-      record.changes.push(start)
-    }
-    previous = strips
-    record.frames.push(start)
-    record.samplingCosts.push(performance.now() - start)
-  }
-
-  // The page's animation frame callbacks run from this one, in the order they were asked
-  // for, and the canvas is sampled after them: what they draw counts in their own frame.
-  const requestFrame = window.requestAnimationFrame.bind(window)
-  let due = new Map()
-  let running = new Map()
-  let nextId = 1
-  window.requestAnimationFrame = (callback) => {
-    due.set(nextId, callback)
-    return nextId++
-  }
-  window.cancelAnimationFrame = (id) => {
-    due.delete(id)
-    running.delete(id)
-  }
-  const frame = (time) => {
-    running = due
-    due = new Map()
-    // A Map's iteration skips what cancelAnimationFrame deletes meanwhile.
-    for (const callback of running.values()) {
-      try {
-        callback(time)
-      } catch (error) {
-        reportError(error)
-      }
-    }
-    running = new Map()
-    look()
-    requestFrame(frame)
-  }
-  requestFrame(frame)
+  addEventListener("pointermove", () => record.moves.push(now()), capture)
+  addEventListener("wheel", () => record.wheels.push(now()), capture)
+  addEventListener("touchmove", () => record.touches.push(now()), capture)
+  // The last press: the drag's, after the click that selects pan.
+  addEventListener("pointerdown", () => { record.down = now() }, capture)
+  addEventListener("pointerup", () => { record.up = now() }, capture)
 }
-""".replace("CANVAS", json.dumps(CANVAS))
-    .replace("SAMPLED_ROWS", json.dumps(SAMPLED_ROWS))
-    .replace("SAMPLED_ACROSS", json.dumps(SAMPLED_ACROSS))
-)
+"""
+NOW = "performance.timeOrigin + performance.now()"
+
+
+class Screencast:
+    """Chromium's screencast of a page: every frame it presents (acknowledged at once, so the
+    next comes), with its swap time, in ms of the wall clock."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.frames: list[tuple[float, bytes, dict[str, Any]]] = []
+        self._acks: set[asyncio.Task[Any]] = set()
+
+    def _received(self, params: dict[str, Any]) -> None:
+        ack = self.session.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+        task = asyncio.ensure_future(ack)
+        self._acks.add(task)
+        task.add_done_callback(self._acks.discard)
+        metadata = params["metadata"]
+        self.frames.append((metadata["timestamp"] * 1000, params["data"], metadata))
+
+    async def __aenter__(self) -> Screencast:
+        self.session.on("Page.screencastFrame", self._received)
+        await self.session.send(
+            "Page.startScreencast",
+            {"format": "jpeg", "quality": SCREENCAST_QUALITY, "everyNthFrame": 1},
+        )
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.session.send("Page.stopScreencast")
+        await asyncio.gather(*self._acks, return_exceptions=True)
+
+    def changes(self, box: dict[str, float]) -> tuple[list[float], bool]:
+        """The swap times of the frames whose view of ``box`` (CSS px of the viewport, inset
+        by CROP_INSET) differs from the frame before's; and whether the page scrolled."""
+        times: list[float] = []
+        previous: np.ndarray | None = None
+        scrolls = {(m.get("scrollOffsetX"), m.get("scrollOffsetY")) for *_, m in self.frames}
+        for at, data, metadata in self.frames:
+            with Image.open(io.BytesIO(base64.b64decode(data))) as image:
+                pixels = np.asarray(image.convert("RGB"))
+            scale = pixels.shape[1] / metadata["deviceWidth"]
+            top = metadata.get("offsetTop", 0)
+            x0 = round((box["x"] + CROP_INSET) * scale)
+            y0 = round((box["y"] + top + CROP_INSET) * scale)
+            x1 = round((box["x"] + box["width"] - CROP_INSET) * scale)
+            y1 = round((box["y"] + top + box["height"] - CROP_INSET) * scale)
+            area = pixels[y0:y1, x0:x1]
+            if previous is not None and not np.array_equal(area, previous):
+                times.append(at)
+            previous = area
+        return times, len(scrolls) > 1
 
 
 @dataclass
-class Drag:
-    press: float  # ms, the page's performance.now()
-    release: float
-    moves: list[float]  # the page's pointermoves between the press and the release
-    updates: list[float]  # visual updates from the press on, the release's aftermath too
-    mouse_moves: int  # page.mouse.move calls during the drag
-    frames: int  # animation frames between the press and the release
-    sampling: list[float]  # ms each of those frames' sample took
-    dispatch_delays: list[float]  # ms from each move's event.timeStamp to its listener
-    canvas: tuple[int, int]  # the canvas' size, device pixels
-    css_size: tuple[float, float]  # its size on the page, CSS pixels
-    fresh: str  # whether the settled canvas equals a fresh page's
-    page_errors: list[str]
+class Gesture:
+    start: float  # ms of the wall clock: the first input
+    end: float  # the last input
+    inputs: list[float]  # the gesture's input events: pointermoves, wheel events, touchmoves
+    updates: list[float]  # visual updates from the start on, the aftermath too
+    moves: list[float] = field(default_factory=list)  # the pan's pointermoves, press to release
+    fresh: str = ""  # the pan: whether the settled canvas equals a fresh page's
+    unwatched_moves_per_second: float = math.nan  # the pan: in a drag no screencast watched
+    remarks: list[str] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
-        return (self.release - self.press) / 1000
-
-    @property
-    def drag_updates(self) -> int:
-        return bisect.bisect_right(self.updates, self.release)
+        return (self.end - self.start) / 1000
 
     @property
     def moves_per_second(self) -> float:
         return len(self.moves) / self.seconds
 
     @property
-    def updates_per_second(self) -> float:
-        return self.drag_updates / self.seconds
-
-    @property
-    def updates_per_move(self) -> float:
-        return self.drag_updates / max(len(self.moves), 1)
-
-    @property
     def latencies(self) -> list[float]:
-        """Ms from each move to the first update at or after it; a move no update followed
-        has none."""
-        found = [bisect.bisect_left(self.updates, move) for move in self.moves]
+        """Ms from each input to the first update after it; an input no update followed has
+        none."""
+        found = [bisect.bisect_left(self.updates, at) for at in self.inputs]
         return [
-            self.updates[index] - move
-            for move, index in zip(self.moves, found, strict=True)
+            self.updates[index] - at
+            for at, index in zip(self.inputs, found, strict=True)
             if index < len(self.updates)
         ]
 
@@ -247,44 +227,11 @@ class Drag:
         return float(np.percentile(latencies, percent)) if latencies else math.nan
 
     def remark(self) -> str:
-        unanswered = len(self.moves) - len(self.latencies)
-        delay = statistics.median(self.dispatch_delays)
-        return (
-            f"sampling took {statistics.mean(self.sampling):.2f} ms an animation frame "
-            f"(longest {max(self.sampling):.2f} ms) at {self.frames / self.seconds:.0f} frames "
-            f"per s; a pointermove reached its listener {delay:.0f} ms after its timeStamp "
-            f"(median); {self.mouse_moves} mouse moves made "
-            f"{len(self.moves)} pointermoves"
-            + (f", {unanswered} of them followed by no update" if unanswered else "")
+        unanswered = len(self.inputs) - len(self.latencies)
+        updates = bisect.bisect_right(self.updates, self.end)
+        return f"{len(self.inputs)} inputs in {self.seconds:.1f} s, {updates} visual updates" + (
+            f", {unanswered} inputs followed by no update" if unanswered else ""
         )
-
-
-def drag_of(record: dict[str, Any], **measured: Any) -> Drag:
-    """The drag in what the page recorded: its moves and frames between the press and the
-    release, its updates from the press on."""
-    press, release = record["down"], record["up"]
-    if press is None or release is None:
-        raise RuntimeError("the page saw no pointerdown or no pointerup")
-    during = [press <= move <= release for move in record["moves"]]
-    frames = [
-        cost
-        for at, cost in zip(record["frames"], record["samplingCosts"], strict=True)
-        if press <= at <= release
-    ]
-    if not any(during) or not frames:
-        raise RuntimeError("the page saw no pointermove or no animation frame during the drag")
-    return Drag(
-        press=press,
-        release=release,
-        moves=[move for move, inside in zip(record["moves"], during, strict=True) if inside],
-        dispatch_delays=[
-            delay for delay, inside in zip(record["dispatchDelays"], during, strict=True) if inside
-        ],
-        updates=[change for change in record["changes"] if change >= press],
-        frames=len(frames),
-        sampling=frames,
-        **measured,
-    )
 
 
 async def open_figure(context: Any, url: str, page_errors: list[str]) -> Any:
@@ -297,45 +244,161 @@ async def open_figure(context: Any, url: str, page_errors: list[str]) -> Any:
     return page
 
 
-async def measure(server: Server, seconds: float) -> Drag:
+async def canvas_middle(page: Any) -> tuple[dict[str, float], float, float]:
+    box = await page.locator(CANVAS).first.bounding_box()
+    if box is None:
+        raise RuntimeError("the figure's canvas is not shown")
+    return box, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+async def pan(page: Any, seconds: float) -> tuple[list[float], list[float], float, float]:
+    """The pan drag (pan selected first, unless the page has it on): its moves, them again
+    (the pan's inputs), and when it started and ended."""
+    if await page.locator(PAN_ACTIVE).count():
+        _, x, y = await canvas_middle(page)
+    else:
+        _, (x, y) = await select_pan(page, PAGE_TIMEOUT)
+    await page_quiet(page)
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await sweep_mouse(page, x, y, seconds)
+    await page.mouse.up()
+    record = await page.evaluate("window.benchmarkInput")
+    start, end = record["down"], record["up"]
+    if start is None or end is None:
+        raise RuntimeError("the page saw no pointerdown or no pointerup")
+    moves = [at for at in record["moves"] if start <= at <= end]
+    return moves, moves, start, end
+
+
+async def wheel(page: Any, seconds: float) -> tuple[list[float], float, float]:
+    """Control and wheel steps over the canvas' middle: the wheel events, start and end."""
+    _, x, y = await canvas_middle(page)
+    await page.mouse.click(x, y)
+    await page_quiet(page)
+    steps = max(2 * WHEEL_RUN, round(seconds / WHEEL_STEP / (2 * WHEEL_RUN)) * 2 * WHEEL_RUN)
+    await page.keyboard.down("Control")
+    start = await page.evaluate(NOW)
+    for step in range(steps):
+        began = time.perf_counter()
+        inwards = (step // WHEEL_RUN) % 2 == 0
+        await page.mouse.wheel(0, -WHEEL_DELTA if inwards else WHEEL_DELTA)
+        await asyncio.sleep(max(0.0, WHEEL_STEP - (time.perf_counter() - began)))
+    end = await page.evaluate(NOW)
+    await page.keyboard.up("Control")
+    wheels = (await page.evaluate("window.benchmarkInput"))["wheels"]
+    return [at for at in wheels if start <= at <= end], start, end
+
+
+async def pinch(page: Any, seconds: float) -> tuple[list[float], float, float]:
+    """Two touch points moving apart and together about the canvas' middle: the touchmoves
+    the page saw, start and end."""
+    _, x, y = await canvas_middle(page)
+    session = await page.context.new_cdp_session(page)
+    closest, farthest = PINCH_SPREAD
+    reach = (farthest - closest) / 2
+
+    def points(spread: float) -> list[dict[str, float]]:
+        return [{"x": x - spread, "y": y, "id": 0}, {"x": x + spread, "y": y, "id": 1}]
+
+    async def touch(kind: str, spread: float) -> None:
+        touches = [] if kind == "touchEnd" else points(spread)
+        await session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touches})
+
+    start = await page.evaluate(NOW)
+    await touch("touchStart", closest)
+    began, step = time.perf_counter(), 0
+    while time.perf_counter() - began < seconds:
+        step += 1
+        # From the closest spread out to the farthest and back, again and again.
+        await touch("touchMove", closest + reach + sweep(step, PINCH_STRIDE, reach) - reach)
+    await touch("touchEnd", closest)
+    end = await page.evaluate(NOW)
+    touches = (await page.evaluate("window.benchmarkInput"))["touches"]
+    return [at for at in touches if start <= at <= end], start, end
+
+
+async def move_rate(page: Any, seconds: float) -> float:
+    """Pointer moves per second a page in pan mode got during a pan drag that no screencast
+    watched; then pan is off again, as a user turns it off (a click, key "p"), for the
+    gestures that follow."""
+    moves, _, start, end = await pan(page, seconds)
+    await page_quiet(page)
+    _, x, y = await canvas_middle(page)
+    await page.mouse.click(x, y)
+    await page.keyboard.press("p")
+    await page.wait_for_selector(PAN_ACTIVE, state="detached", timeout=PAGE_TIMEOUT * 1000)
+    return len(moves) / ((end - start) / 1000)
+
+
+async def record_gesture(
+    context: Any, url: str, gesture: str, seconds: float, page_errors: list[str]
+) -> Gesture:
+    """``gesture`` on a new page of the figure, with what the screen showed meanwhile."""
+    page = await open_figure(context, url, page_errors)
+    session = await context.new_cdp_session(page)
+    moves: list[float] = []
+    async with Screencast(session) as screencast:
+        if gesture == "pan":
+            moves, inputs, start, end = await pan(page, seconds)
+        elif gesture == "wheel":
+            inputs, start, end = await wheel(page, seconds)
+        else:
+            inputs, start, end = await pinch(page, seconds)
+        await asyncio.sleep(AFTERMATH)
+        await page_quiet(page)
+    box, *_ = await canvas_middle(page)
+    changes, scrolled = screencast.changes(box)
+    remarks = []
+    if scrolled:
+        remarks.append("the page scrolled")
+    if (scale := await page.evaluate("visualViewport.scale")) != 1:
+        remarks.append(f"the browser zoomed the page to {scale:g}")
+    if not inputs:
+        raise RuntimeError(f"the page saw no input event of the {gesture}")
+    result = Gesture(
+        start=start,
+        end=end,
+        inputs=inputs,
+        updates=[at for at in changes if at >= start],
+        moves=moves,
+        remarks=remarks,
+    )
+    if gesture == "pan":
+        dragged = await canvas_rgba(page.locator(CANVAS).first)
+        fresh_page = await open_figure(context, url, page_errors)
+        fresh = await canvas_rgba(fresh_page.locator(CANVAS).first)
+        result.fresh = compare(dragged, fresh, "the fresh page's")
+        await fresh_page.close()
+        result.unwatched_moves_per_second = await move_rate(page, seconds)
+    await page.close()
+    return result
+
+
+async def measure(server: Server, gestures: tuple[str, ...], seconds: float) -> dict[str, Any]:
+    """Each of ``gestures`` on the figure, a page each; page errors under "errors"."""
     from playwright.async_api import async_playwright
 
+    results: dict[str, Any] = {}
+    page_errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS)
         )
         try:
-            context = await browser.new_context(
-                viewport={"width": 1000, "height": 800}, device_scale_factor=RATIO
-            )
-            await context.add_init_script(SAMPLE_PIXELS + COUNT_FRAMES + COUNT_PAINTS)
-            page_errors: list[str] = []
-            page = await open_figure(context, f"{server.url}/1", page_errors)
-            # The canvas' middle, where the drag starts, is inside the axes.
-            canvas, (x, y) = await select_pan(page, PAGE_TIMEOUT)
-            await page_quiet(page)
-            await page.mouse.move(x, y)
-            await page.mouse.down()
-            mouse_moves, _ = await sweep_mouse(page, x, y, seconds)
-            await page.mouse.up()
-            await page_quiet(page)
-            record = await page.evaluate("window.benchmarkPixels")
-            width, height, css_width, css_height = await canvas.evaluate(
-                "canvas => [canvas.width, canvas.height, canvas.clientWidth, canvas.clientHeight]"
-            )
-            dragged = await canvas_rgba(canvas)
-            fresh_page = await open_figure(context, f"{server.url}/1", page_errors)
-            fresh = await canvas_rgba(fresh_page.locator(CANVAS).first)
+            for gesture in gestures:
+                context = await browser.new_context(
+                    viewport=VIEWPORT, device_scale_factor=RATIO, has_touch=gesture == "pinch"
+                )
+                await context.add_init_script(RECORD_INPUT + COUNT_FRAMES + COUNT_PAINTS)
+                results[gesture] = await record_gesture(
+                    context, f"{server.url}/1", gesture, seconds, page_errors
+                )
+                await context.close()
         finally:
             await browser.close()
-    return drag_of(
-        record,
-        mouse_moves=mouse_moves,
-        canvas=(width, height),
-        css_size=(css_width, css_height),
-        fresh=compare(dragged, fresh, "the fresh page's"),
-        page_errors=page_errors,
-    )
+    results["errors"] = page_errors
+    return results
 
 
 @contextlib.contextmanager
@@ -353,26 +416,51 @@ def preview_setting(value: str | None) -> Iterator[None]:
             os.environ[PREVIEW_SETTING] = saved
 
 
-def run_notes(label: str, backend: str, drag: Drag) -> list[str]:
-    """What the table says under it of one run."""
-    notes = [f"{label}: {drag.remark()}"]
-    if drag.page_errors:
-        errors = "; ".join(f"`{error[:160]}`" for error in drag.page_errors[:3])
-        notes.append(f"{label}: the page had {len(drag.page_errors)} error(s): {errors}")
-    (width, height), (css_width, css_height) = drag.canvas, drag.css_size
-    if (width, height) != (round(css_width * RATIO), round(css_height * RATIO)):
-        notes.append(
-            f"{label}: the canvas is {width}×{height} device pixels for "
-            f"{css_width:g}×{css_height:g} CSS pixels at ratio {RATIO}"
-            + (WEBAGG_CANVAS if backend == "webagg" else "")
-        )
+def gestures_of(backend: str) -> tuple[str, ...]:
+    # WebAgg's page has no pinch: the browser gets the touches.
+    return GESTURES if backend == "webfig" else ("pan", "wheel")
+
+
+def run_notes(label: str, results: dict[str, Any]) -> list[str]:
+    notes = []
+    for gesture in GESTURES:
+        if (result := results.get(gesture)) is not None:
+            remarks = [result.remark(), *result.remarks]
+            notes.append(f"{label}, {gesture}: " + "; ".join(remarks))
+    if errors := results["errors"]:
+        shown = "; ".join(f"`{error[:160]}`" for error in errors[:3])
+        notes.append(f"{label}: the pages had {len(errors)} error(s): {shown}")
     return notes
+
+
+def gesture_rows(weight: str, gesture: str, runs: list[dict[str, Any] | None]) -> list[Any]:
+    """The latency rows of one gesture: "n/a" where the column has no such gesture."""
+
+    def cells(value: Any, style: str) -> list[str]:
+        return [
+            "failed"
+            if run is None
+            else "n/a"
+            if gesture not in run
+            else style.format(value(run[gesture]))
+            for run in runs
+        ]
+
+    what = {"pan": "pan drag", "wheel": "control + wheel", "pinch": "two-finger pinch"}[gesture]
+    return [
+        (
+            f"{weight}: {what}, latency p50, input to changed pixels",
+            cells(lambda g: g.latency(50), "{:.0f} ms"),
+            "≤ 25 ms",
+        ),
+        (f"{weight}: {what}, latency p95", cells(lambda g: g.latency(95), "{:.0f} ms"), "≤ 50 ms"),
+    ]
 
 
 async def main(seconds: float) -> None:
     print(f"Machine: {machine()}\n", flush=True)
     notes = Notes()
-    results: dict[tuple[str, str], Drag | None] = {}
+    results: dict[tuple[str, str], dict[str, Any] | None] = {}
     for figure, weight in FIGURES.items():
         for column, (backend, setting) in RUNS.items():
             label = f"{weight} figure, {column}"
@@ -380,54 +468,56 @@ async def main(seconds: float) -> None:
                 results[figure, column] = result = await attempt(
                     label,
                     Server(backend, figure),
-                    functools.partial(measure, seconds=seconds),
+                    functools.partial(measure, gestures=gestures_of(backend), seconds=seconds),
                     notes,
                 )
             if result is None:
                 continue
             progress(
-                f"  {result.moves_per_second:.1f} moves/s, "
-                f"{result.updates_per_second:.1f} updates/s, "
-                f"p50 {result.latency(50):.0f} ms, p95 {result.latency(95):.0f} ms"
+                "  "
+                + ", ".join(
+                    f"{gesture} p50 {result[gesture].latency(50):.0f} ms"
+                    for gesture in GESTURES
+                    if gesture in result
+                )
+                + f"; {result['pan'].unwatched_moves_per_second:.1f} moves/s unwatched, "
+                f"{result['pan'].moves_per_second:.1f} watched"
             )
-            notes.remarks.extend(run_notes(label, backend, result))
-    rows = []
+            notes.remarks.extend(run_notes(label, result))
+    rows: list[Any] = []
     for figure, weight in FIGURES.items():
-        drags = [results[figure, column] for column in RUNS]
+        runs = [results[figure, column] for column in RUNS]
+        pans = [None if run is None else run["pan"] for run in runs]
         rows += [
-            row(f"{weight}: pointer moves per s", drags, lambda r: r.moves_per_second, "{:.1f}"),
             row(
-                f"{weight}: visual updates per s",
-                drags,
-                lambda r: r.updates_per_second,
+                f"{weight}: pointer moves per s during the pan drag, no screencast",
+                pans,
+                lambda g: g.unwatched_moves_per_second,
                 "{:.1f}",
             ),
             row(
-                f"{weight}: visual updates per move",
-                drags,
-                lambda r: r.updates_per_move,
-                "{:.2f}",
-                "≥ 0.8",
-            ),
-            row(
-                f"{weight}: latency p50, move to changed pixels",
-                drags,
-                lambda r: r.latency(50),
-                "{:.0f} ms",
-                "≤ 25 ms",
-            ),
-            row(f"{weight}: latency p95", drags, lambda r: r.latency(95), "{:.0f} ms", "≤ 50 ms"),
-            (
-                f"{weight}: canvas after the drag equals a fresh page's",
-                ["failed" if r is None else r.fresh for r in drags],
-                "yes",
+                f"{weight}: the same, during the screencast",
+                pans,
+                lambda g: g.moves_per_second,
+                "{:.1f}",
             ),
         ]
+        for gesture in GESTURES:
+            rows += gesture_rows(weight, gesture, runs)
+        rows.append(
+            (
+                f"{weight}: canvas after the pan equals a fresh page's",
+                ["failed" if g is None else g.fresh for g in pans],
+                "yes",
+            )
+        )
     print_table(
-        "Pan drag in Chromium at ratio 2: pointer move to changed pixels",
-        f"Headless Chromium at device pixel ratio {RATIO} drags in pan mode for {seconds:g} s, "
-        "each mouse move as soon as the browser took the last; light: two 2000-point lines, "
-        f"heavy: a 100 000-point scatter. {load()} at the end.",
+        "Pan, wheel and pinch in Chromium at ratio 2: input to changed pixels on screen",
+        f"Headless Chromium at device pixel ratio {RATIO}: a pan drag of {seconds:g} s (each "
+        f"mouse move as soon as the browser took the last), control + wheel steps every "
+        f"{WHEEL_STEP:g} s, a two-finger pinch of {seconds:g} s; what is on screen from "
+        "Chromium's screencast. Light: two 2000-point lines, heavy: a 100 000-point scatter. "
+        f"{load()} at the end.",
         list(RUNS),
         rows,
         notes,
@@ -436,5 +526,5 @@ async def main(seconds: float) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds of each drag")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds of each gesture")
     asyncio.run(main(parser.parse_args().seconds))
