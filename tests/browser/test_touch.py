@@ -326,3 +326,48 @@ def test_the_toolbar_is_sized_for_fingers(touch_page: Callable[[Figure], FigureO
     box = view.format.bounding_box()
     assert box is not None
     assert box["height"] >= 44
+
+
+def test_two_fingers_are_no_press_for_callbacks(
+    touch_page: Callable[[Figure], FigureOnPage],
+) -> None:
+    figure, ax, _ = line_figure()
+    heard: list[str] = []
+    for name in ("button_press_event", "button_release_event"):
+        figure.canvas.mpl_connect(name, lambda event: heard.append(event.name))
+    view = touch_page(figure)
+    before = limits(ax)
+    fingers = pinch(view, whole_point(view, figure, ax, 0.5, 0.5), 40, 60, Point(0, 0))
+    fingers.up()
+    wait_limits(view, ax, lambda found: found != before, "the pinch applied")
+    # The fingers landed together: matplotlib never heard of the first as a mouse.
+    assert heard == []
+
+
+def test_a_second_finger_ends_a_pan_and_pinches_as_a_change_of_its_own(
+    touch_page: Callable[[Figure], FigureOnPage],
+) -> None:
+    figure, ax, _ = line_figure()
+    view = touch_page(figure)
+    choose_tool(view, "pan")
+    first = limits(ax)
+    start = whole_point(view, figure, ax, 0.4, 0.5)
+    fingers = Fingers(view)
+    # One finger pans 40 CSS px left (the mouse, once it moved)...
+    fingers.drag([start], [Point(start.x - 40, start.y)])
+    panned = Point(start.x - 40, start.y)
+    wait_limits(view, ax, lambda found: found[0] != first[0], "the finger to pan")
+    # ... then a second lands and the two spread apart.
+    other = Point(panned.x + 60, panned.y)
+    fingers.drag([panned, other], [Point(panned.x - 30, panned.y), Point(other.x + 30, other.y)])
+    fingers.up()
+    wait_limits(view, ax, lambda found: found[0][1] - found[0][0] < 2.9, "the pinch applied")
+    pinched_view = limits(ax)
+    # Back goes to the pan's view, then to the first one: two view changes.
+    view.tool("back").click()
+    wait_limits(view, ax, lambda found: found != pinched_view, "back from the pinch")
+    after_pan = limits(ax)
+    assert after_pan != first
+    assert after_pan[0][1] - after_pan[0][0] == pytest.approx(3.0)
+    view.tool("back").click()
+    wait_limits(view, ax, lambda found: found == first, "back to the first view")
