@@ -219,8 +219,12 @@ def test_geometry_then_seq_then_frame_and_the_geometry_again_when_the_layout_cha
                 "sharey": [],
                 "face": "rgba(255, 255, 255, 1)",
                 "equal": False,
+                "twins": [],
             }
         ],
+        "stack": [{"id": 0}],
+        "wheel_zoom": True,
+        "pinch_zoom": True,
     }
     assert viewer.of_type("frame_seq") == [{"type": "frame_seq", "seq": -1, "frame": True}]
 
