@@ -313,6 +313,21 @@ def test_a_pinch_on_a_log_axes_keeps_the_data_under_the_fingers(
     wait_agg(view, figure)
 
 
+def test_a_pinch_without_the_preview_is_applied_when_the_fingers_lift(
+    touch_page: Callable[[Figure], FigureOnPage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBFIG_PREVIEW", "0")
+    figure, ax, _ = line_figure()
+    view = touch_page(figure)
+    centre = whole_point(view, figure, ax, 0.5, 0.5)
+    expected = pinched(figure, ax, device_point(view, centre), 1.25, (8 * RATIO, 0))
+    fingers = pinch(view, centre, 40, 50, Point(8, 0))
+    fingers.up()
+    wait_limits(view, ax, lambda found: close(found, expected, (1e-9, 1e-9)), "the pinch applied")
+    assert scroll_y(view) == 0
+    wait_agg(view, figure)
+
+
 def test_the_toolbar_is_sized_for_fingers(touch_page: Callable[[Figure], FigureOnPage]) -> None:
     figure, _, _ = line_figure()
     view = touch_page(figure)

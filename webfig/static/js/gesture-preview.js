@@ -332,7 +332,8 @@ export class GesturePreview {
     const gesture = this.#gesture
     if (gesture) layers.push({ seq: gesture.release?.seq ?? Infinity, moved: this.#movedAxes(gesture) })
     const pinch = this.#pinch
-    if (pinch) {
+    // (Without the preview's geometry a pinch has no targets: the frame shows it.)
+    if (pinch?.targets.length) {
       const mapping = pinchMapping(pinch.change)
       layers.push({ seq: Infinity, moved: movedAxes(pinch.geometry, pinch.targets, () => mapping) })
     }
