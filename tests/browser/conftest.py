@@ -7,9 +7,11 @@ logged any fails at teardown, so client-side breakage never passes unnoticed.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import matplotlib as mpl
 import pytest
 import tornado.web
 from tornado.httpserver import HTTPServer
@@ -90,7 +92,8 @@ def open_page(browser: Any, server: FigureServer, serve_app: Any) -> Iterator[Ca
     """A factory of pages, each in a new browser context, closed at teardown.
 
     ``open_page(path)`` loads ``path`` from the ``server`` fixture's webfig server (or a full
-    URL as is) and returns the Playwright page once it has loaded. Pages that report errors
+    URL as is) and returns the Playwright page once it has loaded; ``has_touch`` makes the
+    browser a touch screen's (a coarse pointer, touch events). Pages that report errors
     fail the test at teardown.
     """
     contexts: list[Any] = []
@@ -101,12 +104,14 @@ def open_page(browser: Any, server: FigureServer, serve_app: Any) -> Iterator[Ca
         *,
         device_scale_factor: float = 1,
         viewport: dict[str, int] | None = None,
+        has_touch: bool = False,
     ) -> Any:
         url = path if "://" in path else server.url.rstrip("/") + path
         context = browser.new_context(
             device_scale_factor=device_scale_factor,
             viewport=viewport or VIEWPORT,
             accept_downloads=True,
+            has_touch=has_touch,
         )
         contexts.append(context)
         page = context.new_page()
@@ -120,3 +125,12 @@ def open_page(browser: Any, server: FigureServer, serve_app: Any) -> Iterator[Ca
         context.close()
     if problems.problems:
         pytest.fail("the page reported errors:\n" + "\n".join(problems.problems), pytrace=False)
+
+
+@pytest.fixture
+def toolmanager(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Figures made from now on have matplotlib's ToolManager toolbar."""
+    with warnings.catch_warnings():
+        # matplotlib calls its tools experimental whenever the setting is made.
+        warnings.filterwarnings("ignore", "Treat the new Tool classes", UserWarning)
+        monkeypatch.setitem(mpl.rcParams, "toolbar", "toolmanager")

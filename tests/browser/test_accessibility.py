@@ -6,11 +6,9 @@ axe-core comes from the npm registry: scripts/test.sh installs it in .test-tools
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import pytest
 from playwright.sync_api import Locator, Page, WebSocket, expect
 
@@ -97,13 +95,9 @@ def test_toolbar_buttons_work_from_the_keyboard_with_a_focus_ring(open_page: Any
     wait_until(lambda: on_server(lambda: str(toolbar.mode)) == "zoom rect", message="zoom mode")
 
 
-def test_a_toolmanager_toolbar_works_from_the_keyboard(
-    open_page: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Treat the new Tool classes", UserWarning)
-        monkeypatch.setitem(mpl.rcParams, "toolbar", "toolmanager")
-        figure, _, _ = line_figure()
+@pytest.mark.usefixtures("toolmanager")
+def test_a_toolmanager_toolbar_works_from_the_keyboard(open_page: Any) -> None:
+    figure, _, _ = line_figure()
     view = FigureOnPage.shown(open_page, figure)
     tools = figure.canvas.manager.toolmanager
     pan = view.root.locator('button[data-tool-name="pan"]')

@@ -4,11 +4,9 @@ page the browser refuses the clipboard downloads the PNG instead, and says so.""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
@@ -142,13 +140,11 @@ def test_a_page_refused_the_clipboard_downloads_the_png_and_says_so(
     )
 
 
+@pytest.mark.usefixtures("toolmanager")
 def test_matplotlibs_copy_tool_put_on_a_toolmanager_toolbar_copies_in_the_page(
-    clipboard_page: Any, monkeypatch: pytest.MonkeyPatch
+    clipboard_page: Any,
 ) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Treat the new Tool classes", UserWarning)
-        monkeypatch.setitem(mpl.rcParams, "toolbar", "toolmanager")
-        figure, _, _ = line_figure()
+    figure, _, _ = line_figure()
     page, view = clipboard_page(figure)
     figure.canvas.manager.toolbar.add_tool("copy", "io")
     view.root.locator('button[data-tool-name="copy"]').click()

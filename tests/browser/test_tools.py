@@ -3,7 +3,6 @@ custom toggle tool shared by two pages, and the subplot panel moving the axes fo
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import matplotlib as mpl
@@ -16,14 +15,6 @@ from playwright.sync_api import expect
 from .helpers import FigureOnPage, line_figure, wait_until
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def toolmanager(monkeypatch: pytest.MonkeyPatch) -> None:
-    with warnings.catch_warnings():
-        # matplotlib calls its tools experimental whenever the setting is made.
-        warnings.filterwarnings("ignore", "Treat the new Tool classes", UserWarning)
-        monkeypatch.setitem(mpl.rcParams, "toolbar", "toolmanager")
 
 
 def test_a_custom_toggle_tool_is_a_button_whose_state_every_page_shares(

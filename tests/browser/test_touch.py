@@ -10,7 +10,7 @@ delivers them: several points at once, each move one event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -19,9 +19,6 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from webfig.server import FigureServer
-
-from .conftest import PageProblems
 from .helpers import (
     FigureOnPage,
     Pixels,
@@ -77,29 +74,19 @@ def wait_agg(view: FigureOnPage, figure: Figure) -> None:
 
 
 @pytest.fixture
-def touch_page(browser: Any, server: FigureServer) -> Iterator[Callable[[Figure], FigureOnPage]]:
+def touch_page(open_page: Callable[..., Any]) -> Callable[[Figure], FigureOnPage]:
     """``touch_page(figure)``: the figure on its own page in a touch screen's browser (a
-    coarse pointer, touch events), a window shorter than the page; page errors fail the
-    test."""
-    contexts: list[Any] = []
-    problems = PageProblems()
+    coarse pointer, touch events), a window shorter than the page."""
 
     def open_(figure: Figure) -> FigureOnPage:
-        context = browser.new_context(device_scale_factor=RATIO, viewport=SHORT, has_touch=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        problems.watch(page, f"touch page {len(contexts)}")
-        page.goto(server.url.rstrip("/") + f"/{figure.number}")
+        page = open_page(
+            f"/{figure.number}", device_scale_factor=RATIO, viewport=SHORT, has_touch=True
+        )
         view = FigureOnPage(page, figure.number)
         view.wait_ready()
         return view
 
-    yield open_
-    for context in contexts:
-        context.close()
-    if problems.problems:
-        pytest.fail("the page reported errors:\n" + "\n".join(problems.problems), pytrace=False)
+    return open_
 
 
 class Fingers:
