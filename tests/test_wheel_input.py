@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from matplotlib.backend_bases import MouseEvent
+from matplotlib.widgets import RectangleSelector, SpanSelector
 
 from webfig.wire.incoming import Mouse
 
@@ -75,3 +76,16 @@ def test_matplotlibs_own_wheel_handlers_do_not_capture_it(figure: Any) -> None:
     event = MouseEvent("scroll_event", figure.canvas, 10, 10, step=1)
     figure.canvas.callbacks.process("scroll_event", event)
     assert not figure.canvas.capture_scroll
+
+
+def test_a_selector_that_ignores_the_wheel_does_not_capture_it(figure: Any) -> None:
+    ax = figure.axes[0]
+    selectors = [RectangleSelector(ax, lambda *_: None), SpanSelector(ax, print, "horizontal")]
+    assert not figure.canvas.capture_scroll
+
+    class WheelSelector(RectangleSelector):
+        def _on_scroll(self, event: Any) -> None:
+            self.wheeled = True
+
+    selectors.append(WheelSelector(ax, lambda *_: None))
+    assert figure.canvas.capture_scroll

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from matplotlib import backend_bases
+from matplotlib import backend_bases, widgets
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
@@ -41,8 +41,23 @@ def zooms_on_wheel(canvas: FigureCanvasBase) -> bool:
 
 def script_listens(canvas: FigureCanvasBase) -> bool:
     """Whether anything but matplotlib's own handlers listens to ``canvas``' wheel (the
-    script's ``mpl_connect("scroll_event", ...)``, a widget's)."""
+    script's ``mpl_connect("scroll_event", ...)``, a widget's that acts on it)."""
     return any(
         getattr(callback, "__func__", callback) not in _MATPLOTLIBS_OWN
+        and not _selector_ignoring_the_wheel(callback)
         for callback in _scroll_callbacks(canvas)
+    )
+
+
+def _selector_ignoring_the_wheel(callback: Callable[..., Any]) -> bool:
+    """Whether ``callback`` is the wheel handler every matplotlib selector connects
+    (RectangleSelector, SpanSelector, LassoSelector...) on a selector that does nothing with
+    the wheel: none of matplotlib's own does, so a selector alone lets the page scroll."""
+    base = getattr(widgets, "_SelectorWidget", None)  # private: gone, and every one counts
+    owner = getattr(callback, "__self__", None)
+    return (
+        base is not None
+        and isinstance(owner, base)
+        and getattr(callback, "__func__", None) is base.on_scroll
+        and type(owner)._on_scroll is base._on_scroll
     )
