@@ -280,6 +280,21 @@ def test_a_release_that_changes_nothing_still_gets_its_seq(figure):
     assert frame_seqs(viewer) == [(-1, True), (1, False)]
 
 
+def test_a_wheel_step_that_zooms_nothing_still_gets_its_seq(figure):
+    """A plain wheel step (no key: matplotlib's wheel zoom does not act) tells the previewing
+    viewer it was handled, as a release does; a viewer that does not preview gets nothing."""
+    manager = figure.canvas.manager
+    viewer = preview_viewer(manager)
+    other = preview_viewer(manager, extensions=["rect_frames"])
+    frames = len(viewer.frames())
+    send(manager, viewer, "scroll", x=200, y=150, step=1, seq=3)
+    assert wait_for_seq(viewer, 3) == {"type": "frame_seq", "seq": 3, "frame": False}
+    send(manager, other, "scroll", x=200, y=150, step=1)
+    settle(manager)
+    assert len(viewer.frames()) == frames
+    assert other.of_type("frame_seq") == []
+
+
 def test_moves_that_merge_keep_the_latest_seq(figure):
     manager = figure.canvas.manager
     viewer = preview_viewer(manager)

@@ -325,12 +325,8 @@ class WebfigCanvas(FigureCanvasAgg):
                 # No matplotlib event: a view change, as a toolbar's tool makes one.
                 assert isinstance(message, Pinch)
                 apply_pinch(self, message)
-        if message.type != "pinch":
-            self.callbacks.process(event.name, event)
-        if message.type in ("scroll", "pinch") and self.manager is not None:
-            # A previewing viewer learns that its wheel step (or pinch) was handled, zoom or
-            # not.
-            self.manager.schedule_render(draw=False, changed=False)
+                return
+        self.callbacks.process(event.name, event)
 
     def _wheel_key(self, modifiers: frozenset[str]) -> str | None:
         """The key a wheel step comes with: the one held in the figure (matplotlib's dead

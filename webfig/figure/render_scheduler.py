@@ -122,9 +122,9 @@ class RenderScheduler:
                 return
             # Never backwards, whatever the client numbers.
             self._seqs[viewer] = max(self._seqs[viewer], message.seq)
-        if message.type == "button_release":
-            # The viewer previews until a frame reflects its release: it gets one (an empty
-            # one, if the release changed nothing).
+        if message.type in ("button_release", "scroll", "pinch"):
+            # The viewer previews until a frame reflects its release, wheel step or pinch: it
+            # gets one (an empty one, if nothing changed).
             self.request(draw=False, changed=False)
 
     def want_current(self) -> None:
