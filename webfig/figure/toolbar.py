@@ -148,11 +148,7 @@ def _view_history(canvas: FigureCanvasBase) -> _ViewHistory | None:
 def takes_pinch(canvas: FigureCanvasBase) -> bool:
     """Whether a pinch changes ``canvas``' figure's view: it has a toolbar whose history
     keeps views (as matplotlib's pan and zoom need one)."""
-    toolbar = canvas.toolbar
-    if isinstance(toolbar, NavigationToolbar2):
-        return True
-    toolmanager = getattr(canvas.manager, "toolmanager", None)
-    return toolmanager is not None and toolmanager.get_tool(_VIEWS_TOOL, warn=False) is not None
+    return _view_history(canvas) is not None
 
 
 def pinch_targets(canvas: FigureCanvasBase, x: float, y: float) -> list[Axes]:
