@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -368,3 +368,56 @@ def test_a_right_button_pan_previews_the_zoom_about_the_press_point(
     assert before_y - preview_y > 3
     assert abs(preview_x - final_x) <= 1
     assert abs(preview_y - final_y) <= 1
+
+
+# Shows a preview layer of its own over the page's canvas: a box at odd device pixels of a
+# picture whose every pixel differs from its neighbours, moved by `mapping`.
+SHOW_PATTERN_LAYER = """async ({ box, mapping }) => {
+    const { PreviewLayer } = await import("/js/preview-layer.js")
+    const visible = document.querySelector(".webfig-canvas")
+    const source = document.createElement("canvas")
+    source.width = visible.width
+    source.height = visible.height
+    const pattern = new ImageData(source.width, source.height)
+    for (let i = 0; i < pattern.data.length; i += 4) {
+        const x = (i / 4) % source.width, y = Math.floor(i / 4 / source.width)
+        pattern.data.set([(x * 7 + y * 13) % 256, (x * 3) % 256, (y * 5) % 256, 255], i)
+    }
+    source.getContext("2d").putImageData(pattern, 0, 0)
+    const layer = new PreviewLayer(visible)
+    layer.show(source, box, "rgb(255, 255, 255)")
+    layer.move(mapping)
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+}"""
+
+
+def pattern(height: int, width: int) -> Pixels:
+    """SHOW_PATTERN_LAYER's picture."""
+    y, x = np.mgrid[:height, :width]
+    channels = [(x * 7 + y * 13) % 256, (x * 3) % 256, (y * 5) % 256, np.full_like(x, 255)]
+    return np.stack(channels, axis=-1).astype(np.uint8)
+
+
+def test_a_layer_moves_its_box_pixel_for_pixel(open_page: Any) -> None:
+    """A pan moves every pixel of the box by whole device pixels, none blurred into its
+    neighbours, even for a box at odd device pixels, over the face colour where it uncovers
+    the box; outside the box the canvas shows as it was."""
+    figure, _, _ = line_figure()
+    page = open_page(f"/{figure.number}", device_scale_factor=RATIO)
+    view = FigureOnPage(page, figure.number)
+    view.wait_ready()
+    box = Box(163, 117, 735, 521)
+    dx, dy = -37, 21
+    mapping = {"sx": 1, "sy": 1, "tx": dx, "ty": dy}
+    page.evaluate(SHOW_PATTERN_LAYER, {"box": asdict(box), "mapping": mapping})
+    shown = view.visible_pixels()
+    picture = pattern(*shown.shape[:2])
+
+    inner = box.inset(max(dx, 0), max(dy, 0), max(-dx, 0), max(-dy, 0))
+    source = Box(inner.x - dx, inner.y - dy, inner.width, inner.height)
+    assert np.array_equal(inner.of(shown), source.of(picture))
+    uncovered = box.of(shown).copy()
+    Box(inner.x - box.x, inner.y - box.y, inner.width, inner.height).of(uncovered)[...] = 255
+    assert (uncovered == 255).all()
+    around = [without_corners(outside(box, pixels), RATIO) for pixels in (shown, view.pixels())]
+    assert np.array_equal(*around)
