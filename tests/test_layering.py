@@ -31,8 +31,9 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "webfig.figure": frozenset(
         {"webfig.wire", "webfig.frames", "webfig.runtime", "webfig.rendering", "webfig.config"}
     ),
+    "webfig.hub": frozenset({"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.config"}),
     "webfig.server": frozenset(
-        {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.config"}
+        {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.hub", "webfig.config"}
     ),
 }
 # What stays at the top: matplotlib's entry point and the composition root, the settings, the
