@@ -16,18 +16,12 @@ from ...runtime.log_once import ProblemLog
 from ...wire import outgoing
 from ...wire.extensions import HEARTBEAT
 from ...wire.figure_changes import figure_changes
-from ...wire.incoming import (
-    Command,
-    Hello,
-    ProtocolError,
-    SupportsBinary,
-    TriggerTool,
-    parse_message,
-)
+from ...wire.incoming import ClientMessage, Hello, ProtocolError, SupportsBinary, parse_message
 from ...wire.interfaces import ServedFigure
 from ...wire.outgoing import Message
 from ..access import Access
 from ..registry import FigureRegistry
+from ..viewer_messages import deliver
 from .backlog import Backlog
 from .guard import Guarded, log_request
 
@@ -272,31 +266,14 @@ class WebSocket(_Socket):
             self._beat()  # the first at once: the client watches from then on
         if isinstance(parsed, SupportsBinary):
             self.supports_binary = parsed.value
-        elif parsed == Command("close_figure") and not (self.figure and self.figure.closable):
-            # Only a figure the script could close with plt.close offers the close button.
-            self._report("close_figure: not closable", "refused close_figure: not a pyplot figure")
-        elif isinstance(parsed, TriggerTool) and not (
-            self.figure and self.figure.has_tool(parsed.name)
-        ):
-            # Only the buttons the page shows: a name is no licence to run code, and the
-            # ToolManager's other tools (quit_all closes every figure) are the script's.
-            self._report(
-                "trigger_tool: not on the toolbar",
-                f"refused trigger_tool: {parsed.name[:60]!r} is not on the figure's toolbar",
-            )
         elif self.figure is not None:
-            try:
-                self.figure.handle_message(self, parsed)
-            except Exception as error:
-                # matplotlib, or a callback of the script's, failed on a valid message (a
-                # zoom to a rectangle of no width, say). As in desktop backends the figure
-                # and this viewer go on; left to Tornado, the connection would be dropped.
-                name = type(parsed).__name__
-                self._report(
-                    f"failed: {name}: {type(error).__name__}",
-                    f"handling a {name} message failed: {error!r}",
-                    exc_info=True,
-                )
+            deliver(self.figure, parsed, self._report, lambda: self._handle(parsed, message))
+
+    def _handle(self, parsed: ClientMessage, text: str | bytes) -> None:
+        """Hand the figure one message that passed :func:`deliver`'s rules (``text``, as it
+        came)."""
+        assert self.figure is not None
+        self.figure.handle_message(self, parsed)
 
     # The Viewer interface
 
