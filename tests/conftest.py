@@ -26,7 +26,7 @@ from webfig.server import FigureServer
 from webfig.server.registry import FigureRegistry
 
 from .fake_clock import Clock
-from .processes import Visit
+from .processes import Hub, Script, Visit
 from .servers import Servers
 from .waiting import TIMEOUT
 
@@ -265,3 +265,25 @@ def delivery(clock: Clock) -> Iterator[FrameDelivery]:
     delivery = FrameDelivery(server_thread().loop, encoder_pool(), clock=clock)
     yield delivery
     server_thread().run_sync(delivery.clear)
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    """A hub process (``python -m webfig serve``), stopped at teardown."""
+    hub = Hub()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def scripts() -> Iterator[Callable[[Script], Script]]:
+    """Keeps scripts to stop at teardown: ``keep(script)`` returns it."""
+    kept: list[Script] = []
+
+    def keep(script: Script) -> Script:
+        kept.append(script)
+        return script
+
+    yield keep
+    for script in kept:
+        script.stop()

@@ -153,3 +153,22 @@ class Script:
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
+
+
+PUBLISH_TOKEN = "publish-token-for-tests"
+
+
+class Hub(Script):
+    """A hub (``python -m webfig serve``) on a free port, viewers' token off (unless ``env``
+    sets one), publishers' PUBLISH_TOKEN: :attr:`address` is what scripts set ``WEBFIG_HUB``
+    to, :attr:`printed_url` the address it printed for viewers."""
+
+    def __init__(self, **env: str) -> None:
+        super().__init__("-m", "webfig", "serve", WEBFIG_PUBLISH_TOKEN=PUBLISH_TOKEN, **env)
+        self.printed_url = self.url()
+        parts = urllib.parse.urlsplit(self.printed_url)
+        self.address = f"{parts.scheme}://{parts.netloc}"
+
+    def publishing(self, *args: str, token: str = PUBLISH_TOKEN, **env: str) -> Script:
+        """A script run with ``args``, publishing to this hub with ``token``."""
+        return Script(*args, WEBFIG_HUB=self.address, WEBFIG_HUB_TOKEN=token, **env)

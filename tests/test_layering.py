@@ -36,10 +36,10 @@ LAYERS: Mapping[str, frozenset[str]] = {
         {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.hub", "webfig.config"}
     ),
 }
-# What stays at the top: matplotlib's entry point and the composition root, the settings, the
-# demo and its command line, and the public names.
+# What stays at the top: matplotlib's entry point and the composition roots (pyplot's and the
+# hub's), the settings, the demo and its command line, and the public names.
 TOP_LEVEL = frozenset(
-    {"webfig", "webfig.__main__", "webfig.backend", "webfig.config", "webfig.demo"}
+    {"webfig", "webfig.__main__", "webfig.backend", "webfig.config", "webfig.demo", "webfig.serve"}
 )
 
 
@@ -218,7 +218,7 @@ def test_the_wire_reaches_no_matplotlib() -> None:
 def test_only_the_composition_root_reaches_the_server() -> None:
     outside = [m for m in MODULES if layer_of(m) != "webfig.server"]
     users = sorted(m for m in outside if any(layer_of(i) == "webfig.server" for i in GRAPH[m]))
-    assert users == ["webfig.backend"]
+    assert users == ["webfig.backend", "webfig.serve"]
 
 
 def starts_processes(name: str) -> bool:

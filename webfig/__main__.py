@@ -1,4 +1,4 @@
-"""Command line: ``python -m webfig demo``."""
+"""Command line: ``python -m webfig demo`` and ``python -m webfig serve``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve a few demo figures to pan, zoom and click in, until Ctrl+C.",
         epilog=EPILOG,
     )
+    serve = commands.add_parser(
+        "serve",
+        help="run a hub that scripts publish their figures to, until Ctrl+C",
+        description=(
+            "Run a hub: scripts with WEBFIG_HUB=http://this-host:port and WEBFIG_HUB_TOKEN"
+            " set publish their figures to it, and viewers open them here."
+        ),
+        epilog="Viewers need WEBFIG_TOKEN, as for every webfig server (made up if unset).",
+    )
+    serve.add_argument("--address", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="the port to listen on (default 8988)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # One line per request would drown what matters.
@@ -33,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from .demo import main as demo
 
         demo()
+    elif arguments.command == "serve":
+        from .serve import main as serve_hub
+
+        serve_hub(arguments.address, arguments.port)
     return 0
 
 

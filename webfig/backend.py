@@ -26,6 +26,7 @@ from .figure.manager import WebfigManager
 from .figure.timers import TimerWebfig
 from .figure.toolbar import NavigationToolbarWebfig
 from .server.figure_server import FigureServer
+from .server.publisher import HubPublisher, this_run
 from .server.registry import PyplotFigures
 
 __all__ = [
@@ -58,6 +59,21 @@ def default_server() -> FigureServer:
         return _default
 
 
+_publisher: HubPublisher | None = None
+
+
+def default_publisher() -> HubPublisher | None:
+    """With a hub set (``WEBFIG_HUB``), what publishes pyplot's figures to it, started; else
+    None. One per process, for the hub the settings named when it started."""
+    global _publisher  # noqa: PLW0603 - one publishing connection per process, made lazily
+    settings = current_settings()
+    with _default_lock:
+        if _publisher is None and settings.hub:
+            _publisher = HubPublisher(settings.hub, settings.hub_token, PyplotFigures(), this_run())
+            _publisher.start()
+        return _publisher
+
+
 # Set whenever a pyplot figure closes, so that a blocking show() looks again at once.
 _figure_closed = threading.Event()
 # Seconds a blocking show() waits before it looks again anyway.
@@ -65,10 +81,13 @@ _CLOSED_CHECK_INTERVAL = 1.0
 
 
 class FigureManagerWebfig(WebfigManager):
-    """pyplot's figure manager: showing a figure serves it from the default server."""
+    """pyplot's figure manager: showing a figure serves it from the default server, or,
+    with a hub set, the figure is published to the hub as it is made."""
 
     def __init__(self, canvas: WebfigCanvas, num: int) -> None:
         super().__init__(canvas, num)
+        if _publishing():
+            return
         if mpl.is_interactive():
             _serve_interactively()
 
@@ -84,7 +103,8 @@ class FigureManagerWebfig(WebfigManager):
         ]
         for manager in drawing:
             manager.canvas.flush_events()  # (at most FLUSH_TIMEOUT: a busy figure waits)
-        default_server().ensure_started()
+        if not _publishing():
+            default_server().ensure_started()
 
     def destroy(self) -> None:
         super().destroy()
@@ -110,6 +130,15 @@ class FigureCanvasWebfig(WebfigCanvas):
         """``plt.pause``'s wait; Ctrl+C stops the server, then raises KeyboardInterrupt."""
         with _stopping_on_interrupt():
             super().start_event_loop(timeout)
+
+
+def _publishing() -> bool:
+    """Whether pyplot's figures go to a hub (and no server of this process' own starts).
+    A setting that cannot be read is left for the server to report, as without a hub."""
+    try:
+        return default_publisher() is not None
+    except ConfigError:
+        return False
 
 
 def _serve_interactively() -> None:

@@ -23,6 +23,8 @@ MAX_MAX_PIXELS = 16384
 # Seconds a download's save may take before its worker is stopped.
 DEFAULT_SAVE_TIMEOUT = 60.0
 _ORIGIN = re.compile(r"https?://[^/?#\s]+")
+# A hub's address: its origin, and the path it is under behind a proxy, if any.
+_HUB = re.compile(r"https?://[^/?#\s]+(/[^?#\s]*[^/?#\s])?/?")
 
 
 class ConfigError(ValueError):
@@ -48,7 +50,9 @@ class Settings:
     client may move the picture itself while the user pans or zooms, until the server's
     frames catch up (the ``preview`` extension); read as each viewer connects. ``xheaders``:
     take each request's address from ``X-Real-IP``/``X-Forwarded-For`` (Tornado's
-    ``xheaders``), so logs name the browser rather than a reverse proxy in front.
+    ``xheaders``), so logs name the browser rather than a reverse proxy in front. ``hub``:
+    the address of a hub (``python -m webfig serve``) to publish the figures to instead of
+    serving them here, ``http://host:port``; ``hub_token`` is its publish token.
 
     Security: turn ``xheaders`` on only behind a proxy that sets those headers itself;
     otherwise any client can put any address in webfig's logs.
@@ -66,6 +70,8 @@ class Settings:
     lossy: bool = True
     preview: bool = True
     xheaders: bool = False
+    hub: str = ""
+    hub_token: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -91,6 +97,10 @@ class Settings:
             raise ConfigError(
                 f"save_timeout must be a number of seconds above 0, not {self.save_timeout}"
             )
+        if self.hub and not _HUB.fullmatch(self.hub):
+            raise ConfigError(
+                f"the hub's address looks like http://host:port[/path], not {self.hub!r}"
+            )
         for origin in self.allowed_origins:
             if not _ORIGIN.fullmatch(origin):
                 raise ConfigError(
@@ -111,6 +121,8 @@ _ENVIRONMENT_NAMES = {
     "lossy": "WEBFIG_LOSSY",
     "preview": "WEBFIG_PREVIEW",
     "xheaders": "WEBFIG_XHEADERS",
+    "hub": "WEBFIG_HUB",
+    "hub_token": "WEBFIG_HUB_TOKEN",
 }
 
 _overrides: dict[str, object] = {}
@@ -146,14 +158,8 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["port"] = _parse_int(_ENVIRONMENT_NAMES["port"], port)
     if (retries := environ.get(_ENVIRONMENT_NAMES["port_retries"])) is not None:
         found["port_retries"] = _parse_int(_ENVIRONMENT_NAMES["port_retries"], retries)
-    if (address := environ.get(_ENVIRONMENT_NAMES["address"])) is not None:
-        found["address"] = address.strip()
     if (open_browser := environ.get(_ENVIRONMENT_NAMES["open_browser"])) is not None:
         found["open_browser"] = _parse_bool(_ENVIRONMENT_NAMES["open_browser"], open_browser)
-    if (url_prefix := environ.get(_ENVIRONMENT_NAMES["url_prefix"])) is not None:
-        found["url_prefix"] = url_prefix.strip()
-    if (token := environ.get(_ENVIRONMENT_NAMES["token"])) is not None:
-        found["token"] = token.strip()  # "" on purpose: no token
     if (max_pixels := environ.get(_ENVIRONMENT_NAMES["max_pixels"])) is not None:
         found["max_pixels"] = _parse_int(_ENVIRONMENT_NAMES["max_pixels"], max_pixels)
     if (save_timeout := environ.get(_ENVIRONMENT_NAMES["save_timeout"])) is not None:
@@ -166,6 +172,10 @@ def settings_from_environment(environ: Mapping[str, str]) -> dict[str, object]:
         found["preview"] = _parse_bool(_ENVIRONMENT_NAMES["preview"], preview)
     if (xheaders := environ.get(_ENVIRONMENT_NAMES["xheaders"])) is not None:
         found["xheaders"] = _parse_bool(_ENVIRONMENT_NAMES["xheaders"], xheaders)
+    # Text as it is (a token of "": none, on purpose).
+    for name in ("address", "url_prefix", "token", "hub", "hub_token"):
+        if (value := environ.get(_ENVIRONMENT_NAMES[name])) is not None:
+            found[name] = value.strip()
     return found
 
 
@@ -183,6 +193,8 @@ def configure(
     lossy: bool | None = None,
     preview: bool | None = None,
     xheaders: bool | None = None,
+    hub: str | None = None,
+    hub_token: str | None = None,
 ) -> Settings:
     """Set server settings from Python; they override the environment.
 
@@ -202,6 +214,8 @@ def configure(
         "lossy": lossy,
         "preview": preview,
         "xheaders": xheaders,
+        "hub": hub,
+        "hub_token": hub_token,
     }
     candidate = {**_overrides, **{k: v for k, v in given.items() if v is not None}}
     settings = _build(os.environ, candidate)

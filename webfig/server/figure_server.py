@@ -12,6 +12,7 @@ import socket
 import tempfile
 import threading
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -157,7 +158,9 @@ class FigureServer:
     """An HTTP server on the shared server thread.
 
     It serves :func:`make_app` for ``figures`` unless given an ``application`` of its own,
-    such as a host application with :func:`figure_routes` mounted in it.
+    such as a host application with :func:`figure_routes` mounted in it, or a
+    ``make_application`` that makes one with the server's access rules and the websockets
+    it closes when it stops (the hub's).
     """
 
     def __init__(
@@ -166,14 +169,17 @@ class FigureServer:
         figures: FigureRegistry | None = None,
         *,
         application: tornado.web.Application | None = None,
+        make_application: Callable[[Access, OpenSockets], tornado.web.Application] | None = None,
     ) -> None:
         self.settings = settings or current_settings()
         self.access = server_access(self.settings)
         self._figures = figures
+        self._sockets = OpenSockets()
+        if make_application is not None:
+            application = make_application(self.access, self._sockets)
         self._application = application
         if application is not None:
             websocket_settings(application.settings)
-        self._sockets = OpenSockets()
         self._http: HTTPServer | None = None
         self._lock = threading.Lock()
         # Where the routes of routes() are, for the URL when the settings name no prefix.

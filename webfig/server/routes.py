@@ -45,6 +45,8 @@ def figure_routes(
     figures: FigureRegistry | None = None,
     sockets: OpenSockets | None = None,
     access: Access | None = None,
+    *,
+    viewer_socket: type[WebSocket] = WebSocket,
 ) -> list[Any]:
     """webfig's routes under ``prefix``, to add to any Tornado application.
 
@@ -52,6 +54,7 @@ def figure_routes(
     one). ``figures`` defaults to pyplot's figures. ``sockets``, if given, keeps the open
     websockets, so that whoever stops the server can close them. ``access`` sets the token
     and the origins allowed besides the page's own (by default: none, and none).
+    ``viewer_socket`` is the handler of a viewer's websocket (the hub relays its viewers).
 
     Under a prefix, every other path under it gets webfig's 404 page. Without one the host
     application's routes may be anywhere, so the paths webfig does not know are left to it
@@ -68,7 +71,7 @@ def figure_routes(
         (rf"{prefix}/ws", FigureList, sockets_options),
         (rf"{prefix}/{num}/?", SingleFigure, options),
         (rf"{prefix}/{num}/fragment", FigureFragment, options),
-        (rf"{prefix}/{num}/ws", WebSocket, sockets_options),
+        (rf"{prefix}/{num}/ws", viewer_socket, sockets_options),
         (rf"{prefix}/{num}/download\.([A-Za-z0-9]+)", Download, download_options),
         (rf"{prefix}/js/(.*)", MplJs, {"path": str(STATIC_DIR / "js"), "access": access}),
         (rf"{prefix}/static/(.*)", StaticFiles, {"path": str(STATIC_DIR), "access": access}),

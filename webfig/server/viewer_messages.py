@@ -16,7 +16,7 @@ from ..wire.interfaces import ServedFigure
 class Report(Protocol):
     """Where problems go: :meth:`webfig.runtime.log_once.ProblemLog.report`'s shape."""
 
-    def __call__(self, kind: str, problem: str, *, exc_info: bool = False) -> None: ...
+    def __call__(self, kind: str, problem: str, /, *, exc_info: bool = False) -> None: ...
 
 
 def deliver(

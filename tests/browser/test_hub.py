@@ -1,0 +1,66 @@
+"""A figure published to a hub, in Chromium: live through the hub as it is straight to its
+script. The hub and the script are processes of their own (tests/processes.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from ..processes import Hub, Script
+from .helpers import TIMEOUT_MS, FigureOnPage, Point, drag, is_painted
+
+pytestmark = pytest.mark.browser
+
+# A figure whose axes fill the middle, a key handler that says which key came, and "i" (no
+# key of matplotlib's) to print the axes' x limits (what a pan changed, in the script).
+LIVE_SCRIPT = """
+import matplotlib
+matplotlib.use("webfig")
+import matplotlib.pyplot as plt
+figure, ax = plt.subplots(num="through the hub", figsize=(6.4, 4.8), dpi=100)
+ax.plot([0, 10], [0, 10], color="red", linewidth=4)
+ax.set_xlim(0, 10)
+def pressed(event):
+    if event.key == "i":
+        print("xlim %.3f %.3f" % ax.get_xlim(), flush=True)
+    else:
+        print("key", event.key, flush=True)
+figure.canvas.mpl_connect("key_press_event", pressed)
+print("made", flush=True)
+plt.show()
+"""
+XLIM = re.compile(r"^xlim (\S+) (\S+)$")
+
+
+def test_keys_and_a_pan_on_the_hubs_page_reach_the_script(
+    hub: Hub, scripts: Callable[[Script], Script], open_page: Any
+) -> None:
+    script = scripts(hub.publishing("-c", LIVE_SCRIPT))
+    script.wait_for_line(re.compile("^made$"))
+    page = open_page(f"{hub.address}/1")
+    view = FigureOnPage(page, 1)
+    view.wait_ready()
+    expect(view.title).to_have_text("through the hub", timeout=TIMEOUT_MS)
+    assert is_painted(view.pixels())
+
+    page.keyboard.press("a")
+    script.wait_for_line(re.compile("^key a$"))
+
+    view.tool("pan").click()
+    expect(view.tool("pan")).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT_MS)
+    before = view.pixels()
+    box = view.canvas.bounding_box()
+    assert box is not None
+    middle = Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    drag(page, middle, Point(middle.x - 120, middle.y))
+    page.keyboard.press("i")
+    left, right = (float(value) for value in script.wait_for_line(XLIM).groups())
+    # Dragged left, the view moved right, by as much in data as the drag in pixels.
+    assert left > 1
+    assert right - left == pytest.approx(10, abs=1e-6)
+    view.wait_pixels(lambda pixels: not np.array_equal(pixels, before), "the panned picture")

@@ -1,0 +1,337 @@
+"""A script's side of publishing to a hub: one websocket out, every figure and viewer on it.
+
+With ``WEBFIG_HUB`` set, the process opens no port: :class:`HubPublisher` connects out to the
+hub's publishing socket (docs/hub.md), announces the run and each figure, and turns the hub's
+viewers into :class:`~webfig.wire.interfaces.Viewer`\\ s of the figures, so frames, the
+preview and events work through the hub as they do straight to a local server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Final
+
+import tornado.httpclient
+import tornado.websocket
+
+from ..hub import publishing
+from ..hub.publishing import FigureInfo, PublishingError, RunInfo
+from ..runtime.event_loop import download_pool, server_thread
+from ..runtime.log_once import ProblemLog
+from ..wire.figure_changes import figure_changes
+from ..wire.incoming import ProtocolError, SupportsBinary, parse_message
+from ..wire.interfaces import DownloadOptions, ServedFigure
+from ..wire.outgoing import Message
+from .registry import FigureRegistry
+from .viewer_messages import deliver
+
+_log = logging.getLogger(__name__)
+
+# Seconds before the first retry after a failed or lost connection, and at most between two.
+FIRST_RETRY: Final = 0.5
+LONGEST_RETRY: Final = 30.0
+CONNECT_TIMEOUT: Final = 10.0
+# Seconds a process that ends waits for its first connection to the hub to be made or fail,
+# so a short script's figures reach the hub, or its one warning is printed.
+EXIT_WAIT: Final = 10.0
+# Seconds between news of a figure and its announcement to the hub.
+FIGURE_DELAY: Final = 0.05
+# The largest message the hub may send (its viewers' messages are small).
+MAX_MESSAGE_SIZE: Final = 256 * 1024
+
+
+def publish_url(hub: str) -> str:
+    """The publishing socket's URL for a hub at ``hub`` (``http://host:port[/prefix]``)."""
+    scheme, _, rest = hub.rstrip("/").partition("://")
+    socket_scheme = {"http": "ws", "https": "wss"}[scheme]
+    return f"{socket_scheme}://{rest}{publishing.PUBLISH_PATH}"
+
+
+def this_run() -> RunInfo:
+    """Where this process runs, as the hub's pages show it."""
+    return RunInfo(
+        host=socket.gethostname()[: publishing.MAX_TEXT_LENGTH],
+        script=(sys.argv[0] or "python")[: publishing.MAX_TEXT_LENGTH],
+        argv=tuple(argument[:256] for argument in sys.argv[1 : publishing.MAX_NAMES + 1]),
+        pid=os.getpid(),
+        started=time.time(),
+    )
+
+
+def figure_info(figure: ServedFigure) -> FigureInfo:
+    width, height = figure.size
+    width_inches, height_inches = figure.size_inches
+    return FigureInfo(
+        num=figure.number,
+        label=figure.title[: publishing.MAX_LABEL_LENGTH],
+        width=width,
+        height=height,
+        width_inches=width_inches,
+        height_inches=height_inches,
+        formats=dict(figure.download_formats()),
+        default_format=figure.default_format,
+        toolbar_kind=figure.toolbar_kind,
+        closable=figure.closable,
+    )
+
+
+def _before_thread_pools_stop(callback: Callable[[], object]) -> None:
+    """Run ``callback`` as the main thread ends, before the thread pools stop taking work
+    (they do before ``atexit``'s callbacks run, and connecting needs one: Tornado resolves
+    the hub's name on a pool). The standard library's own pools stop so: threading's
+    private ``_register_atexit``, where there is one; else ``atexit``."""
+    register = getattr(threading, "_register_atexit", atexit.register)
+    register(callback)
+
+
+def _collect_failure(written: asyncio.Future[None]) -> None:
+    if not written.cancelled() and written.exception() is not None:
+        _log.debug("a message for the hub was dropped: %r", written.exception())
+
+
+class RelayedViewer:
+    """One of the hub's viewers of one figure, as the figure sees it: a
+    :class:`~webfig.wire.interfaces.Viewer` whose messages and frames go to the hub."""
+
+    def __init__(self, publisher: HubPublisher, viewer_id: int, figure: ServedFigure) -> None:
+        self.viewer_id = viewer_id
+        self.figure = figure
+        self._publisher = publisher
+
+    def send_json(self, content: Message) -> None:
+        self._publisher.send(publishing.to_viewer_message(self.viewer_id, content))
+
+    def send_binary(self, blob: bytes) -> None:
+        self._publisher.send(publishing.frame(self.viewer_id, blob))
+
+    def figure_closed(self) -> None:
+        """Nothing to do: the hub hears of it in ``figure_closed`` and closes its viewers."""
+
+
+class HubPublisher:
+    """Publishes ``figures`` to the hub at ``hub`` (``http://host:port``) with ``token``,
+    from the server thread, until :meth:`stop`.
+
+    If the hub cannot be reached or refuses the token, one warning says so, naming the hub,
+    and the script goes on as if no hub were set, while the publisher tries again in the
+    background, waiting longer each time (at most LONGEST_RETRY seconds): a hub restarted
+    gets the run back.
+    """
+
+    def __init__(self, hub: str, token: str, figures: FigureRegistry, run: RunInfo) -> None:
+        """``token``: the hub's publish token; with none, nothing is published."""
+        self.hub = hub
+        self._url = publish_url(hub)
+        self._token = token
+        self._figures = figures
+        self._run = run
+        self._loop = server_thread()
+        self._connection: tornado.websocket.WebSocketClientConnection | None = None
+        self._announced: dict[int, FigureInfo] = {}
+        self._viewers: dict[int, RelayedViewer] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._saves: set[asyncio.Future[None]] = set()
+        self._warned = False
+        self._problems = ProblemLog()
+        self._first_attempt = threading.Event()
+
+    def start(self) -> None:
+        """Start connecting, in the background; returns at once. As the process ends, it
+        waits (at most EXIT_WAIT seconds) for the first connection to be made or to fail."""
+        self._loop.run_sync(self._start)
+        _before_thread_pools_stop(lambda: self._first_attempt.wait(EXIT_WAIT))
+
+    def _start(self) -> None:
+        if not self._token:
+            _log.warning(
+                "webfig: not publishing to the hub at %s: WEBFIG_HUB_TOKEN is not set (the"
+                " hub printed its publish token as it started). The script goes on without it.",
+                self.hub,
+            )
+            self._first_attempt.set()
+            return
+        if self._task is None:
+            figure_changes.subscribe(self._figures_changed)
+            self._task = asyncio.ensure_future(self._keep_connected())
+
+    def stop(self) -> None:
+        """Close the connection and stop trying."""
+        self._loop.run_sync(self._stop)
+
+    def _stop(self) -> None:
+        figure_changes.unsubscribe(self._figures_changed)
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._disconnected()
+
+    def send(self, message: str | bytes) -> None:
+        """Send one message to the hub, from any thread; dropped while not connected (the
+        viewers it is for are gone with the connection)."""
+        self._loop.call_soon(lambda: self._write(message))
+
+    def _write(self, message: str | bytes) -> None:
+        if self._connection is None:
+            return
+        # A write that fails, now or later, is a connection that closed: _keep_connected sees
+        # it and cleans up.
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            written = self._connection.write_message(message, binary=isinstance(message, bytes))
+            written.add_done_callback(_collect_failure)
+
+    async def _keep_connected(self) -> None:
+        wait = FIRST_RETRY
+        while True:
+            try:
+                self._connection = await self._connect()
+            except Exception as error:  # whatever it was (refused, no route, closed): retry
+                self._could_not_connect(error)
+                self._first_attempt.set()
+            else:
+                wait = FIRST_RETRY
+                await self._serve(self._connection)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, LONGEST_RETRY)
+
+    async def _connect(self) -> tornado.websocket.WebSocketClientConnection:
+        request = tornado.httpclient.HTTPRequest(
+            self._url,
+            headers={publishing.TOKEN_HEADER: f"{publishing.TOKEN_SCHEME} {self._token}"},
+            connect_timeout=CONNECT_TIMEOUT,
+            request_timeout=CONNECT_TIMEOUT,
+        )
+        return await tornado.websocket.websocket_connect(request, max_message_size=MAX_MESSAGE_SIZE)
+
+    def _could_not_connect(self, error: Exception) -> None:
+        if isinstance(error, tornado.httpclient.HTTPClientError) and error.code in (401, 403):
+            reason = "it refused this script's WEBFIG_HUB_TOKEN"
+        else:
+            reason = f"cannot reach it ({error})"
+        if self._warned:
+            _log.debug("webfig: hub %s: %s", self.hub, reason)
+            return
+        self._warned = True
+        _log.warning(
+            "webfig: not publishing to the hub at %s: %s. The script goes on without it"
+            " (its figures are not shown anywhere) and tries again in the background.",
+            self.hub,
+            reason,
+        )
+
+    async def _serve(self, connection: tornado.websocket.WebSocketClientConnection) -> None:
+        _log.info("webfig: publishing figures to the hub at %s", self.hub)
+        self._warned = False
+        connection.write_message(publishing.run_message(self._run))
+        self._announced.clear()
+        self._announce_figures()
+        self._first_attempt.set()
+        while (message := await connection.read_message()) is not None:
+            try:
+                self._received(message)
+            except PublishingError as error:
+                self._problems.report("hub message", f"ignored a message from the hub: {error}")
+        _log.info("webfig: the connection to the hub at %s closed", self.hub)
+        self._disconnected()
+
+    def _disconnected(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+        for viewer in self._viewers.values():
+            viewer.figure.remove_viewer(viewer)
+        self._viewers.clear()
+
+    def _received(self, message: str | bytes) -> None:
+        content = publishing.parse(message)
+        kind = content["type"]
+        if kind == "viewer_opened":
+            self._viewer_opened(publishing.read_viewer(content), publishing.read_num(content))
+        elif kind == "viewer_message":
+            viewer = self._viewers.get(publishing.read_viewer(content))
+            if viewer is not None:
+                self._viewer_said(viewer, publishing.read_viewer_text(content))
+        elif kind == "viewer_closed":
+            viewer = self._viewers.pop(publishing.read_viewer(content), None)
+            if viewer is not None:
+                viewer.figure.remove_viewer(viewer)
+        elif kind == "frame_written":
+            viewer = self._viewers.get(publishing.read_viewer(content))
+            if viewer is not None:
+                viewer.figure.frame_written(viewer)
+        elif kind == "save":
+            saving = asyncio.ensure_future(self._save(*publishing.read_save(content)))
+            self._saves.add(saving)
+            saving.add_done_callback(self._saves.discard)
+        else:
+            raise PublishingError(f"unknown message type {kind[:40]!r}")
+
+    async def _save(self, request: int, num: int, fmt: str, options: DownloadOptions) -> None:
+        """Save a figure for a download on the hub, off the event loop (a save blocks), and
+        send the file back; or say why not, in a line that names no file or setting."""
+        figure = self._figures.get(num)
+        if figure is None or fmt not in figure.download_formats():
+            self.send(publishing.save_failed_message(request, f"no figure {num} to save as {fmt}"))
+            return
+        try:
+            content = await asyncio.get_running_loop().run_in_executor(
+                download_pool(), figure.save, fmt, options
+            )
+        except Exception as error:
+            self._problems.report(
+                f"save {fmt} failed", f"saving figure {num} as {fmt} failed: {error!r}"
+            )
+            self.send(publishing.save_failed_message(request, f"saving as {fmt} failed"))
+        else:
+            self.send(publishing.saved_file(request, content))
+
+    def _viewer_opened(self, viewer_id: int, num: int) -> None:
+        figure = self._figures.get(num)
+        if figure is None or viewer_id in self._viewers:
+            self.send(publishing.viewer_closed_message(viewer_id))
+            return
+        viewer = RelayedViewer(self, viewer_id, figure)
+        self._viewers[viewer_id] = viewer
+        figure.add_viewer(viewer)
+
+    def _viewer_said(self, viewer: RelayedViewer, text: str) -> None:
+        try:
+            parsed = parse_message(text)
+        except ProtocolError as error:
+            self._problems.report(error.kind, f"ignored a message from the hub: {error}")
+            return
+        if isinstance(parsed, SupportsBinary):
+            return  # the hub's business: it talks to the browser
+        figure = viewer.figure
+        deliver(
+            figure, parsed, self._problems.report, lambda: figure.handle_message(viewer, parsed)
+        )
+
+    def _figures_changed(self) -> None:
+        # A moment later: pyplot registers a new figure just after its manager announces it.
+        self._loop.call_soon(
+            lambda: asyncio.get_running_loop().call_later(FIGURE_DELAY, self._announce_figures)
+        )
+
+    def _announce_figures(self) -> None:
+        """Tell the hub of every figure that appeared or changed, and every one that closed."""
+        if self._connection is None:
+            return
+        current = {figure.number: figure_info(figure) for figure in self._figures.figures()}
+        for num, info in current.items():
+            if self._announced.get(num) != info:
+                self._write(publishing.figure_message(info))
+        for num in self._announced.keys() - current.keys():
+            self._write(publishing.figure_closed_message(num))
+        self._announced = current
+        for viewer_id, viewer in list(self._viewers.items()):
+            if viewer.figure.number not in current:
+                del self._viewers[viewer_id]
