@@ -557,17 +557,17 @@ def _load_figure(data: bytes, max_bytes: int) -> Figure:
         raise RefusedPickle(f"the pickle is {len(data)} bytes, over the {max_bytes} allowed")
     try:
         loaded = _FigureUnpickler(io.BytesIO(data)).load()
+        if type(loaded) is not Figure:
+            raise RefusedPickle(
+                f"the pickle holds a {_shown(type(loaded).__qualname__)}, not a matplotlib Figure"
+            )
+        _refuse_usetex(loaded)
     except RefusedPickle:
         raise
     # A broken pickle fails anywhere: in the unpickler (UnpicklingError, EOFError,
     # ValueError, MemoryError, ...) or in an allowed class' code, with whatever it raises.
     except Exception as error:
         raise BrokenPickle(f"not a figure's pickle: {_error_text(error)}") from error
-    if type(loaded) is not Figure:
-        raise RefusedPickle(
-            f"the pickle holds a {_shown(type(loaded).__qualname__)}, not a matplotlib Figure"
-        )
-    _refuse_usetex(loaded)
     return loaded
 
 
