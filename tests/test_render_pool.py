@@ -303,3 +303,33 @@ def test_shutdown_kills_a_worker_that_outlives_its_pipe_and_ignores_sigterm(
     assert own.pids == ()
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)  # killed, and reaped
+
+
+def test_a_pool_that_does_not_trust_its_workers_gets_their_errors_as_text() -> None:
+    """The hub's pool: a job's exception is not unpickled here (a worker taken over by what
+    it loaded could send one that runs code), only its text comes back."""
+    pool = process_pool.ProcessPool(
+        1, name="an untrusting pool", import_main=False, trust_replies=False
+    )
+    try:
+        failing = process_pool.job_payload(builders.failing, ("no data yet",), "png", None, {})
+        with pytest.raises(process_pool.WorkerError, match="BuildFailed: no data yet"):
+            pool.submit(failing, "a failing build").result(TIMEOUT)
+        working = process_pool.job_payload(builders.sine, (1.0,), "png", None, {})
+        assert decode_png(pool.submit(working, "a sine").result(TIMEOUT)).shape[:2] == (300, 400)
+    finally:
+        pool.shutdown()
+
+
+def test_a_worker_within_a_memory_limit_fails_a_job_that_needs_more_and_goes_on() -> None:
+    pool = process_pool.ProcessPool(
+        1, name="a pool of 1 GiB workers", import_main=False, memory_limit=1024**3
+    )
+    try:
+        too_big = process_pool.job_payload(builders.scatter, (200_000_000,), "png", None, {})
+        with pytest.raises(MemoryError, match="Unable to allocate"):
+            pool.submit(too_big, "a 1.5 GiB scatter").result(TIMEOUT)
+        working = process_pool.job_payload(builders.sine, (1.0,), "png", None, {})
+        assert decode_png(pool.submit(working, "a sine").result(TIMEOUT)).shape[:2] == (300, 400)
+    finally:
+        pool.shutdown()

@@ -143,6 +143,26 @@ class _ParentUnpickler(pickle.Unpickler):
         return super().find_class("__main__" if module == "__mp_main__" else module, name)
 
 
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles plain data only (tuples, strings, bytes, numbers, None): a reply from a
+    worker of a pool that does not trust its workers, which names no class to make."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"a worker's reply named {module}.{name}: refused")
+
+
+class WorkerError(RuntimeError):
+    """A job failed in a worker of a pool that does not trust its workers: what it raised,
+    as text (the exception itself is not unpickled here)."""
+
+
+def _untrusted_error(job: _Job, text: str) -> BaseException:
+    lines = text.strip().splitlines()
+    error = WorkerError(f"{job.name} failed: {lines[-1] if lines else 'no reason given'}")
+    error.__cause__ = RemoteTraceback(f"\nin the worker process:\n{text}")
+    return error
+
+
 def _error(job: _Job, pickled: bytes, text: str) -> BaseException:
     """The exception a worker sent back for ``job``, with its traceback as its cause."""
     try:
@@ -179,7 +199,15 @@ class ProcessPool:
     thread-safe. ``name`` says what the pool is in messages ("the RenderPool");
     ``import_main``: may a job make a worker import this process' ``__main__``; ``timeout``:
     the deadline of a job submitted without one; ``warm_up``: return once every worker is
-    ready (else the first jobs wait for them)."""
+    ready (else the first jobs wait for them). ``trust_replies=False``: workers' replies are
+    read as plain data only, and a job's exception comes back as a :class:`WorkerError`
+    with its text. ``memory_limit``: bytes of address space a worker may have (POSIX
+    ``RLIMIT_AS``); a job that needs more fails, or its worker dies and is replaced.
+
+    Security: with ``trust_replies`` (the default) a reply is unpickled as it comes, so a
+    worker runs what it likes here: for workers that run this process' own figures only.
+    A pool whose workers load what others sent (the hub's) must not trust them: a worker
+    that such a load took over could send a pickle that runs code in this process."""
 
     def __init__(
         self,
@@ -189,12 +217,16 @@ class ProcessPool:
         import_main: bool,
         timeout: float | None = None,
         warm_up: bool = True,
+        trust_replies: bool = True,
+        memory_limit: int | None = None,
     ) -> None:
         if processes < 1:
             raise ValueError(f"{name} needs at least one process, not {processes}")
         self.processes = processes
         self.name = name
         self.timeout = _checked_timeout(timeout)
+        self._trust_replies = trust_replies
+        self._memory_limit = memory_limit
         self._main = (
             _main_module() if import_main else ("none", "this pool's workers never run the script")
         )
@@ -295,8 +327,9 @@ class ProcessPool:
         ours, theirs = connection.Pipe()
         path = os.pathsep.join(entry for entry in sys.path if entry)
         try:
+            limit = [] if self._memory_limit is None else [str(self._memory_limit)]
             process = subprocess.Popen(
-                [sys.executable, "-m", WORKER_MODULE, str(theirs.fileno())],
+                [sys.executable, "-m", WORKER_MODULE, str(theirs.fileno()), *limit],
                 stdin=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),),
                 env={**os.environ, "PYTHONPATH": path, "MPLBACKEND": "agg"},
@@ -391,7 +424,7 @@ class ProcessPool:
         """Handle the worker's waiting messages; False if its pipe is closed."""
         try:
             while worker.conn.poll():
-                kind, value = worker.conn.recv()
+                kind, value = self._reply(worker.conn.recv_bytes())
                 if kind == "ready":
                     with self._lock:
                         worker.ready = True
@@ -403,10 +436,23 @@ class ProcessPool:
                 if kind == "ok":
                     job.future.set_result(value)
                 else:
-                    job.future.set_exception(_error(job, *value))
+                    pickled, text = value
+                    job.future.set_exception(
+                        _error(job, pickled, text)
+                        if self._trust_replies
+                        else _untrusted_error(job, text)
+                    )
         except (EOFError, OSError):
             return False
         return True
+
+    def _reply(self, data: bytes) -> tuple[str, Any]:
+        """A worker's message: its kind and value (read as plain data, unless trusted)."""
+        if self._trust_replies:
+            message: tuple[str, Any] = pickle.loads(data)
+        else:
+            message = _DataUnpickler(io.BytesIO(data)).load()
+        return message
 
     def _stop_overdue(self, workers: list[_Worker]) -> None:
         """Fail what is still queued past the shutdown's deadline; stop the workers whose

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pickle
+import resource
 import runpy
 import signal
 import sys
@@ -124,8 +125,13 @@ def serve(conn: Connection) -> None:
 
 
 def main() -> None:
+    """``python -m webfig.rendering.worker_process FD [MEMORY_LIMIT]``: serve the parent on
+    the socket FD, within MEMORY_LIMIT bytes of address space if given."""
     # Ctrl-C reaches the whole process group; the parent decides when its workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if len(sys.argv) > 2:
+        limit = int(sys.argv[2])
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     mpl.use("agg")
     with Connection(int(sys.argv[1])) as conn, contextlib.suppress(EOFError, OSError):
         serve(conn)  # until the parent closes the pipe, or dies
