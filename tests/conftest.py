@@ -268,9 +268,10 @@ def delivery(clock: Clock) -> Iterator[FrameDelivery]:
 
 
 @pytest.fixture
-def hub() -> Iterator[Hub]:
-    """A hub process (``python -m webfig serve``), stopped at teardown."""
-    hub = Hub()
+def hub(tmp_path: Path) -> Iterator[Hub]:
+    """A hub process (``python -m webfig serve``) keeping figures in ``tmp_path/"hub"``,
+    stopped at teardown."""
+    hub = Hub(tmp_path / "hub")
     yield hub
     hub.stop()
 

@@ -11,6 +11,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import IO
 
 TIMEOUT = 30.0
@@ -163,8 +164,11 @@ class Hub(Script):
     sets one), publishers' PUBLISH_TOKEN: :attr:`address` is what scripts set ``WEBFIG_HUB``
     to, :attr:`printed_url` the address it printed for viewers."""
 
-    def __init__(self, **env: str) -> None:
-        super().__init__("-m", "webfig", "serve", WEBFIG_PUBLISH_TOKEN=PUBLISH_TOKEN, **env)
+    def __init__(self, data: Path, *args: str, **env: str) -> None:
+        """Keeping its figures in ``data``, with ``args`` more on its command line."""
+        command = ("-m", "webfig", "serve", "--data", str(data), *args)
+        super().__init__(*command, WEBFIG_PUBLISH_TOKEN=PUBLISH_TOKEN, **env)
+        self.data = data
         self.printed_url = self.url()
         parts = urllib.parse.urlsplit(self.printed_url)
         self.address = f"{parts.scheme}://{parts.netloc}"

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import pickle
 import re
+import signal
 import socket
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +21,10 @@ import tornado.httpclient
 import tornado.websocket
 from PIL import Image
 
+from webfig.hub import publishing
+from webfig.hub.publishing import FigureInfo, RunInfo
+
+from .conftest import WsClient
 from .processes import PUBLISH_TOKEN, URL_LINE, Hub, Script, Visit, fetch
 from .waiting import wait_until
 
@@ -74,13 +83,133 @@ def test_a_published_figure_is_listed_by_its_label_and_downloads_through_the_hub
     assert not any(URL_LINE.match(line) for line in script.lines)
 
 
-def test_a_figure_leaves_the_hub_when_its_script_closes_it(
-    hub: Hub, scripts: Callable[[Script], Script]
+def kept_file(hub: Hub, fmt: str = "svg", figure_id: int = 1) -> bytes | None:
+    """The file the hub makes of a kept figure from its pickle, once it has one (an SVG by
+    default: a figure kept as its picture alone has none)."""
+    status, _, body = fetch(f"{hub.address}/{figure_id}/download.{fmt}")
+    return body if status == 200 else None
+
+
+def test_a_batch_scripts_figure_is_kept_after_it_exits(
+    hub: Hub, scripts: Callable[[Script], Script], connect: Callable[..., WsClient]
 ) -> None:
     script = scripts(hub.publishing("-c", QUICK))
-    script.wait_for_line(MADE)
     assert script.process.wait(30) == 0
-    wait_until(lambda: listed_labels(hub) == [], message="the ended script's figure gone")
+    svg = wait_until(lambda: kept_file(hub), message="the kept figure's SVG")
+    assert svg.lstrip().startswith(b"<?xml")
+    assert listed_labels(hub) == ["quick"]
+    status, _, pdf = fetch(hub.address + "/1/download.pdf")
+    assert status == 200
+    assert pdf.startswith(b"%PDF")
+
+    viewer = connect(hub.address + "/", 1)
+    said = viewer.receive_json("message")["message"]
+    assert said.startswith("Kept, not live:")
+    assert "ended" in said
+    assert Image.open(io.BytesIO(viewer.receive_frame())).size == (640, 480)
+
+
+def test_kept_figures_stay_across_a_restart_of_the_hub(
+    tmp_path: Path, scripts: Callable[[Script], Script]
+) -> None:
+    first = Hub(tmp_path / "hub")
+    try:
+        scripts(first.publishing("-c", QUICK)).process.wait(30)
+        wait_until(lambda: kept_file(first), message="the kept figure's SVG")
+        png = kept_file(first, "png")
+    finally:
+        first.stop()
+    again = Hub(tmp_path / "hub")
+    try:
+        assert listed_labels(again) == ["quick"]
+        assert kept_file(again, "png") == png
+        svg = kept_file(again)
+        assert svg is not None
+        assert svg.lstrip().startswith(b"<?xml")
+    finally:
+        again.stop()
+
+
+def test_a_script_stopped_by_sigterm_keeps_its_figure(
+    hub: Hub, scripts: Callable[[Script], Script], connect: Callable[..., WsClient]
+) -> None:
+    script = scripts(hub.publishing("-c", PUBLISHER))
+    script.wait_for_line(MADE)
+    wait_until(lambda: listed_labels(hub) == ["loss curve"], message="the live figure")
+    script.process.send_signal(signal.SIGTERM)
+    assert script.process.wait(30) == 128 + signal.SIGTERM
+    wait_until(lambda: kept_file(hub), message="the kept figure's SVG")
+    said = connect(hub.address + "/", 1).receive_json("message")["message"]
+    assert "was stopped" in said
+
+
+def test_a_script_killed_outright_leaves_its_last_picture(
+    hub: Hub, scripts: Callable[[Script], Script], connect: Callable[..., WsClient]
+) -> None:
+    script = scripts(hub.publishing("-c", PUBLISHER))
+    script.wait_for_line(MADE)
+    wait_until(lambda: list(hub.data.glob("figures/*/*.png")), message="the picture stored")
+    script.process.kill()
+    script.process.wait(30)
+    status, _, body = wait_until(
+        lambda: (got := fetch(hub.address + "/1/download.png"))[0] == 200 and got,
+        message="the picture",
+    )
+    assert status == 200
+    assert Image.open(io.BytesIO(body)).size == (400, 300)
+    said = connect(hub.address + "/", 1).receive_json("message")["message"]
+    assert "was lost" in said
+
+
+class Malicious:
+    """A pickle of this runs a shell command as it loads."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, (self.command,)
+
+
+def test_a_malicious_pickle_is_refused_never_run_and_its_figure_kept_as_its_picture(
+    hub: Hub, tmp_path: Path, connect: Callable[..., WsClient]
+) -> None:
+    marker = tmp_path / "pwned"
+    publisher = WsClient(
+        hub.address.replace("http", "ws") + publishing.PUBLISH_PATH,
+        headers={"Authorization": f"Bearer {PUBLISH_TOKEN}"},
+        acknowledge=False,
+    )
+    try:
+        run = RunInfo(host="evil", script="evil.py", argv=(), pid=1, started=time.time())
+        publisher.send_raw(publishing.run_message(run))
+        info = FigureInfo(
+            num=1,
+            label="innocent",
+            width=400,
+            height=300,
+            width_inches=4,
+            height_inches=3,
+            formats={"png": "Portable Network Graphics"},
+            default_format="png",
+            toolbar_kind=None,
+            closable=False,
+        )
+        publisher.send_raw(publishing.figure_message(info))
+        picture = io.BytesIO()
+        Image.new("RGB", (400, 300), "white").save(picture, format="png")
+        publisher.send_raw(publishing.picture(1, picture.getvalue()))
+        publisher.send_raw(publishing.kept(1, pickle.dumps(Malicious(f"touch {marker}"))))
+        publisher.send_raw(publishing.end_message("exited"))
+    finally:
+        publisher.close()
+    wait_until(lambda: "refused the pickle" in hub.stderr, message="the refusal logged")
+    refusal = next(line for line in hub.stderr.splitlines() if "refused the pickle" in line)
+    assert "system" in refusal
+    wait_until(lambda: listed_labels(hub) == ["innocent"], message="the figure kept")
+    assert fetch(hub.address + "/1/download.svg")[0] == 404
+    assert fetch(hub.address + "/1/download.png")[2] == picture.getvalue()
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("token", ["not-the-hubs-token", ""])
@@ -130,8 +259,8 @@ def test_the_publishing_socket_refuses_without_the_publish_token(
     assert got == status, body
 
 
-def test_viewers_of_the_hub_need_its_token() -> None:
-    hub = Hub(WEBFIG_TOKEN="viewers-token-123")
+def test_viewers_of_the_hub_need_its_token(tmp_path: Path) -> None:
+    hub = Hub(tmp_path / "hub", WEBFIG_TOKEN="viewers-token-123")
     try:
         assert hub.printed_url.endswith("?token=viewers-token-123")
         assert fetch(hub.address + "/")[0] == 403

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from .hub.retention import Retention, parse_duration, parse_size
+
+T = TypeVar("T")
 
 # Plain text for --help (the module docstring is reStructuredText, for readers of the code).
 DESCRIPTION = "webfig: live, interactive matplotlib figures in the browser, over websockets."
@@ -12,6 +19,18 @@ EPILOG = (
     " a browser tab there. WEBFIG_PORT, WEBFIG_ADDRESS and WEBFIG_OPEN_BROWSER=0 change"
     " that; README.md lists every setting."
 )
+
+
+def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """``parse`` for argparse: its ValueError's message shown as it is."""
+
+    def checked(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return checked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--address", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="the port to listen on (default 8988)")
+    serve.add_argument(
+        "--data",
+        type=Path,
+        help="the directory to keep figures in (default ~/.local/share/webfig-hub)",
+    )
+    serve.add_argument(
+        "--keep",
+        type=_checked(parse_duration),
+        help="remove runs that ended longer ago than this: 30d, 12h, 2w (default: keep all)",
+    )
+    serve.add_argument(
+        "--max-bytes",
+        type=_checked(parse_size),
+        help="remove the oldest ended runs' figures past this total: 5G, 512M (default: no limit)",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     # One line per request would drown what matters.
@@ -47,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     elif arguments.command == "serve":
         from .serve import main as serve_hub
 
-        serve_hub(arguments.address, arguments.port)
+        retention = None
+        if arguments.keep is not None or arguments.max_bytes is not None:
+            retention = Retention(keep=arguments.keep, max_bytes=arguments.max_bytes)
+        serve_hub(arguments.address, arguments.port, arguments.data, retention)
     return 0
 
 

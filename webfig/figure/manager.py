@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import pickle
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, Literal
@@ -288,6 +289,12 @@ class WebfigManager(FigureManagerBase):
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
         """The figure as a file in ``fmt`` (see :func:`.saving.save_figure`); blocks."""
         return save_figure(self.canvas, fmt, options, lambda: self.schedule_render(changed=False))
+
+    def pickled(self) -> bytes:
+        """The figure pickled as it is now, holding its lock (a hub keeps it so after the
+        script ends); its callbacks stay behind, as matplotlib's pickling leaves them."""
+        with self.canvas.lock:
+            return pickle.dumps(self.canvas.figure, protocol=5)
 
     # Viewers
 

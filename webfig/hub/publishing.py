@@ -14,7 +14,7 @@ import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from ..wire.interfaces import DownloadOptions
 
@@ -30,6 +30,9 @@ TOKEN_SCHEME: Final = "Bearer"
 _BINARY_HEADER: Final = struct.Struct(">cI")
 FRAME: Final = b"F"
 SAVED: Final = b"S"
+PICTURE: Final = b"P"  # a figure's latest picture (PNG), by the script's figure number
+KEPT: Final = b"K"  # a figure's pickle, to keep after the script ends
+BINARY_KINDS: Final = (FRAME, SAVED, PICTURE, KEPT)
 MAX_ID: Final = 2**32 - 1
 # Bounds on what a publisher may announce of a figure.
 MAX_LABEL_LENGTH: Final = 256
@@ -112,6 +115,22 @@ def figure_closed_message(num: int) -> str:
     return encode({"type": "figure_closed", "num": num})
 
 
+HowEnded = Literal["exited", "exception", "signal"]
+HOW_ENDED: Final = ("exited", "exception", "signal")
+
+
+def end_message(how: HowEnded) -> str:
+    """The script ends (what it sent last is all the hub gets)."""
+    return encode({"type": "end", "how": how})
+
+
+def read_end(message: Mapping[str, Any]) -> HowEnded:
+    how = message.get("how")
+    if how in HOW_ENDED:
+        return cast("HowEnded", how)
+    raise PublishingError(f"'how' must be one of {', '.join(HOW_ENDED)}")
+
+
 def to_viewer_message(viewer: int, message: Mapping[str, Any]) -> str:
     return encode({"type": "to_viewer", "viewer": viewer, "message": message})
 
@@ -142,12 +161,22 @@ def saved_file(request: int, content: bytes) -> bytes:
     return _BINARY_HEADER.pack(SAVED, request) + content
 
 
+def picture(num: int, png: bytes) -> bytes:
+    """A binary message: figure ``num``'s latest picture."""
+    return _BINARY_HEADER.pack(PICTURE, num) + png
+
+
+def kept(num: int, pickled: bytes) -> bytes:
+    """A binary message: figure ``num`` pickled, to keep."""
+    return _BINARY_HEADER.pack(KEPT, num) + pickled
+
+
 def parse_binary(data: bytes) -> tuple[bytes, int, bytes]:
-    """What a binary message is (FRAME or SAVED), whose, and its bytes."""
+    """What a binary message is (one of BINARY_KINDS), whose, and its bytes."""
     if len(data) < _BINARY_HEADER.size:
         raise PublishingError(f"a binary message of {len(data)} bytes has no header")
     kind, owner = _BINARY_HEADER.unpack_from(data)
-    if kind not in (FRAME, SAVED):
+    if kind not in BINARY_KINDS:
         raise PublishingError(f"a binary message of unknown kind {kind!r}")
     return kind, owner, data[_BINARY_HEADER.size :]
 

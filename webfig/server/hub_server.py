@@ -13,16 +13,20 @@ import contextlib
 import hmac
 import itertools
 import logging
+import shlex
 import threading
-from collections.abc import Mapping
-from typing import Any, Final, Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, TypeVar
 
 import tornado.web
 import tornado.websocket
 from tornado.ioloop import IOLoop
 
 from ..hub import publishing
+from ..hub.keeper import Keeper
+from ..hub.kept_figure import KeptFigure
 from ..hub.publishing import FigureInfo, PublishingError, RunInfo
+from ..hub.retention import Retention
 from ..runtime.log_once import ProblemLog
 from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage
@@ -35,10 +39,17 @@ from .routes import figure_routes, websocket_settings
 
 _log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # The largest message a publisher may send: a frame of a big figure, or a saved file.
 MAX_PUBLISHED_MESSAGE: Final = 256 * 1024 * 1024
 # Seconds a download waits for the publishing script to save the figure.
 SAVE_WAIT: Final = 120.0
+
+
+def _log_store_failure(done: concurrent.futures.Future[Any]) -> None:
+    if not done.cancelled() and (error := done.exception()) is not None:
+        _log.error("webfig hub: keeping a figure failed: %r", error, exc_info=error)
 
 
 class SaveFailed(Exception):
@@ -150,16 +161,24 @@ class RemoteFigure:
 
 
 class HubFigures:
-    """The figures published to the hub, by the hub's own numbers (a figure's number in
-    its script is only unique in its run). A :class:`~webfig.server.registry.FigureRegistry`.
+    """The figures on the hub, live (:class:`RemoteFigure`) and kept
+    (:class:`~webfig.hub.kept_figure.KeptFigure`), by the store's figure ids, which stay
+    theirs across hub restarts (a figure's number in its script is only unique in its run).
+    A :class:`~webfig.server.registry.FigureRegistry`.
+
+    What touches the store runs on one thread of its own, in order (:meth:`stored`), never
+    on the event loop: writes wait for the disk, and a pickle waits for a worker to load it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keeper: Keeper) -> None:
+        self.keeper = keeper
         self._lock = threading.Lock()
-        self._figures: dict[int, RemoteFigure] = {}
-        self._numbers = itertools.count(1)
+        self._figures: dict[int, ServedFigure] = {}
+        self._store_thread = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="webfig-hub-store"
+        )
 
-    def get(self, num: int) -> RemoteFigure | None:
+    def get(self, num: int) -> ServedFigure | None:
         with self._lock:
             return self._figures.get(num)
 
@@ -167,22 +186,85 @@ class HubFigures:
         with self._lock:
             return [self._figures[num] for num in sorted(self._figures)]
 
-    def add(self, info: FigureInfo, publisher: PublishSocket) -> RemoteFigure:
+    def stored(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Run ``call`` (of the store or the keeper) on the store's thread, after those
+        before it; a failure is logged."""
+        done = self._store_thread.submit(call)
+        done.add_done_callback(_log_store_failure)
+        return done
+
+    def load_kept(self) -> None:
+        """The kept figures, as the hub starts. Runs still live in the store were cut off
+        by the hub's own end: lost (their scripts publish anew when it is back)."""
+        store = self.keeper.store
+        for listed in store.listing():
+            run = listed.run
+            if run.live:
+                run = store.end_run(run.id, "lost")
+            for figure in store.figures_of(run.id):
+                self._keep(figure.run_id, figure.id)
+
+    def _keep(self, run_id: str, figure_id: int) -> None:
+        """Serve the store's figure ``figure_id`` as kept, if the store kept it (on the
+        store's thread)."""
+        store = self.keeper.store
+        figure, run = store.figure(run_id, figure_id), store.run(run_id)
+        picture = store.picture(run_id, figure_id)
         with self._lock:
-            figure = RemoteFigure(next(self._numbers), info, publisher)
+            if figure is None or run is None or picture is None or figure.state == "live":
+                self._figures.pop(figure_id, None)
+            else:
+                self._figures[figure_id] = KeptFigure(figure, run, picture, self.keeper)
+        figure_changes.changed()
+
+    def add_live(self, figure: RemoteFigure) -> None:
+        with self._lock:
             self._figures[figure.number] = figure
         figure_changes.changed()
-        return figure
 
     def changed(self) -> None:
         """A figure's label or size changed."""
         figure_changes.changed()
 
-    def remove(self, figure: RemoteFigure) -> None:
+    def live_ended(
+        self,
+        run_id: Callable[[], str],
+        figure_id: Callable[[], int],
+        figure: RemoteFigure | None,
+    ) -> concurrent.futures.Future[None]:
+        """A live figure ended (closed by its script, or the script is gone): its viewers
+        are told, and it is served as kept, if the store kept it, once the store had all
+        that came before (the future says when). ``run_id`` and ``figure_id`` are read on
+        the store's thread (after the store made them); ``figure`` is None for one that
+        ended before it was on the hub."""
+        if figure is not None:
+            figure.closed()
+        return self.stored(lambda: self._ended(run_id(), figure_id()))
+
+    def _ended(self, run_id: str, figure_id: int) -> None:
+        self.keeper.store.close_figure(run_id, figure_id)
+        self._keep(run_id, figure_id)
+
+    def apply_retention(self, retention: Retention) -> concurrent.futures.Future[None]:
+        """Remove what ``retention`` no longer keeps, from the store and from the hub."""
+        return self.stored(lambda: self._expire(retention))
+
+    def _expire(self, retention: Retention) -> None:
+        expired = self.keeper.store.apply_retention(retention)
         with self._lock:
-            self._figures.pop(figure.number, None)
-        figure.closed()
-        figure_changes.changed()
+            for figure_id in expired.figures:
+                self._figures.pop(figure_id, None)
+        if expired.figures:
+            _log.info(
+                "webfig hub: retention removed %d figures (%d bytes)",
+                len(expired.figures),
+                expired.freed,
+            )
+            figure_changes.changed()
+
+    def close(self) -> None:
+        self._store_thread.shutdown(wait=True)
+        self.keeper.close()
 
 
 class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
@@ -192,7 +274,8 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
     not the viewers' token, and it lets a script put figures on the hub, not view others'.
     Browsers cannot set that header on a websocket, and any request with an ``Origin`` or a
     ``Sec-Fetch-Site`` (as every browser's has) is refused, so no web page can publish, not
-    even one of the hub's own.
+    even one of the hub's own. A pickle it sends is loaded only in a worker process,
+    through the restricted unpickler (:class:`~webfig.hub.keeper.Keeper`).
     """
 
     def initialize(self, figures: HubFigures, publish_token: str, problems: ProblemLog) -> None:
@@ -201,7 +284,13 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         self.problems = problems
         self._loop = IOLoop.current()
         self.run: RunInfo | None = None
-        self._published: dict[int, RemoteFigure] = {}  # by the script's numbers
+        self._run_id: concurrent.futures.Future[str] | None = None
+        self._how_ended: str = "lost"
+        # Figures by the script's numbers: on the hub, announced last as, and their ids in
+        # the store (a future: the store makes them on its thread).
+        self._published: dict[int, RemoteFigure] = {}
+        self._announced: dict[int, FigureInfo] = {}
+        self._figure_ids: dict[int, concurrent.futures.Future[int]] = {}
         self._viewers: dict[int, RemoteFigure] = {}
         self._viewer_ids = itertools.count(1)
         self._saves: dict[int, concurrent.futures.Future[bytes]] = {}
@@ -229,7 +318,7 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
 
     @property
     def max_message_size(self) -> int:
-        """Frames of big figures and saved files, not a viewer's small messages."""
+        """Frames of big figures, pickles and saved files, not a viewer's small messages."""
         return MAX_PUBLISHED_MESSAGE
 
     def on_message(self, message: str | bytes) -> None:
@@ -248,56 +337,133 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         if self.run is None:
             if kind != "run":
                 raise PublishingError(f"the first message must say what runs, not {kind!r}")
-            self.run = publishing.read_run(message)
-            _log.info("webfig hub: %s on %s publishes", self.run.script, self.run.host)
-        elif kind == "figure":
-            self._figure(publishing.read_figure(message))
-        elif kind == "figure_closed":
-            figure = self._published.pop(publishing.read_num(message), None)
-            if figure is not None:
-                self.figures.remove(figure)
-        elif kind == "to_viewer":
-            viewer_id = publishing.read_viewer(message)
-            if (figure := self._viewers.get(viewer_id)) is not None:
-                figure.to_viewer(viewer_id, publishing.read_to_viewer(message))
-        elif kind == "viewer_closed":
-            # The script has no such figure (any more): the viewer's page hears it is gone.
-            viewer_id = publishing.read_viewer(message)
-            if (figure := self._viewers.get(viewer_id)) is not None:
-                figure.close_viewer(viewer_id)
-        elif kind == "save_failed":
-            saving = self._saves.pop(publishing.read_request(message), None)
-            if saving is not None:
-                saving.set_exception(SaveFailed(publishing.read_problem(message)))
-        else:
+            self._started(publishing.read_run(message))
+            return
+        read = {
+            "figure": lambda: self._figure(publishing.read_figure(message)),
+            "figure_closed": lambda: self._figure_closed(publishing.read_num(message)),
+            "to_viewer": lambda: self._to_viewer(
+                publishing.read_viewer(message), publishing.read_to_viewer(message)
+            ),
+            "viewer_closed": lambda: self._viewer_closed(publishing.read_viewer(message)),
+            "save_failed": lambda: self._save_failed(
+                publishing.read_request(message), publishing.read_problem(message)
+            ),
+            "end": lambda: self._ended(publishing.read_end(message)),
+        }.get(kind)
+        if read is None:
             raise PublishingError(f"unknown message type {kind[:40]!r}")
+        read()
+
+    def _figure_closed(self, num: int) -> None:
+        self._announced.pop(num, None)
+        if (figure_id := self._figure_ids.pop(num, None)) is not None:
+            self.figures.live_ended(self._run, figure_id.result, self._published.pop(num, None))
+
+    def _to_viewer(self, viewer_id: int, content: dict[str, Any]) -> None:
+        if (figure := self._viewers.get(viewer_id)) is not None:
+            figure.to_viewer(viewer_id, content)
+
+    def _viewer_closed(self, viewer_id: int) -> None:
+        """The script has no such figure (any more): the viewer's page hears it is gone."""
+        if (figure := self._viewers.get(viewer_id)) is not None:
+            figure.close_viewer(viewer_id)
+
+    def _save_failed(self, request: int, problem: str) -> None:
+        if (saving := self._saves.pop(request, None)) is not None:
+            saving.set_exception(SaveFailed(problem))
+
+    def _ended(self, how: publishing.HowEnded) -> None:
+        self._how_ended = how
+        self.figures.stored(lambda: self.figures.keeper.store.end_run(self._run(), how))
+
+    def _started(self, run: RunInfo) -> None:
+        self.run = run
+        store = self.figures.keeper.store
+        self._run_id = self.figures.stored(
+            lambda: (
+                store.add_run(
+                    host=run.host,
+                    script=run.script,
+                    started=run.started,
+                    argv=shlex.join(run.argv),
+                    pid=run.pid,
+                ).id
+            )
+        )
+        _log.info("webfig hub: %s on %s publishes", run.script, run.host)
+
+    def _run(self) -> str:
+        """The run's id in the store (called on the store's thread, after add_run)."""
+        assert self._run_id is not None
+        return self._run_id.result()
 
     def _figure(self, info: FigureInfo) -> None:
-        figure = self._published.get(info.num)
-        if figure is None:
-            self._published[info.num] = self.figures.add(info, self)
-        else:
+        known = info.num in self._announced
+        self._announced[info.num] = info
+        if (figure := self._published.get(info.num)) is not None:
+            relabelled = figure.info.label != info.label
             figure.info = info
             self.figures.changed()
+            if relabelled:
+                self.figures.stored(
+                    lambda: self.figures.keeper.store.relabel_figure(
+                        self._run(), figure.number, info.label
+                    )
+                )
+        elif not known:
+            store = self.figures.keeper.store
+            added = self.figures.stored(
+                lambda: store.add_figure(self._run(), info.num, info.label).id
+            )
+            self._figure_ids[info.num] = added
+            added.add_done_callback(
+                lambda done: self._loop.add_callback(self._figure_stored, info.num, done)
+            )
+
+    def _figure_stored(self, num: int, added: concurrent.futures.Future[int]) -> None:
+        """The store has figure ``num``: it goes on the hub, as announced last."""
+        info = self._announced.get(num)
+        if info is None or self.ws_connection is None or self._figure_ids.get(num) is not added:
+            return  # closed, or gone, meanwhile: on_close and figure_closed saw to the store
+        figure = RemoteFigure(added.result(), info, self)
+        self._published[num] = figure
+        self.figures.add_live(figure)
 
     def _binary(self, data: bytes) -> None:
         kind, owner, content = publishing.parse_binary(data)
         if kind == publishing.FRAME:
             if (figure := self._viewers.get(owner)) is not None:
                 figure.frame_to_viewer(owner, content)
-        elif (saving := self._saves.pop(owner, None)) is not None:
-            saving.set_result(content)
+        elif kind == publishing.SAVED:
+            if (saving := self._saves.pop(owner, None)) is not None:
+                saving.set_result(content)
+        elif (figure_id := self._figure_ids.get(owner)) is not None:
+            keeper = self.figures.keeper
+            if kind == publishing.PICTURE:
+                self.figures.stored(
+                    lambda: keeper.store.put_picture(self._run(), figure_id.result(), content)
+                )
+            else:
+                self.figures.stored(
+                    lambda: keeper.keep_pickle(self._run(), figure_id.result(), content)
+                )
 
     def on_close(self) -> None:
-        for figure in self._published.values():
-            self.figures.remove(figure)
+        for num, figure_id in self._figure_ids.items():
+            self.figures.live_ended(self._run, figure_id.result, self._published.get(num))
+        if self.run is not None:
+            how = self._how_ended
+            if how == "lost":
+                self.figures.stored(lambda: self.figures.keeper.store.end_run(self._run(), "lost"))
+            _log.info("webfig hub: %s on %s is gone (%s)", self.run.script, self.run.host, how)
         self._published.clear()
+        self._announced.clear()
+        self._figure_ids.clear()
         self._viewers.clear()
         for saving in self._saves.values():
             saving.set_exception(SaveFailed("the script that published the figure is gone"))
         self._saves.clear()
-        if self.run is not None:
-            _log.info("webfig hub: %s on %s is gone", self.run.script, self.run.host)
 
     # What the figures it published ask of it, on the event loop (save: from any thread).
 

@@ -13,12 +13,14 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final, Protocol, runtime_checkable
 
 import tornado.httpclient
 import tornado.websocket
@@ -43,6 +45,14 @@ CONNECT_TIMEOUT: Final = 10.0
 # Seconds a process that ends waits for its first connection to the hub to be made or fail,
 # so a short script's figures reach the hub, or its one warning is printed.
 EXIT_WAIT: Final = 10.0
+# Seconds between looks at whether a figure changed since the hub last got its picture or
+# pickle; and the least time between two of them, for a figure: at least this long, and at
+# least so many times what the last one took, so keeping the hub current costs the script
+# a few per cent of its time at most.
+KEEP_LOOK_INTERVAL: Final = 2.0
+PICTURE_INTERVAL: Final = 5.0
+PICKLE_INTERVAL: Final = 30.0
+COST_MULTIPLE: Final = 20.0
 # Seconds between news of a figure and its announcement to the hub.
 FIGURE_DELAY: Final = 0.05
 # The largest message the hub may send (its viewers' messages are small).
@@ -65,6 +75,23 @@ def this_run() -> RunInfo:
         pid=os.getpid(),
         started=time.time(),
     )
+
+
+@runtime_checkable
+class Keepable(Protocol):
+    """A figure the hub can keep after the script ends: webfig's managers."""
+
+    def pickled(self) -> bytes: ...
+
+
+@dataclass
+class _Kept:
+    """What the hub last got of one figure, and when it may get more."""
+
+    picture_revision: str = ""
+    pickle_revision: str = ""
+    next_picture: float = 0.0
+    next_pickle: float = 0.0
 
 
 def figure_info(figure: ServedFigure) -> FigureInfo:
@@ -91,6 +118,11 @@ def _before_thread_pools_stop(callback: Callable[[], object]) -> None:
     private ``_register_atexit``, where there is one; else ``atexit``."""
     register = getattr(threading, "_register_atexit", atexit.register)
     register(callback)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM, raised in the main thread so the script ends through its ``finally``
+    blocks and ``atexit``, and its figures reach the hub."""
 
 
 def _collect_failure(written: asyncio.Future[None]) -> None:
@@ -143,12 +175,17 @@ class HubPublisher:
         self._warned = False
         self._problems = ProblemLog()
         self._first_attempt = threading.Event()
+        self._kept: dict[int, _Kept] = {}
+        self._keeping: asyncio.Task[None] | None = None
+        self._how_ended: publishing.HowEnded = "exited"
 
     def start(self) -> None:
-        """Start connecting, in the background; returns at once. As the process ends, it
-        waits (at most EXIT_WAIT seconds) for the first connection to be made or to fail."""
+        """Start connecting, in the background; returns at once. As the process ends, the
+        hub gets each figure's pickle and picture and how the script ended (within
+        EXIT_WAIT seconds, a first connection's wait included)."""
         self._loop.run_sync(self._start)
-        _before_thread_pools_stop(lambda: self._first_attempt.wait(EXIT_WAIT))
+        _before_thread_pools_stop(self._finish)
+        self._watch_the_end()
 
     def _start(self) -> None:
         if not self._token:
@@ -232,8 +269,10 @@ class HubPublisher:
         self._warned = False
         connection.write_message(publishing.run_message(self._run))
         self._announced.clear()
+        self._kept.clear()
         self._announce_figures()
         self._first_attempt.set()
+        self._keeping = asyncio.ensure_future(self._keep_current())
         while (message := await connection.read_message()) is not None:
             try:
                 self._received(message)
@@ -243,6 +282,9 @@ class HubPublisher:
         self._disconnected()
 
     def _disconnected(self) -> None:
+        if self._keeping is not None:
+            self._keeping.cancel()
+            self._keeping = None
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
@@ -273,6 +315,97 @@ class HubPublisher:
             saving.add_done_callback(self._saves.discard)
         else:
             raise PublishingError(f"unknown message type {kind[:40]!r}")
+
+    async def _keep_current(self) -> None:
+        """While connected: each figure's picture and pickle sent as it connects, and again
+        once it changed, no sooner than its intervals allow (so a script killed outright
+        leaves the hub its last picture)."""
+        while True:
+            for figure in self._figures.figures():
+                await self._keep(figure, at_exit=False)
+            await asyncio.sleep(KEEP_LOOK_INTERVAL)
+
+    async def _keep(self, figure: ServedFigure, *, at_exit: bool) -> None:
+        """Send ``figure``'s picture and pickle if it changed since the hub got them (and,
+        but ``at_exit``, their intervals passed); a failure is logged once and skipped. On
+        the event loop, written at once: in order with what follows (the end)."""
+        kept = self._kept.setdefault(figure.number, _Kept())
+        revision = figure.revision()
+        now = time.monotonic()
+        loop = asyncio.get_running_loop()
+        if revision != kept.picture_revision and (at_exit or now >= kept.next_picture):
+            try:
+                png = await loop.run_in_executor(
+                    download_pool(), figure.save, "png", DownloadOptions()
+                )
+            except Exception as error:
+                self._problems.report("picture failed", f"no picture for the hub: {error!r}")
+            else:
+                self._write(publishing.picture(figure.number, png))
+            kept.picture_revision = revision
+            took = time.monotonic() - now
+            kept.next_picture = now + max(PICTURE_INTERVAL, COST_MULTIPLE * took)
+        now = time.monotonic()
+        pickle_due = revision != kept.pickle_revision and (at_exit or now >= kept.next_pickle)
+        if isinstance(figure, Keepable) and pickle_due:
+            try:
+                pickled = await loop.run_in_executor(download_pool(), figure.pickled)
+            except Exception as error:
+                # A figure holding something that does not pickle (a generator in an
+                # artist, say): the hub keeps its picture.
+                self._problems.report(
+                    "pickle failed",
+                    f"figure {figure.number} cannot be kept on the hub, only its picture:"
+                    f" it does not pickle ({error!r})",
+                )
+            else:
+                self._write(publishing.kept(figure.number, pickled))
+            kept.pickle_revision = revision
+            took = time.monotonic() - now
+            kept.next_pickle = now + max(PICKLE_INTERVAL, COST_MULTIPLE * took)
+
+    def _watch_the_end(self) -> None:
+        """Learn how the script ends: an uncaught exception (sys.excepthook), or SIGTERM,
+        which Python's default lets kill the process before anything is sent: it is made
+        to end the script as Ctrl+C does (unless the script handles SIGTERM itself)."""
+        previous_hook = sys.excepthook
+
+        def excepthook(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+            self._how_ended = "signal" if issubclass(kind, KeyboardInterrupt) else "exception"
+            previous_hook(kind, error, tb)
+
+        sys.excepthook = excepthook
+
+        def terminate(signum: int, frame: object) -> None:
+            self._how_ended = "signal"
+            raise _Terminated(128 + signum)
+
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        if in_main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, terminate)
+
+    def _finish(self) -> None:
+        """As the process ends, on its main thread: wait for the first connection, then send
+        each figure's pickle and picture, and how the script ended; EXIT_WAIT seconds in all.
+        """
+        deadline = time.monotonic() + EXIT_WAIT
+        self._first_attempt.wait(EXIT_WAIT)
+        if self._connection is None:
+            return
+        sending = asyncio.run_coroutine_threadsafe(self._send_the_end(), self._loop.loop)
+        try:
+            sending.result(timeout=max(0.1, deadline - time.monotonic()))
+        except Exception as error:
+            _log.warning("webfig: the hub at %s may have missed the end: %r", self.hub, error)
+
+    async def _send_the_end(self) -> None:
+        for figure in self._figures.figures():
+            await self._keep(figure, at_exit=True)
+        self._write(publishing.end_message(self._how_ended))
+        # Sent once the connection took it all: a clean close after the last message.
+        connection = self._connection
+        if connection is not None:
+            connection.close()
 
     async def _save(self, request: int, num: int, fmt: str, options: DownloadOptions) -> None:
         """Save a figure for a download on the hub, off the event loop (a save blocks), and
