@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from .conftest import WsClient
-from .processes import TIMEOUT, Script, Visit, environment, fetch
+from .processes import PUBLISH_TOKEN, TIMEOUT, Hub, Script, Visit, environment, fetch
 from .servers import free_port
 from .waiting import wait_until
 
@@ -307,6 +307,34 @@ def test_endpoints_refuse_a_bad_webfig_port(name):
     ), result.stderr
 
 
+def test_batch_job_publishes_to_a_hub_which_keeps_its_figures(hub: Hub) -> None:
+    script = Script(
+        str(EXAMPLES / "batch_job.py"),
+        "--epochs",
+        "3",
+        "--pause",
+        "0",
+        WEBFIG_HUB=hub.address,
+        WEBFIG_HUB_TOKEN=PUBLISH_TOKEN,
+    )
+    try:
+        assert script.process.wait(TIMEOUT) == 0, script.stderr
+        assert "epoch 3" in script.stderr
+    finally:
+        script.stop()
+
+    def kept() -> bool:
+        return all(fetch(f"{hub.address}/{n}/download.svg")[0] == 200 for n in (1, 2))
+
+    wait_until(kept, message="both figures kept with their pickles")
+    page = fetch(hub.address + "/")[2].decode()
+    assert "loss curve" in page
+    assert "weights" in page
+    status, _, png = fetch(f"{hub.address}/2/download.png")
+    assert status == 200
+    assert png.startswith(PNG_SIGNATURE)
+
+
 def test_every_example_is_tested():
     assert {path.stem for path in EXAMPLES.glob("*.py")} == {
         "basic",
@@ -317,6 +345,7 @@ def test_every_example_is_tested():
         "png_endpoint",
         "rgba_to_pillow",
         "shared_cache",
+        "batch_job",
     }
     for path in EXAMPLES.glob("*.py"):
         source = path.read_text()
