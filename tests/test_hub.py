@@ -12,6 +12,9 @@ import re
 import signal
 import socket
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,9 +59,36 @@ print("made", flush=True)
 MADE = re.compile(r"^made$")
 
 
-def listed_labels(hub: Hub) -> list[str]:
-    _, _, page = fetch(hub.address + "/")
-    return re.findall(r'class="webfig-title"[^>]*>([^<]*)<', page.decode())
+def listed_labels(hub: Hub, query: str = "") -> list[str]:
+    """The labels of the figures the hub's list shows, in its order."""
+    return [text for kind, text in listed(hub, query) if kind == "figure"]
+
+
+def listed(hub: Hub, query: str = "") -> list[tuple[str, str]]:
+    """What the hub's list shows, in order: each run's script (a heading) and each figure's
+    label, as ("run", script) and ("figure", label)."""
+    _, _, page = fetch(hub.address + "/?" + urllib.parse.urlencode({"q": query}))
+    items = re.findall(
+        r'<h2 id="webfig-run-[^"]*">([^<]*)<|<li>\s*<a href="/[0-9]+">([^<]*)</a>', page.decode()
+    )
+    return [("run", script.strip()) if script else ("figure", label) for script, label in items]
+
+
+def post(url: str, **headers: str) -> int:
+    """The status of a POST of nothing to ``url`` (redirects not followed)."""
+    request = urllib.request.Request(url, data=b"", method="POST", headers=headers)
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        with opener.open(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
 
 
 def test_a_published_figure_is_listed_by_its_label_and_downloads_through_the_hub(
@@ -285,3 +315,63 @@ def test_the_publishing_socket_refuses_a_web_page_even_with_the_token(hub: Hub) 
         return 101
 
     assert asyncio.run(connect()) == 403
+
+
+# A script of two figures, labelled after its first argument.
+TWO_FIGURES = """
+import sys
+import matplotlib
+matplotlib.use("webfig")
+import matplotlib.pyplot as plt
+for kind in ("loss", "accuracy"):
+    plt.figure(f"{sys.argv[1]} {kind}")
+    plt.plot([1, 2, 3])
+"""
+
+
+def test_the_list_groups_figures_by_run_newest_first_and_filters_them(
+    hub: Hub, scripts: Callable[[Script], Script]
+) -> None:
+    for name in ("first", "second"):
+        assert scripts(hub.publishing("-c", TWO_FIGURES, name)).process.wait(30) == 0
+        wait_until(lambda n=name: f"{n} accuracy" in listed_labels(hub), message=name)
+    # Each run under its script's name (python -c's is "-c"), the newest first.
+    assert listed(hub) == [
+        ("run", "-c"),
+        ("figure", "second loss"),
+        ("figure", "second accuracy"),
+        ("run", "-c"),
+        ("figure", "first loss"),
+        ("figure", "first accuracy"),
+    ]
+    page = fetch(hub.address + "/")[2].decode()
+    assert page.count(f'<span class="webfig-hub-host">on {socket.gethostname()}</span>') == 2
+    assert listed_labels(hub, "ACCURACY") == ["second accuracy", "first accuracy"]
+    assert listed_labels(hub, "first") == ["first loss", "first accuracy"]
+    assert listed_labels(hub, "nothing like it") == []
+
+
+def test_a_kept_figure_and_an_ended_run_can_be_deleted_but_not_from_another_site(
+    hub: Hub, scripts: Callable[[Script], Script]
+) -> None:
+    assert scripts(hub.publishing("-c", TWO_FIGURES, "old")).process.wait(30) == 0
+    wait_until(lambda: len(listed_labels(hub)) == 2, message="the kept figures")
+    assert post(hub.address + "/1/delete", **{"Sec-Fetch-Site": "cross-site"}) == 403
+    assert post(hub.address + "/1/delete") == 303
+    assert listed_labels(hub) == ["old accuracy"]
+    assert fetch(hub.address + "/1")[0] == 404
+    assert not list(hub.data.glob("figures/*/1-*"))
+    run_id = re.search(r"/runs/([A-Za-z0-9_-]+)/delete", fetch(hub.address + "/")[2].decode())
+    assert run_id is not None
+    assert post(f"{hub.address}/runs/{run_id.group(1)}/delete") == 303
+    assert listed_labels(hub) == []
+    assert not list(hub.data.glob("figures/*/*"))
+    assert post(hub.address + "/99/delete") == 404
+
+
+def test_a_live_figure_cannot_be_deleted(hub: Hub, scripts: Callable[[Script], Script]) -> None:
+    script = scripts(hub.publishing("-c", PUBLISHER))
+    script.wait_for_line(MADE)
+    wait_until(lambda: listed_labels(hub) == ["loss curve"], message="the live figure")
+    assert post(hub.address + "/1/delete") == 409
+    assert listed_labels(hub) == ["loss curve"]

@@ -18,7 +18,8 @@ from .hub.store import HubStore
 from .runtime.event_loop import server_thread
 from .server.access import new_token
 from .server.figure_server import FigureServer
-from .server.hub_server import HubFigures, hub_application
+from .server.hub_app import hub_application
+from .server.hub_server import HubFigures
 
 _log = logging.getLogger(__name__)
 

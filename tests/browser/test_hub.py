@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from ..processes import Hub, Script
 from .helpers import TIMEOUT_MS, FigureOnPage, Point, drag, is_painted
+from .test_accessibility import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +65,24 @@ def test_keys_and_a_pan_on_the_hubs_page_reach_the_script(
     assert left > 1
     assert right - left == pytest.approx(10, abs=1e-6)
     view.wait_pixels(lambda pixels: not np.array_equal(pixels, before), "the panned picture")
+
+
+def test_the_hubs_list_and_a_kept_figure_in_the_browser(
+    hub: Hub, scripts: Callable[[Script], Script], open_page: Any
+) -> None:
+    """After its script ended: the list links the figure, whose page shows its last picture
+    and says it is kept, not live; axe-core finds nothing serious on either page."""
+    script = scripts(hub.publishing("-c", LIVE_SCRIPT.replace("plt.show()", "")))
+    assert script.process.wait(30) == 0
+    page = open_page(f"{hub.address}/")
+    link = page.get_by_role("link", name="through the hub")
+    expect(link).to_be_visible(timeout=TIMEOUT_MS)
+    assert serious_violations(page) == []
+    link.click()
+    view = FigureOnPage(page, 1)
+    view.wait_ready()
+    expect(view.status).to_contain_text("Kept, not live", timeout=TIMEOUT_MS)
+    pixels = view.pixels()
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+    assert red.sum() > 500  # the script's red line, in the kept picture
+    assert serious_violations(page) == []

@@ -31,11 +31,8 @@ from ..runtime.log_once import ProblemLog
 from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage
 from ..wire.interfaces import DownloadOptions, ServedFigure, Viewer
-from .access import Access
-from .handlers import OpenSockets, WebSocket
-from .handlers.guard import Guarded, log_request
-from .handlers.pages import NotFound
-from .routes import figure_routes, websocket_settings
+from .handlers import WebSocket
+from .handlers.guard import Guarded
 
 _log = logging.getLogger(__name__)
 
@@ -244,6 +241,28 @@ class HubFigures:
     def _ended(self, run_id: str, figure_id: int) -> None:
         self.keeper.store.close_figure(run_id, figure_id)
         self._keep(run_id, figure_id)
+
+    def delete(self, figure_id: int) -> None:
+        """Remove kept figure ``figure_id`` from the hub and the store (on the store's
+        thread)."""
+        with self._lock:
+            figure = self._figures.get(figure_id)
+            if not isinstance(figure, KeptFigure):
+                return
+            del self._figures[figure_id]
+        self.keeper.store.delete_figure(figure.figure.run_id, figure_id)
+        figure_changes.changed()
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove an ended run and its figures from the hub and the store (on the store's
+        thread)."""
+        store = self.keeper.store
+        ids = {figure.id for figure in store.figures_of(run_id)}
+        store.delete_run(run_id)
+        with self._lock:
+            for figure_id in ids:
+                self._figures.pop(figure_id, None)
+        figure_changes.changed()
 
     def apply_retention(self, retention: Retention) -> concurrent.futures.Future[None]:
         """Remove what ``retention`` no longer keeps, from the store and from the hub."""
@@ -503,23 +522,3 @@ class RelayedWebSocket(WebSocket):
     def _handle(self, parsed: ClientMessage, text: str | bytes) -> None:
         assert isinstance(self.figure, RemoteFigure)
         self.figure.relay(self, text if isinstance(text, str) else text.decode())
-
-
-def hub_application(
-    figures: HubFigures, publish_token: str, access: Access, sockets: OpenSockets
-) -> tornado.web.Application:
-    """The hub's application: webfig's routes for the published figures, and the
-    publishing socket."""
-    settings: dict[str, Any] = {
-        "default_handler_class": NotFound,
-        "default_handler_args": {"figures": figures, "prefix": "", "access": access},
-        "log_function": log_request,
-    }
-    websocket_settings(settings)
-    publish = (
-        publishing.PUBLISH_PATH,
-        PublishSocket,
-        {"figures": figures, "publish_token": publish_token, "problems": ProblemLog()},
-    )
-    routes = figure_routes("", figures, sockets, access, viewer_socket=RelayedWebSocket)
-    return tornado.web.Application([publish, *routes], **settings)

@@ -49,7 +49,7 @@ class MplJs(StaticFiles):
         return "text/javascript; charset=utf-8"
 
 
-class _Page(FigureHandler):
+class Page(FigureHandler):
     """A handler that renders webfig's own templates, whatever application mounts it."""
 
     def get_template_path(self) -> str:
@@ -109,7 +109,7 @@ class _Page(FigureHandler):
             self.render("onward.html", location=location)
 
 
-class AllFigures(_Page):
+class AllFigures(Page):
     """``/``: every figure on one page, each with its own socket; the page follows the
     figure list socket to add and remove figures as the script opens and closes them."""
 
@@ -118,7 +118,7 @@ class AllFigures(_Page):
         self.render("all_figures.html", figures=infos)
 
 
-class SingleFigure(_Page):
+class SingleFigure(Page):
     """``/<num>``: one figure; ``/<num>/`` redirects there."""
 
     @tornado.web.removeslash
@@ -127,7 +127,7 @@ class SingleFigure(_Page):
         self.render("single_figure.html", figure=info)
 
 
-class FigureFragment(_Page):
+class FigureFragment(Page):
     """``/<num>/fragment``: the HTML of one figure's card, for pages that add figures
     without a reload (and for apps that embed a figure in pages of their own)."""
 
@@ -136,7 +136,7 @@ class FigureFragment(_Page):
         self.render("figure_card.html", figure=info)
 
 
-class NotFound(_Page):
+class NotFound(Page):
     """Any other path under webfig's prefix (and in :func:`~webfig.server.make_app`'s
     applications, any path at all): a 404, with webfig's page for a browser."""
 
