@@ -35,6 +35,9 @@ class RecordingViewer:
         self.closed = True
         self._add({"type": "figure_closed"})
 
+    def reconnect(self) -> None:
+        self._add({"type": "reconnect"})
+
     def _add(self, message: dict[str, Any] | bytes) -> None:
         with self._changed:
             self.messages.append(message)

@@ -7,19 +7,29 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import socket
 import threading
+import time
 from pathlib import Path
 from typing import Final
 
+from matplotlib.figure import Figure
+
 from .config import Settings, current_settings
+from .figure.canvas import WebfigCanvas
+from .figure.manager import WebfigManager
 from .hub.keeper import Keeper
+from .hub.publishing import RunInfo
 from .hub.retention import Retention
+from .hub.safe_pickle import load_figure
 from .hub.store import HubStore
 from .runtime.event_loop import server_thread
 from .server.access import new_token
 from .server.figure_server import FigureServer
 from .server.hub_app import hub_application
 from .server.hub_server import HubFigures
+from .server.publisher import HubPublisher
+from .server.registry import FixedFigures
 
 _log = logging.getLogger(__name__)
 
@@ -33,6 +43,31 @@ def default_data_directory() -> Path:
     ``webfig-hub`` (``$XDG_DATA_HOME``, else ``~/.local/share``)."""
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "webfig-hub"
+
+
+def serve_kept(pickled: bytes, hub: str, token: str, figure_id: int, label: str) -> Figure:
+    """In a worker of the hub's: serve kept figure ``figure_id`` (``pickled``, loaded
+    through the restricted unpickler) to the hub at ``hub`` as a script would, live but for
+    its Python callbacks, which did not survive; until the hub closes the connection (its
+    viewers left). The figure, as they left it."""
+    figure = load_figure(pickled)
+    manager = WebfigManager(WebfigCanvas(figure), figure_id)
+    manager.set_window_title(label)
+    run = RunInfo(
+        host=socket.gethostname(),
+        script=f"kept figure {figure_id}",
+        argv=(),
+        pid=os.getpid(),
+        started=time.time(),
+        kept=figure_id,
+    )
+    publisher = HubPublisher(hub, token, FixedFigures([manager]), run, script=False)
+    publisher.start()
+    try:
+        publisher.wait_ended()
+    finally:
+        publisher.stop()
+    return figure
 
 
 def hub_server(settings: Settings, publish_token: str, figures: HubFigures) -> FigureServer:
@@ -73,17 +108,30 @@ def main(
             flush=True,
         )
     directory = data or default_data_directory()
-    figures = HubFigures(Keeper(HubStore(directory)))
+    figures = HubFigures(Keeper(HubStore(directory), serve_kept=serve_kept), publish_token)
     figures.load_kept()
     _log.info("webfig hub: keeping figures in %s", directory)
     stop_retention = threading.Event()
     if retention is not None:
         _apply_retention_every(RETENTION_INTERVAL, figures, retention, stop_retention)
+    server = hub_server(settings, publish_token, figures)
     try:
-        hub_server(settings, publish_token, figures).serve_until_interrupted()
+        server.start()
+        assert server.port is not None
+        figures.address = f"http://{_loopback(settings.address)}:{server.port}"
+        server.serve_until_interrupted()
     finally:
         stop_retention.set()
         figures.close()
+
+
+def _loopback(address: str) -> str:
+    """Where this machine reaches a server listening on ``address``."""
+    if address in {"", "0.0.0.0", "localhost"}:
+        return "127.0.0.1"
+    if address == "::":
+        return "[::1]"
+    return f"[{address}]" if ":" in address else address
 
 
 def _apply_retention_every(

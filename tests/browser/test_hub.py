@@ -71,7 +71,8 @@ def test_the_hubs_list_and_a_kept_figure_in_the_browser(
     hub: Hub, scripts: Callable[[Script], Script], open_page: Any
 ) -> None:
     """After its script ended: the list links the figure, whose page shows its last picture
-    and says it is kept, not live; axe-core finds nothing serious on either page."""
+    and says it is kept, not live, then pans as a worker of the hub's serves a copy of it;
+    axe-core finds nothing serious on either page."""
     script = scripts(hub.publishing("-c", LIVE_SCRIPT.replace("plt.show()", "")))
     assert script.process.wait(30) == 0
     page = open_page(f"{hub.address}/")
@@ -86,3 +87,14 @@ def test_the_hubs_list_and_a_kept_figure_in_the_browser(
     red = (pixels[..., 0] > 200) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
     assert red.sum() > 500  # the script's red line, in the kept picture
     assert serious_violations(page) == []
+
+    # A worker of the hub's serves it live from its pickle: pan moves the picture.
+    expect(view.status).to_contain_text("Pan, zoom and save a copy", timeout=TIMEOUT_MS)
+    view.tool("pan").click()
+    expect(view.tool("pan")).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT_MS)
+    before = view.pixels()
+    box = view.canvas.bounding_box()
+    assert box is not None
+    middle = Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    drag(page, middle, Point(middle.x - 120, middle.y))
+    view.wait_pixels(lambda now: not np.array_equal(now, before), "the kept figure panned")

@@ -5,7 +5,11 @@ figures made there too. The hub's own process never unpickles a published figure
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Final
+
+from matplotlib.figure import Figure
 
 from ..rendering.process_pool import ProcessPool, job_payload
 from ..wire.interfaces import DownloadOptions
@@ -23,14 +27,28 @@ LOAD_TIMEOUT: Final = 60.0
 LOAD_MEMORY: Final = 2 * 1024**3
 
 
+# Kept figures served live at once, each by a worker of its own while it has viewers.
+SERVING_PROCESSES: Final = 4
+
+
 class Keeper:
     """The hub's ``store``, and the worker processes (made on first use) that load and draw
-    kept figures. Blocking: call it off the event loop."""
+    kept figures, and serve them live: ``serve_kept(pickled, hub, token, figure_id, label)``, a
+    module-level function run in a worker, returns the figure once its viewers left (see
+    :func:`webfig.serve.serve_kept`). Blocking: call it off the event loop."""
 
-    def __init__(self, store: HubStore, *, timeout: float = LOAD_TIMEOUT) -> None:
+    def __init__(
+        self,
+        store: HubStore,
+        *,
+        serve_kept: Callable[[bytes, str, str, int, str], Figure] | None = None,
+        timeout: float = LOAD_TIMEOUT,
+    ) -> None:
         self.store = store
+        self._serve_kept = serve_kept
         self._timeout = timeout
         self._pool: ProcessPool | None = None
+        self._serving: ProcessPool | None = None
 
     def _processes(self) -> ProcessPool:
         if self._pool is None:
@@ -72,7 +90,32 @@ class Keeper:
         self.store.put_pickle(run_id, figure_id, pickled)
         return True
 
+    @property
+    def serves(self) -> bool:
+        """Whether kept figures can be served live."""
+        return self._serve_kept is not None
+
+    def serve(
+        self, pickled: bytes, hub: str, token: str, figure_id: int, label: str
+    ) -> Future[bytes]:
+        """Serve kept figure ``figure_id`` (``pickled``) live to the hub at ``hub``, in a
+        worker, until the hub lets it go; then its picture as its viewers left it."""
+        assert self._serve_kept is not None, "this keeper serves no figure live"
+        if self._serving is None:
+            self._serving = ProcessPool(
+                SERVING_PROCESSES,
+                name="the hub's serving pool",
+                import_main=False,
+                warm_up=False,
+                trust_replies=False,
+                memory_limit=LOAD_MEMORY,
+            )
+        arguments = (pickled, hub, token, figure_id, label)
+        payload = job_payload(self._serve_kept, arguments, "png", None, {})
+        return self._serving.submit(payload, f"kept figure {figure_id} served live", None)
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
+        for pool in (self._pool, self._serving):
+            if pool is not None:
+                pool.shutdown()
         self.store.close()

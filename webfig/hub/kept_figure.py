@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final, Literal
 
 from PIL import Image
@@ -48,11 +48,23 @@ class KeptFigure:
     viewers see its last picture and a status line that says it is kept, not live; its
     downloads come from its pickle (any format) or, without one, are that picture."""
 
-    def __init__(self, figure: Figure, run: Run, picture: bytes, keeper: Keeper) -> None:
+    def __init__(
+        self,
+        figure: Figure,
+        run: Run,
+        picture: bytes,
+        keeper: Keeper,
+        *,
+        on_viewer: Callable[[KeptFigure], None] | None = None,
+    ) -> None:
+        """``on_viewer``: told of each viewer that opens the figure (on the event loop): the
+        hub has a worker serve it live then."""
         self.figure = figure
         self.run = run
         self._picture = picture
         self._keeper = keeper
+        self._on_viewer = on_viewer
+        self._viewers: set[Viewer] = set()
         (width, height), dpi = picture_size(picture)
         self._size = (float(width), float(height))
         self._inches = (width / dpi, height / dpi)
@@ -71,7 +83,9 @@ class KeptFigure:
 
     @property
     def toolbar_kind(self) -> Literal["toolbar2", "toolmanager"] | None:
-        return None
+        """A figure kept with its pickle gets served live by a worker as a viewer opens it,
+        with matplotlib's toolbar: its page has one from the start."""
+        return "toolbar2" if self.figure.state == "kept" and self._on_viewer else None
 
     def has_tool(self, name: str) -> bool:
         return False
@@ -95,16 +109,32 @@ class KeptFigure:
         return f"kept-{self.figure.id}-{self.figure.updated!r}"
 
     def status(self) -> str:
+        """What its viewers' status line says while they see its picture."""
+        return f"Kept, not live: {self._ended()}."
+
+    def status_live(self) -> str:
+        """What it says once a worker serves it live, from a copy."""
+        return f"Kept, not live: {self._ended()}. Pan, zoom and save a copy of it here."
+
+    def _ended(self) -> str:
         ended = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.run.ended or self.run.heard))
         how = {"exited": "ended", "exception": "failed", "signal": "was stopped"}.get(
             self.run.how_ended or "", "was lost"
         )
-        return f"Kept, not live: {self.run.script} on {self.run.host} {how} at {ended}."
+        return f"{self.run.script} on {self.run.host} {how} at {ended}"
 
     def add_viewer(self, viewer: Viewer) -> None:
+        self._viewers.add(viewer)
         viewer.send_json(outgoing.figure_label(self.figure.label))
         viewer.send_json(outgoing.resize(*self._size, forward=True))
         self._show(viewer)
+        if self._on_viewer is not None:
+            self._on_viewer(self)
+
+    def reconnect_viewers(self) -> None:
+        """Its viewers connect again (a worker serves it live now)."""
+        for viewer in list(self._viewers):
+            viewer.reconnect()
 
     def _show(self, viewer: Viewer) -> None:
         viewer.send_json(outgoing.status(self.status()))
@@ -112,7 +142,7 @@ class KeptFigure:
         viewer.send_binary(self._picture)
 
     def remove_viewer(self, viewer: Viewer) -> None:
-        """Nothing is kept per viewer."""
+        self._viewers.discard(viewer)
 
     def handle_message(self, viewer: Viewer, message: ClientMessage) -> None:
         """The picture again for a refresh; the rest needs the figure live."""

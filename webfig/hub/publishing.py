@@ -57,6 +57,9 @@ class RunInfo:
     argv: tuple[str, ...]
     pid: int
     started: float  # seconds since the epoch, the publisher's clock
+    # The hub's id of the kept figure this process serves (a worker of the hub's), or None
+    # for a script.
+    kept: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def run_message(run: RunInfo) -> str:
             "argv": list(run.argv),
             "pid": run.pid,
             "started": run.started,
+            "kept": run.kept,
         }
     )
 
@@ -145,6 +149,10 @@ def viewer_message(viewer: int, text: str) -> str:
 
 def viewer_closed_message(viewer: int) -> str:
     return encode({"type": "viewer_closed", "viewer": viewer})
+
+
+def viewer_reconnect_message(viewer: int) -> str:
+    return encode({"type": "viewer_reconnect", "viewer": viewer})
 
 
 def frame_written_message(viewer: int) -> str:
@@ -248,6 +256,7 @@ def read_run(message: Mapping[str, Any]) -> RunInfo:
         argv=tuple(_checked_text(item, "argv") for item in argv),
         pid=_integer(message, "pid", 0, 2**31),
         started=_number(message, "started", 0, 1e11),
+        kept=None if message.get("kept") is None else _integer(message, "kept", 1, MAX_ID),
     )
 
 

@@ -27,7 +27,9 @@ from ..hub.keeper import Keeper
 from ..hub.kept_figure import KeptFigure
 from ..hub.publishing import FigureInfo, PublishingError, RunInfo
 from ..hub.retention import Retention
+from ..runtime.event_loop import server_thread
 from ..runtime.log_once import ProblemLog
+from ..wire import outgoing
 from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ClientMessage
 from ..wire.interfaces import DownloadOptions, ServedFigure, Viewer
@@ -42,6 +44,8 @@ T = TypeVar("T")
 MAX_PUBLISHED_MESSAGE: Final = 256 * 1024 * 1024
 # Seconds a download waits for the publishing script to save the figure.
 SAVE_WAIT: Final = 120.0
+# Seconds a kept figure's worker serves it with no viewer before the hub lets it go.
+KEPT_IDLE: Final = 30.0
 
 
 def _log_store_failure(done: concurrent.futures.Future[Any]) -> None:
@@ -57,10 +61,21 @@ class RemoteFigure:
     """One figure a script publishes, as the hub serves it: its page from what the script
     announced, its viewers relayed to the script."""
 
-    def __init__(self, number: int, info: FigureInfo, publisher: PublishSocket) -> None:
+    def __init__(
+        self,
+        number: int,
+        info: FigureInfo,
+        publisher: PublishSocket,
+        *,
+        kept_status: str | None = None,
+    ) -> None:
+        """``kept_status``: a kept figure served live by a worker of the hub's, which its
+        viewers' status line first says; the worker is let go once it has had no viewer
+        for KEPT_IDLE seconds."""
         self._number = number
         self.info = info
         self.publisher = publisher
+        self.kept_status = kept_status
         self._viewers: dict[int, Viewer] = {}
         self._ids: dict[Viewer, int] = {}
         self._revision = 0
@@ -109,6 +124,8 @@ class RemoteFigure:
         self._viewers[viewer_id] = viewer
         self._ids[viewer] = viewer_id
         self.publisher.send(publishing.viewer_opened_message(viewer_id, self.info.num))
+        if self.kept_status is not None:
+            viewer.send_json(outgoing.status(self.kept_status))
 
     def remove_viewer(self, viewer: Viewer) -> None:
         viewer_id = self._ids.pop(viewer, None)
@@ -116,6 +133,12 @@ class RemoteFigure:
             del self._viewers[viewer_id]
             self.publisher.forget_viewer(viewer_id)
             self.publisher.send(publishing.viewer_closed_message(viewer_id))
+        if self.kept_status is not None and not self._viewers:
+            IOLoop.current().call_later(KEPT_IDLE, self._let_go_if_idle)
+
+    def _let_go_if_idle(self) -> None:
+        if not self._viewers:
+            self.publisher.close()  # the worker's serve_kept returns
 
     def handle_message(self, viewer: Viewer, message: ClientMessage) -> None:
         raise TypeError("a published figure takes its viewers' messages as text (relay)")
@@ -133,12 +156,24 @@ class RemoteFigure:
 
     def to_viewer(self, viewer_id: int, content: dict[str, Any]) -> None:
         if (viewer := self._viewers.get(viewer_id)) is not None:
-            viewer.send_json(content)
+            if self.kept_status is not None and content == outgoing.status(""):
+                # A kept figure's status line says so whenever it says nothing else.
+                viewer.send_json(outgoing.status(self.kept_status))
+            else:
+                viewer.send_json(content)
 
     def frame_to_viewer(self, viewer_id: int, blob: bytes) -> None:
         if (viewer := self._viewers.get(viewer_id)) is not None:
             self._revision += 1
             viewer.send_binary(blob)
+
+    def reconnect_viewers(self) -> None:
+        for viewer in list(self._viewers.values()):
+            viewer.reconnect()
+
+    def reconnect_viewer(self, viewer_id: int) -> None:
+        if (viewer := self._viewers.get(viewer_id)) is not None:
+            viewer.reconnect()
 
     def close_viewer(self, viewer_id: int) -> None:
         """Tell one viewer the figure is gone: the script does not have it."""
@@ -167,10 +202,17 @@ class HubFigures:
     on the event loop: writes wait for the disk, and a pickle waits for a worker to load it.
     """
 
-    def __init__(self, keeper: Keeper) -> None:
+    def __init__(self, keeper: Keeper, publish_token: str) -> None:
         self.keeper = keeper
+        self._publish_token = publish_token
+        #: Where the hub's workers reach it (``http://127.0.0.1:port``), once it listens.
+        self.address: str | None = None
         self._lock = threading.Lock()
         self._figures: dict[int, ServedFigure] = {}
+        # Kept figures served live by a worker (or on their way to it): the kept ones, for
+        # when the worker is let go.
+        self._served: dict[int, KeptFigure] = {}
+        self._starting: set[int] = set()
         self._store_thread = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="webfig-hub-store"
         )
@@ -211,8 +253,60 @@ class HubFigures:
             if figure is None or run is None or picture is None or figure.state == "live":
                 self._figures.pop(figure_id, None)
             else:
-                self._figures[figure_id] = KeptFigure(figure, run, picture, self.keeper)
+                self._figures[figure_id] = KeptFigure(
+                    figure, run, picture, self.keeper, on_viewer=self.want_live
+                )
         figure_changes.changed()
+
+    def want_live(self, kept: KeptFigure) -> None:
+        """A viewer opened ``kept``: have a worker serve it live, unless one does or will
+        (on the event loop). Its viewers see its picture meanwhile, and connect again once
+        the worker serves it."""
+        figure_id = kept.number
+        if not self.keeper.serves or self.address is None or kept.figure.state != "kept":
+            return
+        if figure_id in self._starting:
+            return
+        self._starting.add(figure_id)
+        address, token, store = self.address, self._publish_token, self.keeper.store
+
+        def start() -> None:
+            pickled = store.pickle(kept.figure.run_id, figure_id)
+            if pickled is None:
+                return
+            serving = self.keeper.serve(pickled, address, token, figure_id, kept.title)
+            serving.add_done_callback(lambda done: self._served_out(figure_id, done))
+
+        self.stored(start)
+
+    def _served_out(self, figure_id: int, done: concurrent.futures.Future[bytes]) -> None:
+        """A worker is done serving ``figure_id`` (from the pool's thread)."""
+        if not done.cancelled() and (error := done.exception()) is not None:
+            _log.warning(
+                "webfig hub: kept figure %d could not be served live: %s", figure_id, error
+            )
+        server_thread().call_soon(lambda: self._starting.discard(figure_id))
+
+    def serve_live(self, figure_id: int, live: RemoteFigure) -> bool:
+        """A worker serves kept figure ``figure_id`` as ``live``: its viewers go there (on
+        the event loop). False if there is no such kept figure."""
+        with self._lock:
+            kept = self._figures.get(figure_id)
+            if not isinstance(kept, KeptFigure):
+                return False
+            self._served[figure_id] = kept
+            self._figures[figure_id] = live
+        kept.reconnect_viewers()
+        return True
+
+    def kept_again(self, figure_id: int, live: RemoteFigure) -> None:
+        """``live``'s worker is gone: the kept figure is served from its picture again, and
+        its viewers go back there (on the event loop)."""
+        with self._lock:
+            kept = self._served.pop(figure_id, None)
+            if kept is not None and self._figures.get(figure_id) is live:
+                self._figures[figure_id] = kept
+        live.reconnect_viewers()
 
     def add_live(self, figure: RemoteFigure) -> None:
         with self._lock:
@@ -369,12 +463,17 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
                 publishing.read_request(message), publishing.read_problem(message)
             ),
             "end": lambda: self._ended(publishing.read_end(message)),
+            "viewer_reconnect": lambda: self._viewer_reconnect(publishing.read_viewer(message)),
         }.get(kind)
         if read is None:
             raise PublishingError(f"unknown message type {kind[:40]!r}")
         read()
 
     def _figure_closed(self, num: int) -> None:
+        if self.run is not None and self.run.kept is not None:
+            if (live := self._published.pop(num, None)) is not None:
+                self.figures.kept_again(self.run.kept, live)
+            return
         self._announced.pop(num, None)
         if (figure_id := self._figure_ids.pop(num, None)) is not None:
             self.figures.live_ended(self._run, figure_id.result, self._published.pop(num, None))
@@ -388,16 +487,29 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         if (figure := self._viewers.get(viewer_id)) is not None:
             figure.close_viewer(viewer_id)
 
+    def _viewer_reconnect(self, viewer_id: int) -> None:
+        if (figure := self._viewers.get(viewer_id)) is not None:
+            figure.reconnect_viewer(viewer_id)
+
     def _save_failed(self, request: int, problem: str) -> None:
         if (saving := self._saves.pop(request, None)) is not None:
             saving.set_exception(SaveFailed(problem))
 
+    @property
+    def _serves_kept(self) -> bool:
+        return self.run is not None and self.run.kept is not None
+
     def _ended(self, how: publishing.HowEnded) -> None:
+        if self._serves_kept:
+            return
         self._how_ended = how
         self.figures.stored(lambda: self.figures.keeper.store.end_run(self._run(), how))
 
     def _started(self, run: RunInfo) -> None:
         self.run = run
+        if run.kept is not None:
+            _log.info("webfig hub: a worker serves kept figure %d live", run.kept)
+            return  # a worker of the hub's: nothing to store
         store = self.figures.keeper.store
         self._run_id = self.figures.stored(
             lambda: (
@@ -418,6 +530,10 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         return self._run_id.result()
 
     def _figure(self, info: FigureInfo) -> None:
+        assert self.run is not None
+        if self.run.kept is not None:
+            self._kept_figure(self.run.kept, info)
+            return
         known = info.num in self._announced
         self._announced[info.num] = info
         if (figure := self._published.get(info.num)) is not None:
@@ -440,6 +556,19 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
                 lambda done: self._loop.add_callback(self._figure_stored, info.num, done)
             )
 
+    def _kept_figure(self, figure_id: int, info: FigureInfo) -> None:
+        """A worker announced the kept figure it serves: it goes live on the hub."""
+        if (figure := self._published.get(info.num)) is not None:
+            figure.info = info
+            return
+        kept = self.figures.get(figure_id)
+        status = kept.status_live() if isinstance(kept, KeptFigure) else None
+        live = RemoteFigure(figure_id, info, self, kept_status=status)
+        if not self.figures.serve_live(figure_id, live):
+            self.close()
+            return
+        self._published[info.num] = live
+
     def _figure_stored(self, num: int, added: concurrent.futures.Future[int]) -> None:
         """The store has figure ``num``: it goes on the hub, as announced last."""
         info = self._announced.get(num)
@@ -457,7 +586,7 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         elif kind == publishing.SAVED:
             if (saving := self._saves.pop(owner, None)) is not None:
                 saving.set_result(content)
-        elif (figure_id := self._figure_ids.get(owner)) is not None:
+        elif (figure_id := self._figure_ids.get(owner)) is not None and not self._serves_kept:
             keeper = self.figures.keeper
             if kind == publishing.PICTURE:
                 self.figures.stored(
@@ -469,6 +598,12 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
                 )
 
     def on_close(self) -> None:
+        if self.run is not None and self.run.kept is not None:
+            for live in self._published.values():
+                self.figures.kept_again(self.run.kept, live)
+            self._published.clear()
+            self._viewers.clear()
+            return
         for num, figure_id in self._figure_ids.items():
             self.figures.live_ended(self._run, figure_id.result, self._published.get(num))
         if self.run is not None:
@@ -517,8 +652,11 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
 
 class RelayedWebSocket(WebSocket):
     """A hub viewer's websocket: its messages, once they pass the same checks a script's
-    own server applies, go to the publishing script as they came."""
+    own server applies, go to the publishing script (or the worker serving a kept figure) as
+    they came; a kept figure served from its picture takes them itself."""
 
     def _handle(self, parsed: ClientMessage, text: str | bytes) -> None:
-        assert isinstance(self.figure, RemoteFigure)
-        self.figure.relay(self, text if isinstance(text, str) else text.decode())
+        if isinstance(self.figure, RemoteFigure):
+            self.figure.relay(self, text if isinstance(text, str) else text.decode())
+        else:  # a kept figure, served from its picture here
+            super()._handle(parsed, text)

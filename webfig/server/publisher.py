@@ -148,6 +148,9 @@ class RelayedViewer:
     def figure_closed(self) -> None:
         """Nothing to do: the hub hears of it in ``figure_closed`` and closes its viewers."""
 
+    def reconnect(self) -> None:
+        self._publisher.send(publishing.viewer_reconnect_message(self.viewer_id))
+
 
 class HubPublisher:
     """Publishes ``figures`` to the hub at ``hub`` (``http://host:port``) with ``token``,
@@ -159,8 +162,19 @@ class HubPublisher:
     gets the run back.
     """
 
-    def __init__(self, hub: str, token: str, figures: FigureRegistry, run: RunInfo) -> None:
-        """``token``: the hub's publish token; with none, nothing is published."""
+    def __init__(
+        self,
+        hub: str,
+        token: str,
+        figures: FigureRegistry,
+        run: RunInfo,
+        *,
+        script: bool = True,
+    ) -> None:
+        """``token``: the hub's publish token; with none, nothing is published.
+        ``script=False``: a hub's worker serving a kept figure, not a script: nothing to
+        keep, no end to tell, and no second connection once the first one ends (see
+        :meth:`wait_ended`)."""
         self.hub = hub
         self._url = publish_url(hub)
         self._token = token
@@ -178,14 +192,21 @@ class HubPublisher:
         self._kept: dict[int, _Kept] = {}
         self._keeping: asyncio.Task[None] | None = None
         self._how_ended: publishing.HowEnded = "exited"
+        self._script = script
+        self._ended = threading.Event()
 
     def start(self) -> None:
         """Start connecting, in the background; returns at once. As the process ends, the
         hub gets each figure's pickle and picture and how the script ended (within
         EXIT_WAIT seconds, a first connection's wait included)."""
         self._loop.run_sync(self._start)
-        _before_thread_pools_stop(self._finish)
-        self._watch_the_end()
+        if self._script:
+            _before_thread_pools_stop(self._finish)
+            self._watch_the_end()
+
+    def wait_ended(self, timeout: float | None = None) -> bool:
+        """For ``script=False``: wait until the connection ended (or could not be made)."""
+        return self._ended.wait(timeout)
 
     def _start(self) -> None:
         if not self._token:
@@ -236,6 +257,9 @@ class HubPublisher:
             else:
                 wait = FIRST_RETRY
                 await self._serve(self._connection)
+            if not self._script:
+                self._ended.set()
+                return
             await asyncio.sleep(wait)
             wait = min(wait * 2, LONGEST_RETRY)
 
@@ -272,7 +296,8 @@ class HubPublisher:
         self._kept.clear()
         self._announce_figures()
         self._first_attempt.set()
-        self._keeping = asyncio.ensure_future(self._keep_current())
+        if self._script:
+            self._keeping = asyncio.ensure_future(self._keep_current())
         while (message := await connection.read_message()) is not None:
             try:
                 self._received(message)

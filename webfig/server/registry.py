@@ -36,6 +36,19 @@ class PyplotFigures:
         ]
 
 
+class FixedFigures:
+    """A given list of figures, none pyplot's (a hub's worker serves one so)."""
+
+    def __init__(self, figures: list[ServedFigure]) -> None:
+        self._figures = {figure.number: figure for figure in figures}
+
+    def get(self, num: int) -> ServedFigure | None:
+        return self._figures.get(num)
+
+    def figures(self) -> list[ServedFigure]:
+        return [self._figures[num] for num in sorted(self._figures)]
+
+
 @dataclass(frozen=True)
 class FigureInfo:
     """What a page shows of one figure before its socket connects."""

@@ -29,6 +29,10 @@ class Viewer(Protocol):
     def figure_closed(self) -> None:
         """The figure is gone: tell the viewer so and end the connection. On the event loop."""
 
+    def reconnect(self) -> None:
+        """The figure is served otherwise now (a hub's kept figure, live again in a worker):
+        end the connection so that the viewer connects again. On the event loop."""
+
 
 @dataclass(frozen=True)
 class DownloadOptions:

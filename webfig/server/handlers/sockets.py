@@ -32,6 +32,9 @@ FIGURE_CLOSED: Final = 4000
 # The close code that tells every viewer the server is stopping (the script ended): webfig's
 # client says so and keeps trying, quietly, in case the script runs again on the same port.
 SERVER_STOPPED: Final = 4001
+# The close code that asks a viewer to connect again at once (the standard "service restart"):
+# its figure is served otherwise now.
+SERVED_ANEW: Final = 1012
 # The close code for a viewer that fell too far behind (webfig's client reconnects).
 FELL_BEHIND: Final = 4008
 # Seconds the figure list waits after a change, so a burst of changes makes one message.
@@ -297,3 +300,7 @@ class WebSocket(_Socket):
     def figure_closed(self) -> None:
         # After the messages already queued, so the viewer gets them before the close.
         self._loop.add_callback(self.close, FIGURE_CLOSED, "figure closed")
+
+    def reconnect(self) -> None:
+        # Any code but FIGURE_CLOSED and SERVER_STOPPED: webfig's client is back at once.
+        self._loop.add_callback(self.close, SERVED_ANEW, "the figure is served anew")
