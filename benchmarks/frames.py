@@ -184,9 +184,20 @@ async def measure_stalled_memory(backend: str, changes: int = 1000) -> float:
 async def measure_browser(backend: str, scene: str, ratio: float) -> tuple[float, float]:
     """Frames per second and bytes per frame in headless Chromium: a pan drag or a blit
     animation."""
+    async with Server(backend, scene) as server:
+        return await browser_frames(f"{server.url}/1", ratio, drag=scene != "blit", server=server)
+
+
+async def browser_frames(
+    url: str, ratio: float, *, drag: bool, server: Server | None = None
+) -> tuple[float, float]:
+    """Frames per second and bytes per frame of the figure page at ``url`` in headless
+    Chromium: during a pan drag of three seconds at 60 moves a second (``drag``), else over
+    three seconds of whatever the figure does by itself (a blit animation). With ``server``
+    (the scene's), what its draws cost goes to stderr."""
     from playwright.async_api import async_playwright
 
-    async with Server(backend, scene) as server, async_playwright() as playwright:
+    async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=list(CHROMIUM_FLAGS)
         )
@@ -197,13 +208,13 @@ async def measure_browser(backend: str, scene: str, ratio: float) -> tuple[float
         # Count binary frames inside the page: Playwright's own websocket events would ship
         # every frame to Python through the devtools protocol and slow the browser down.
         await page.add_init_script(COUNT_FRAMES)
-        await page.goto(f"{server.url}/1")
+        await page.goto(url)
         await wait_async_page(page, "window.benchmarkFrames.count > 0")
         canvas = page.locator("canvas.webfig-canvas, canvas.mpl-canvas").first
         box = await canvas.bounding_box()
         assert box is not None
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        if scene == "blit":
+        if not drag:
             await page.wait_for_timeout(1000)
             before, start = await frame_counts(page), time.perf_counter()
             await page.wait_for_timeout(3000)
@@ -213,18 +224,20 @@ async def measure_browser(backend: str, scene: str, ratio: float) -> tuple[float
             await page.wait_for_timeout(300)
             await page.mouse.move(x, y)
             await page.mouse.down()
-            stats = await server.stats()
+            stats = await server.stats() if server else None
             before, start = await frame_counts(page), time.perf_counter()
             for step in range(180):  # three seconds of a steady drag at 60 events/s
                 await page.mouse.move(x - step * 2, y + (step % 20))
                 await page.wait_for_timeout(16)
             await page.mouse.up()
-            after = await server.stats()
-            print(
-                f"  {backend} drag: {after['draws'] - stats['draws']:.0f} draws, "
-                f"{(after['cpu'] - stats['cpu']):.2f} s CPU, {after['sent'] - stats['sent']} sent",
-                file=sys.stderr,
-            )
+            if server is not None and stats is not None:
+                after = await server.stats()
+                print(
+                    f"  {server.backend} drag: {after['draws'] - stats['draws']:.0f} draws,"
+                    f" {(after['cpu'] - stats['cpu']):.2f} s CPU,"
+                    f" {after['sent'] - stats['sent']} sent",
+                    file=sys.stderr,
+                )
         elapsed = time.perf_counter() - start
         after_count, after_bytes = await frame_counts(page)
         await browser.close()

@@ -55,14 +55,18 @@ class KeptFigure:
         picture: bytes,
         keeper: Keeper,
         *,
+        stored: Callable[[Callable[[], None]], object],
         on_viewer: Callable[[KeptFigure], None] | None = None,
     ) -> None:
-        """``on_viewer``: told of each viewer that opens the figure (on the event loop): the
-        hub has a worker serve it live then."""
+        """``picture``: the figure's last one, read for its size (the figure reads it again
+        from the store when it shows it, so that a hub of many kept figures holds none of
+        their pictures). ``stored``: runs a call on the store's thread, after those before
+        it. ``on_viewer``: told of each viewer that opens the figure (on the event loop):
+        the hub has a worker serve it live then."""
         self.figure = figure
         self.run = run
-        self._picture = picture
         self._keeper = keeper
+        self._stored = stored
         self._on_viewer = on_viewer
         self._viewers: set[Viewer] = set()
         (width, height), dpi = picture_size(picture)
@@ -138,8 +142,17 @@ class KeptFigure:
 
     def _show(self, viewer: Viewer) -> None:
         viewer.send_json(outgoing.status(self.status()))
-        viewer.send_json(outgoing.image_mode("full"))
-        viewer.send_binary(self._picture)
+        self._stored(lambda: self._send_picture(viewer))
+
+    def _send_picture(self, viewer: Viewer) -> None:
+        """On the store's thread (a viewer may be sent to from any)."""
+        picture = self._read_picture()
+        if picture is not None:
+            viewer.send_json(outgoing.image_mode("full"))
+            viewer.send_binary(picture)
+
+    def _read_picture(self) -> bytes | None:
+        return self._keeper.store.picture(self.figure.run_id, self.figure.id)
 
     def remove_viewer(self, viewer: Viewer) -> None:
         self._viewers.discard(viewer)
@@ -153,9 +166,12 @@ class KeptFigure:
         """No flow to control: one picture per viewer."""
 
     def save(self, fmt: str, options: DownloadOptions) -> bytes:
-        if self.figure.state != "kept":
-            return self._picture
-        pickled = self._keeper.store.pickle(self.figure.run_id, self.figure.id)
-        if pickled is None:
-            return self._picture
-        return self._keeper.render(pickled, fmt, options)
+        pickled = None
+        if self.figure.state == "kept":
+            pickled = self._keeper.store.pickle(self.figure.run_id, self.figure.id)
+        if pickled is not None:
+            return self._keeper.render(pickled, fmt, options)
+        picture = self._read_picture()
+        if picture is None:
+            raise FileNotFoundError(f"kept figure {self.figure.id} has no picture any more")
+        return picture

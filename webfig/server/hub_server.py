@@ -254,7 +254,7 @@ class HubFigures:
                 self._figures.pop(figure_id, None)
             else:
                 self._figures[figure_id] = KeptFigure(
-                    figure, run, picture, self.keeper, on_viewer=self.want_live
+                    figure, run, picture, self.keeper, stored=self.stored, on_viewer=self.want_live
                 )
         figure_changes.changed()
 
