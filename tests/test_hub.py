@@ -25,7 +25,7 @@ import tornado.websocket
 from PIL import Image
 
 from webfig.hub import publishing
-from webfig.hub.publishing import FigureInfo, RunInfo
+from webfig.hub.publishing import PublishedFigure, RunInfo
 
 from .conftest import WsClient
 from .processes import PUBLISH_TOKEN, URL_LINE, Hub, Script, Visit, fetch
@@ -213,7 +213,7 @@ def test_a_malicious_pickle_is_refused_never_run_and_its_figure_kept_as_its_pict
     try:
         run = RunInfo(host="evil", script="evil.py", argv=(), pid=1, started=time.time())
         publisher.send_raw(publishing.run_message(run))
-        info = FigureInfo(
+        info = PublishedFigure(
             num=1,
             label="innocent",
             width=400,

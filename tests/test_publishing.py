@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from webfig.hub import publishing
-from webfig.hub.publishing import FigureInfo, PublishingError, RunInfo
+from webfig.hub.publishing import PublishedFigure, PublishingError, RunInfo
 from webfig.wire.interfaces import DownloadOptions
 
-FIGURE = FigureInfo(
+FIGURE = PublishedFigure(
     num=3,
     label="loss curve",
     width=640.0,

@@ -77,7 +77,7 @@ def hub_server(settings: Settings, publish_token: str, figures: HubFigures) -> F
         settings,
         figures,
         make_application=lambda access, sockets: hub_application(
-            figures, publish_token, access, sockets
+            figures, publish_token, access, sockets, settings.url_prefix
         ),
     )
 
@@ -118,7 +118,7 @@ def main(
     try:
         server.start()
         assert server.port is not None
-        figures.address = f"http://{_loopback(settings.address)}:{server.port}"
+        figures.address = f"http://{_loopback(settings.address)}:{server.port}{settings.url_prefix}"
         server.serve_until_interrupted()
     finally:
         stop_retention.set()

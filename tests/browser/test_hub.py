@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..processes import Hub, Script
-from .helpers import TIMEOUT_MS, FigureOnPage, Point, drag, is_painted
+from .helpers import TIMEOUT_MS, FigureOnPage, Pixels, Point, drag, is_painted
 from .test_accessibility import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,18 @@ plt.show()
 XLIM = re.compile(r"^xlim (\S+) (\S+)$")
 
 
+def pan_left(view: FigureOnPage) -> Pixels:
+    """Select pan and drag the middle of the canvas 120 CSS px left; the pixels before."""
+    view.tool("pan").click()
+    expect(view.tool("pan")).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT_MS)
+    before = view.pixels()
+    box = view.canvas.bounding_box()
+    assert box is not None
+    middle = Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    drag(view.page, middle, Point(middle.x - 120, middle.y))
+    return before
+
+
 def test_keys_and_a_pan_on_the_hubs_page_reach_the_script(
     hub: Hub, scripts: Callable[[Script], Script], open_page: Any
 ) -> None:
@@ -52,13 +64,7 @@ def test_keys_and_a_pan_on_the_hubs_page_reach_the_script(
     page.keyboard.press("a")
     script.wait_for_line(re.compile("^key a$"))
 
-    view.tool("pan").click()
-    expect(view.tool("pan")).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT_MS)
-    before = view.pixels()
-    box = view.canvas.bounding_box()
-    assert box is not None
-    middle = Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    drag(page, middle, Point(middle.x - 120, middle.y))
+    before = pan_left(view)
     page.keyboard.press("i")
     left, right = (float(value) for value in script.wait_for_line(XLIM).groups())
     # Dragged left, the view moved right, by as much in data as the drag in pixels.
@@ -90,11 +96,5 @@ def test_the_hubs_list_and_a_kept_figure_in_the_browser(
 
     # A worker of the hub's serves it live from its pickle: pan moves the picture.
     expect(view.status).to_contain_text("Pan, zoom and save a copy", timeout=TIMEOUT_MS)
-    view.tool("pan").click()
-    expect(view.tool("pan")).to_have_attribute("aria-pressed", "true", timeout=TIMEOUT_MS)
-    before = view.pixels()
-    box = view.canvas.bounding_box()
-    assert box is not None
-    middle = Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    drag(page, middle, Point(middle.x - 120, middle.y))
+    before = pan_left(view)
     view.wait_pixels(lambda now: not np.array_equal(now, before), "the kept figure panned")

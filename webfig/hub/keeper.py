@@ -52,15 +52,7 @@ class Keeper:
 
     def _processes(self) -> ProcessPool:
         if self._pool is None:
-            self._pool = ProcessPool(
-                LOADING_PROCESSES,
-                name="the hub's loading pool",
-                import_main=False,
-                warm_up=False,
-                # What loads published pickles could be taken over: its replies are data.
-                trust_replies=False,
-                memory_limit=LOAD_MEMORY,
-            )
+            self._pool = _untrusting_pool(LOADING_PROCESSES, "the hub's loading pool")
         return self._pool
 
     def render(self, pickled: bytes, fmt: str, options: DownloadOptions) -> bytes:
@@ -102,14 +94,7 @@ class Keeper:
         worker, until the hub lets it go; then its picture as its viewers left it."""
         assert self._serve_kept is not None, "this keeper serves no figure live"
         if self._serving is None:
-            self._serving = ProcessPool(
-                SERVING_PROCESSES,
-                name="the hub's serving pool",
-                import_main=False,
-                warm_up=False,
-                trust_replies=False,
-                memory_limit=LOAD_MEMORY,
-            )
+            self._serving = _untrusting_pool(SERVING_PROCESSES, "the hub's serving pool")
         arguments = (pickled, hub, token, figure_id, label)
         payload = job_payload(self._serve_kept, arguments, "png", None, {})
         return self._serving.submit(payload, f"kept figure {figure_id} served live", None)
@@ -119,3 +104,16 @@ class Keeper:
             if pool is not None:
                 pool.shutdown()
         self.store.close()
+
+
+def _untrusting_pool(processes: int, name: str) -> ProcessPool:
+    """Workers that load published pickles: what they load could take them over, so their
+    replies are read as data, and each has LOAD_MEMORY bytes of address space at most."""
+    return ProcessPool(
+        processes,
+        name=name,
+        import_main=False,
+        warm_up=False,
+        trust_replies=False,
+        memory_limit=LOAD_MEMORY,
+    )

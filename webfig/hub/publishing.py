@@ -63,7 +63,7 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
-class FigureInfo:
+class PublishedFigure:
     """One published figure, as its page shows it before its socket connects."""
 
     num: int
@@ -97,7 +97,7 @@ def run_message(run: RunInfo) -> str:
     )
 
 
-def figure_message(figure: FigureInfo) -> str:
+def figure_message(figure: PublishedFigure) -> str:
     return encode(
         {
             "type": "figure",
@@ -260,7 +260,7 @@ def read_run(message: Mapping[str, Any]) -> RunInfo:
     )
 
 
-def read_figure(message: Mapping[str, Any]) -> FigureInfo:
+def read_figure(message: Mapping[str, Any]) -> PublishedFigure:
     formats = message.get("formats")
     if not isinstance(formats, dict) or not 0 < len(formats) <= MAX_NAMES:
         raise PublishingError(f"'formats' must be an object of 1 to {MAX_NAMES} formats")
@@ -277,7 +277,7 @@ def read_figure(message: Mapping[str, Any]) -> FigureInfo:
     closable = message.get("closable")
     if not isinstance(closable, bool):
         raise PublishingError("'closable' must be true or false")
-    return FigureInfo(
+    return PublishedFigure(
         num=read_num(message),
         label=_text(message, "label", MAX_LABEL_LENGTH),
         width=_number(message, "width", 1, MAX_FIGURE_SIDE),

@@ -19,27 +19,31 @@ from .routes import figure_routes, websocket_settings
 
 
 def hub_application(
-    figures: HubFigures, publish_token: str, access: Access, sockets: OpenSockets
+    figures: HubFigures,
+    publish_token: str,
+    access: Access,
+    sockets: OpenSockets,
+    prefix: str = "",
 ) -> tornado.web.Application:
-    """The hub's application: its list of figures at ``/`` (in place of webfig's page of
-    every figure live), webfig's routes for each figure, deletions, and the publishing
-    socket."""
+    """The hub's application under ``prefix`` (``""``, or ``/path`` behind a proxy): its
+    list of figures at ``/`` (in place of webfig's page of every figure live), webfig's
+    routes for each figure, deletions, and the publishing socket."""
     settings: dict[str, Any] = {
         "default_handler_class": NotFound,
-        "default_handler_args": {"figures": figures, "prefix": "", "access": access},
+        "default_handler_args": {"figures": figures, "prefix": prefix, "access": access},
         "log_function": log_request,
     }
     websocket_settings(settings)
     publish = (
-        publishing.PUBLISH_PATH,
+        prefix + publishing.PUBLISH_PATH,
         PublishSocket,
         {"figures": figures, "publish_token": publish_token, "problems": ProblemLog()},
     )
-    pages = {"figures": figures, "prefix": "", "access": access}
+    pages = {"figures": figures, "prefix": prefix, "access": access}
     hub_routes: list[Any] = [
-        (r"/?", HubIndex, pages),
-        (r"/([0-9]{1,9})/delete", DeleteFigure, pages),
-        (r"/runs/([A-Za-z0-9_-]{1,64})/delete", DeleteRun, pages),
+        (rf"{prefix}/?", HubIndex, pages),
+        (rf"{prefix}/([0-9]{{1,9}})/delete", DeleteFigure, pages),
+        (rf"{prefix}/runs/([A-Za-z0-9_-]{{1,64}})/delete", DeleteRun, pages),
     ]
-    routes = figure_routes("", figures, sockets, access, viewer_socket=RelayedWebSocket)
+    routes = figure_routes(prefix, figures, sockets, access, viewer_socket=RelayedWebSocket)
     return tornado.web.Application([publish, *hub_routes, *routes], **settings)

@@ -25,7 +25,7 @@ from tornado.ioloop import IOLoop
 from ..hub import publishing
 from ..hub.keeper import Keeper
 from ..hub.kept_figure import KeptFigure
-from ..hub.publishing import FigureInfo, PublishingError, RunInfo
+from ..hub.publishing import PublishedFigure, PublishingError, RunInfo
 from ..hub.retention import Retention
 from ..runtime.event_loop import server_thread
 from ..runtime.log_once import ProblemLog
@@ -64,7 +64,7 @@ class RemoteFigure:
     def __init__(
         self,
         number: int,
-        info: FigureInfo,
+        info: PublishedFigure,
         publisher: PublishSocket,
         *,
         kept_status: str | None = None,
@@ -402,7 +402,7 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         # Figures by the script's numbers: on the hub, announced last as, and their ids in
         # the store (a future: the store makes them on its thread).
         self._published: dict[int, RemoteFigure] = {}
-        self._announced: dict[int, FigureInfo] = {}
+        self._announced: dict[int, PublishedFigure] = {}
         self._figure_ids: dict[int, concurrent.futures.Future[int]] = {}
         self._viewers: dict[int, RemoteFigure] = {}
         self._viewer_ids = itertools.count(1)
@@ -529,7 +529,7 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
         assert self._run_id is not None
         return self._run_id.result()
 
-    def _figure(self, info: FigureInfo) -> None:
+    def _figure(self, info: PublishedFigure) -> None:
         assert self.run is not None
         if self.run.kept is not None:
             self._kept_figure(self.run.kept, info)
@@ -556,7 +556,7 @@ class PublishSocket(Guarded, tornado.websocket.WebSocketHandler):
                 lambda done: self._loop.add_callback(self._figure_stored, info.num, done)
             )
 
-    def _kept_figure(self, figure_id: int, info: FigureInfo) -> None:
+    def _kept_figure(self, figure_id: int, info: PublishedFigure) -> None:
         """A worker announced the kept figure it serves: it goes live on the hub."""
         if (figure := self._published.get(info.num)) is not None:
             figure.info = info

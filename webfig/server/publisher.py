@@ -26,7 +26,7 @@ import tornado.httpclient
 import tornado.websocket
 
 from ..hub import publishing
-from ..hub.publishing import FigureInfo, PublishingError, RunInfo
+from ..hub.publishing import PublishedFigure, PublishingError, RunInfo
 from ..runtime.event_loop import download_pool, server_thread
 from ..runtime.log_once import ProblemLog
 from ..wire.figure_changes import figure_changes
@@ -94,10 +94,10 @@ class _Kept:
     next_pickle: float = 0.0
 
 
-def figure_info(figure: ServedFigure) -> FigureInfo:
+def figure_info(figure: ServedFigure) -> PublishedFigure:
     width, height = figure.size
     width_inches, height_inches = figure.size_inches
-    return FigureInfo(
+    return PublishedFigure(
         num=figure.number,
         label=figure.title[: publishing.MAX_LABEL_LENGTH],
         width=width,
@@ -182,7 +182,7 @@ class HubPublisher:
         self._run = run
         self._loop = server_thread()
         self._connection: tornado.websocket.WebSocketClientConnection | None = None
-        self._announced: dict[int, FigureInfo] = {}
+        self._announced: dict[int, PublishedFigure] = {}
         self._viewers: dict[int, RelayedViewer] = {}
         self._task: asyncio.Task[None] | None = None
         self._saves: set[asyncio.Future[None]] = set()
