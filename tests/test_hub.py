@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -171,6 +172,44 @@ def test_a_script_stopped_by_sigterm_keeps_its_figure(
     wait_until(lambda: kept_file(hub), message="the kept figure's SVG")
     said = connect(hub.address + "/", 1).receive_json("message")["message"]
     assert "was stopped" in said
+
+
+FAILING = QUICK + "raise RuntimeError('the job failed')\n"
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A way a script ends: its code, the signal that ends it (None: by itself), its exit
+    status, and what its kept figure then says."""
+
+    code: str
+    signal: signal.Signals | None
+    status: int
+    said: str
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        Ending(FAILING, None, 1, "failed"),
+        Ending(PUBLISHER, signal.SIGINT, -signal.SIGINT, "was stopped"),
+    ],
+    ids=["an exception", "ctrl+c"],
+)
+def test_how_a_script_ended_is_what_its_kept_figures_say(
+    hub: Hub,
+    scripts: Callable[[Script], Script],
+    connect: Callable[..., WsClient],
+    ending: Ending,
+) -> None:
+    script = scripts(hub.publishing("-c", ending.code))
+    script.wait_for_line(MADE)
+    if ending.signal is not None:
+        wait_until(lambda: len(listed_labels(hub)) == 1, message="the live figure")
+        script.process.send_signal(ending.signal)
+    assert script.process.wait(30) == ending.status
+    wait_until(lambda: kept_file(hub), message="the kept figure's SVG")
+    assert ending.said in connect(hub.address + "/", 1).receive_json("message")["message"]
 
 
 def test_a_script_killed_outright_leaves_its_last_picture(
