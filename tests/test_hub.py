@@ -69,9 +69,9 @@ def listed(hub: Hub, query: str = "") -> list[tuple[str, str]]:
     """What the hub's list shows, in order: each run's script (a heading) and each figure's
     label, as ("run", script) and ("figure", label)."""
     _, _, page = fetch(hub.address + "/?" + urllib.parse.urlencode({"q": query}))
-    items = re.findall(
-        r'<h2 id="webfig-run-[^"]*">([^<]*)<|<li>\s*<a href="/[0-9]+">([^<]*)</a>', page.decode()
-    )
+    run_heading = r'<h2 id="webfig-run-[^"]*">([^<]*)<'
+    figure_link = r'<li[^>]*>\s*<a href="/[0-9]+">([^<]*)</a>'
+    items = re.findall(f"{run_heading}|{figure_link}", page.decode())
     return [("run", script.strip()) if script else ("figure", label) for script, label in items]
 
 
@@ -414,3 +414,38 @@ def test_a_live_figure_cannot_be_deleted(hub: Hub, scripts: Callable[[Script], S
     wait_until(lambda: listed_labels(hub) == ["loss curve"], message="the live figure")
     assert post(hub.address + "/1/delete") == 409
     assert listed_labels(hub) == ["loss curve"]
+
+
+def test_a_running_script_publishes_again_to_a_restarted_hub(
+    tmp_path: Path, scripts: Callable[[Script], Script]
+) -> None:
+    """The hub goes away while a script runs and comes back on the same port: the script's
+    connection comes back by itself (its retries), with its figure live again; the figure
+    the first hub lost is kept."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    first = Hub(tmp_path / "hub", "--port", port)
+    script = scripts(first.publishing("-c", PUBLISHER))
+    try:
+        script.wait_for_line(MADE)
+        wait_until(lambda: listed_labels(first) == ["loss curve"], message="the live figure")
+        # Its picture is stored, so that the figure this hub loses is kept.
+        wait_until(lambda: list(first.data.glob("figures/*/*.png")), message="the picture")
+    finally:
+        first.stop()
+    again = Hub(tmp_path / "hub", "--port", port)
+    try:
+        wait_until(
+            lambda: listed_labels(again) == ["loss curve", "loss curve"],
+            # The script's retries back off, doubling to 30 s: up to 16 s after a restart of
+            # a few seconds, more on a busy machine.
+            timeout=45,
+            message=lambda: f"the figure live again, beside the one kept: {listed(again)}",
+        )
+        page = fetch(again.address + "/")[2].decode()
+        assert page.count(">live<") == 2  # the run's, and its figure's
+        assert "lost" in page
+        assert script.process.poll() is None
+    finally:
+        again.stop()

@@ -98,3 +98,14 @@ def test_the_hubs_list_and_a_kept_figure_in_the_browser(
     expect(view.status).to_contain_text("Pan, zoom and save a copy", timeout=TIMEOUT_MS)
     before = pan_left(view)
     view.wait_pixels(lambda now: not np.array_equal(now, before), "the kept figure panned")
+
+
+def test_the_hubs_list_follows_what_is_published_without_a_reload(
+    hub: Hub, scripts: Callable[[Script], Script], open_page: Any
+) -> None:
+    page = open_page(f"{hub.address}/")
+    expect(page.get_by_text("No figures yet")).to_be_visible(timeout=TIMEOUT_MS)
+    script = scripts(hub.publishing("-c", LIVE_SCRIPT.replace("plt.show()", "")))
+    assert script.process.wait(30) == 0
+    expect(page.get_by_role("link", name="through the hub")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("No figures yet")).to_have_count(0)
