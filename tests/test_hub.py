@@ -449,3 +449,22 @@ def test_a_running_script_publishes_again_to_a_restarted_hub(
         assert script.process.poll() is None
     finally:
         again.stop()
+
+
+def test_viewers_through_the_hub_negotiate_the_preview_and_each_gets_frames(
+    hub: Hub, scripts: Callable[[Script], Script], connect: Callable[..., WsClient]
+) -> None:
+    """webfig's own client through the hub: its extensions reach the script (the preview's
+    geometry comes back), and every viewer gets its frames."""
+    script = scripts(hub.publishing("-c", PUBLISHER))
+    script.wait_for_line(MADE)
+    wait_until(lambda: listed_labels(hub) == ["loss curve"], message="the live figure")
+    viewers = [connect(hub.address + "/", 1, handshake=False) for _ in range(2)]
+    for viewer in viewers:
+        viewer.send("webfig_hello", protocol=1, extensions=["rect_frames", "preview"])
+        welcome = viewer.receive_json("webfig_welcome")
+        assert {"rect_frames", "preview"} <= set(welcome["extensions"])
+        viewer.send("refresh")
+    for viewer in viewers:
+        assert viewer.receive_json("preview_geometry")["axes"]
+        viewer.receive_frame()
