@@ -468,3 +468,21 @@ def test_viewers_through_the_hub_negotiate_the_preview_and_each_gets_frames(
     for viewer in viewers:
         assert viewer.receive_json("preview_geometry")["axes"]
         viewer.receive_frame()
+
+
+def test_a_kept_figure_served_live_by_a_worker_can_be_deleted(
+    hub: Hub, scripts: Callable[[Script], Script], connect: Callable[..., WsClient]
+) -> None:
+    """While a viewer pans a kept figure (a worker serves a copy), it is still kept, not
+    live: the list says so, it can be deleted, and its viewer hears it is gone."""
+    assert scripts(hub.publishing("-c", QUICK)).process.wait(30) == 0
+    wait_until(lambda: kept_file(hub), message="the kept figure's SVG")
+    first = connect(hub.address + "/", 1)
+    assert first.wait_closed()[0] == 1012  # a worker serves it now: connect again
+    viewer = connect(hub.address + "/", 1)
+    viewer.receive_until(lambda m: isinstance(m, str) and "Pan, zoom" in m)
+    assert ">kept<" in fetch(hub.address + "/")[2].decode()
+    assert post(hub.address + "/1/delete") == 303
+    assert viewer.wait_closed()[0] == 4000
+    assert listed_labels(hub) == []
+    assert fetch(hub.address + "/1")[0] == 404

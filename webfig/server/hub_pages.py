@@ -90,4 +90,5 @@ class DeleteRun(_HubPage):
 
 
 def _is_live(figure: object) -> bool:
-    return isinstance(figure, RemoteFigure)
+    """Whether ``figure`` is a script's, live: not a kept one, even while a worker serves it."""
+    return isinstance(figure, RemoteFigure) and figure.kept_status is None

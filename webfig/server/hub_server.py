@@ -272,7 +272,8 @@ class HubFigures:
 
         def start() -> None:
             pickled = store.pickle(kept.figure.run_id, figure_id)
-            if pickled is None:
+            if pickled is None:  # deleted meanwhile
+                self._done_starting(figure_id)
                 return
             serving = self.keeper.serve(pickled, address, token, figure_id, kept.title)
             serving.add_done_callback(lambda done: self._served_out(figure_id, done))
@@ -285,6 +286,10 @@ class HubFigures:
             _log.warning(
                 "webfig hub: kept figure %d could not be served live: %s", figure_id, error
             )
+        self._done_starting(figure_id)
+
+    def _done_starting(self, figure_id: int) -> None:
+        """No worker serves ``figure_id`` any more, or none will: a viewer may start one."""
         server_thread().call_soon(lambda: self._starting.discard(figure_id))
 
     def serve_live(self, figure_id: int, live: RemoteFigure) -> bool:
@@ -341,10 +346,16 @@ class HubFigures:
         thread)."""
         with self._lock:
             figure = self._figures.get(figure_id)
-            if not isinstance(figure, KeptFigure):
+            served = self._served.pop(figure_id, None)
+            kept = figure if isinstance(figure, KeptFigure) else served
+            if kept is None:
                 return
             del self._figures[figure_id]
-        self.keeper.store.delete_figure(figure.figure.run_id, figure_id)
+        if isinstance(figure, RemoteFigure):
+            # A worker serves it live: its viewers hear it is gone, and the worker goes.
+            server_thread().call_soon(figure.closed)
+            server_thread().call_soon(figure.publisher.close)
+        self.keeper.store.delete_figure(kept.figure.run_id, figure_id)
         figure_changes.changed()
 
     def delete_run(self, run_id: str) -> None:
