@@ -32,6 +32,9 @@ LAYERS: Mapping[str, frozenset[str]] = {
         {"webfig.wire", "webfig.frames", "webfig.runtime", "webfig.rendering", "webfig.config"}
     ),
     "webfig.hub": frozenset({"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.config"}),
+    "webfig.notebook": frozenset(
+        {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.figure", "webfig.config"}
+    ),
     "webfig.server": frozenset(
         {"webfig.wire", "webfig.runtime", "webfig.rendering", "webfig.hub", "webfig.config"}
     ),
@@ -253,22 +256,63 @@ def test_exactly_one_module_starts_worker_processes() -> None:
 DISTRIBUTIONS = {"PIL": "pillow"}
 
 
-def declared_dependencies() -> set[str]:
+# The layers that need an optional extra, which only they may import.
+EXTRAS = {"webfig.notebook": "notebook"}
+
+
+def declared_dependencies(extra: str | None = None) -> set[str]:
     project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
-    names = (re.match(r"[A-Za-z0-9_.-]+", spec) for spec in project["dependencies"])
+    specs = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
+    names = (re.match(r"[A-Za-z0-9_.-]+", spec) for spec in specs)
     return {match.group(0).lower() for match in names if match}
+
+
+def third_party_imports(names: Iterable[str]) -> set[str]:
+    """The distributions the modules ``names`` import at run time, webfig's and the
+    standard library's aside."""
+    modules = {
+        module
+        for name in names
+        for module in imports(name, runtime_only=True)
+        if not module.startswith("webfig") and module not in sys.stdlib_module_names
+    }
+    return {DISTRIBUTIONS.get(module, module).lower() for module in modules}
 
 
 def test_every_third_party_module_webfig_imports_is_a_declared_dependency() -> None:
     """A module that arrives through another package today (Pillow through matplotlib) may
-    not tomorrow: each must be in pyproject.toml's dependencies itself. (Imports for type
-    checking alone are mypy's business.)"""
-    third_party = {
-        module
-        for name in MODULES
-        for module in imports(name, runtime_only=True)
-        if not module.startswith("webfig") and module not in sys.stdlib_module_names
-    }
-    wanted = {DISTRIBUTIONS.get(module, module).lower() for module in third_party}
+    not tomorrow: each must be in pyproject.toml's dependencies itself, or, in a layer that
+    needs an extra, in the extra's. (Imports for type checking alone are mypy's business.)"""
+    base = [name for name in MODULES if layer_of(name) not in EXTRAS]
+    wanted = third_party_imports(base)
     assert wanted - declared_dependencies() == set()
     assert {"pillow", "isal", "tornado"} <= wanted  # the reader sees them
+    for layer, extra in EXTRAS.items():
+        wanted = third_party_imports(name for name in MODULES if layer_of(name) == layer)
+        assert wanted - declared_dependencies() - declared_dependencies(extra) == set()
+        assert "anywidget" in wanted
+
+
+def test_the_extras_layers_are_imported_only_lazily() -> None:
+    """A plain install (no extra) imports webfig whole: an extra's layer is reached only
+    from inside a function, where a missing extra is an ImportError to report."""
+    for layer in EXTRAS:
+        users = sorted(
+            name
+            for name in MODULES
+            if layer_of(name) != layer
+            and any(layer_of(other) == layer for other in imports(name, runtime_only=True))
+            and any(layer_of(other) == layer for other in _top_level_imports(name))
+        )
+        assert users == []
+
+
+def _top_level_imports(name: str) -> set[str]:
+    """The webfig modules ``name`` imports at module level, outside any function."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            found |= imports_in(ast.unparse(node), name, path.name == "__init__.py", MODULES)
+    return found

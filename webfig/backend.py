@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 from matplotlib._pylab_helpers import Gcf
@@ -26,8 +27,13 @@ from .figure.manager import WebfigManager
 from .figure.timers import TimerWebfig
 from .figure.toolbar import NavigationToolbarWebfig
 from .server.figure_server import FigureServer
+from .server.markup import figure_markup
 from .server.publisher import HubPublisher, this_run
 from .server.registry import PyplotFigures
+from .wire.interfaces import ServedFigure
+
+if TYPE_CHECKING:
+    from .notebook.cells import NotebookFigures
 
 __all__ = [
     "FigureCanvas",
@@ -74,6 +80,55 @@ def default_publisher() -> HubPublisher | None:
         return _publisher
 
 
+_notebook: NotebookFigures | None = None
+_notebook_unavailable = False
+
+
+def notebook_figures() -> NotebookFigures | None:
+    """In an IPython kernel (a notebook's), what shows pyplot's figures in the notebook, made
+    on first use; elsewhere None (figures are served from the default server).
+
+    Without the notebook extra (anywidget) a kernel's figures go to the default server, as a
+    script's do, and one warning says how to have them inline.
+    """
+    global _notebook, _notebook_unavailable  # noqa: PLW0603 - one per kernel, made lazily
+    if _notebook is not None or _notebook_unavailable:
+        return _notebook
+    from .notebook.kernel import kernel_shell
+
+    shell = kernel_shell()
+    if shell is None:
+        return None
+    with _default_lock:
+        if _notebook is None and not _notebook_unavailable:
+            try:
+                from .notebook.cells import NotebookFigures
+            except ImportError as error:
+                _notebook_unavailable = True
+                _log.warning(
+                    "webfig: figures are not shown in the notebook (%s); install"
+                    " webfig[notebook] to have them inline. They are served in a browser"
+                    " tab instead.",
+                    error,
+                )
+                return None
+            _notebook = NotebookFigures(shell, markup=_notebook_markup, tab_url=_tab_url)
+    return _notebook
+
+
+def _notebook_markup(figure: ServedFigure) -> str:
+    return figure_markup(figure, open_link=True)
+
+
+def _tab_url(figure: ServedFigure) -> str:
+    """The page of ``figure`` on the default server, started if need be (no browser tab is
+    opened on the kernel's machine: the notebook's browser opens it)."""
+    server = default_server()
+    server.start()
+    base, _, query = server.url.partition("?")
+    return f"{base}{figure.number}" + (f"?{query}" if query else "")
+
+
 # Set whenever a pyplot figure closes, so that a blocking show() looks again at once.
 _figure_closed = threading.Event()
 # Seconds a blocking show() waits before it looks again anyway.
@@ -82,11 +137,16 @@ _CLOSED_CHECK_INTERVAL = 1.0
 
 class FigureManagerWebfig(WebfigManager):
     """pyplot's figure manager: showing a figure serves it from the default server, or,
-    with a hub set, the figure is published to the hub as it is made."""
+    with a hub set, the figure is published to the hub as it is made. In a notebook's
+    kernel it is shown in the notebook instead (:class:`~webfig.notebook.cells.NotebookFigures`).
+    """
 
     def __init__(self, canvas: WebfigCanvas, num: int) -> None:
         super().__init__(canvas, num)
-        if _publishing():
+        notebook = notebook_figures()
+        if notebook is not None:
+            notebook.made(self)
+        if _publishing() or notebook is not None:
             return
         if mpl.is_interactive():
             _serve_interactively()
@@ -103,7 +163,10 @@ class FigureManagerWebfig(WebfigManager):
         ]
         for manager in drawing:
             manager.canvas.flush_events()  # (at most FLUSH_TIMEOUT: a busy figure waits)
-        if not _publishing():
+        notebook = notebook_figures()
+        if notebook is not None:
+            notebook.show(self)
+        elif not _publishing():
             default_server().ensure_started()
 
     def destroy(self) -> None:
@@ -114,7 +177,11 @@ class FigureManagerWebfig(WebfigManager):
     def start_main_loop(cls) -> None:
         """What a blocking ``plt.show()`` does: serve until the last figure is closed (by the
         script, a callback, or a viewer), as a desktop backend returns when its last window
-        closes. Ctrl+C stops the server, then raises KeyboardInterrupt to the caller."""
+        closes. Ctrl+C stops the server, then raises KeyboardInterrupt to the caller.
+
+        In a notebook it returns at once: the kernel keeps the figures live between cells."""
+        if notebook_figures() is not None:
+            return
         with _stopping_on_interrupt():
             while Gcf.get_num_fig_managers():
                 _figure_closed.wait(_CLOSED_CHECK_INTERVAL)
@@ -125,6 +192,17 @@ class FigureCanvasWebfig(WebfigCanvas):
     """pyplot's canvas: webfig's canvas, managed by :class:`FigureManagerWebfig`."""
 
     manager_class = FigureManagerWebfig
+
+    def _ipython_display_(self) -> None:
+        """``fig.canvas`` as a notebook cell's last expression: one more output of the
+        figure. Elsewhere (a terminal's IPython), its repr."""
+        notebook = notebook_figures()
+        if notebook is not None and isinstance(self.manager, FigureManagerWebfig):
+            notebook.display(self.manager)
+        else:
+            from .notebook.kernel import display_text
+
+            display_text(repr(self))
 
     def start_event_loop(self, timeout: float = 0) -> None:
         """``plt.pause``'s wait; Ctrl+C stops the server, then raises KeyboardInterrupt."""

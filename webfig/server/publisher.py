@@ -33,8 +33,8 @@ from ..wire.figure_changes import figure_changes
 from ..wire.incoming import ProtocolError, SupportsBinary, parse_message
 from ..wire.interfaces import DownloadOptions, ServedFigure
 from ..wire.outgoing import Message
+from ..wire.viewer_messages import deliver
 from .registry import FigureRegistry
-from .viewer_messages import deliver
 
 _log = logging.getLogger(__name__)
 

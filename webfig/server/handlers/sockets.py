@@ -19,9 +19,9 @@ from ...wire.figure_changes import figure_changes
 from ...wire.incoming import ClientMessage, Hello, ProtocolError, SupportsBinary, parse_message
 from ...wire.interfaces import ServedFigure
 from ...wire.outgoing import Message
+from ...wire.viewer_messages import deliver
 from ..access import Access
 from ..registry import FigureRegistry
-from ..viewer_messages import deliver
 from .backlog import Backlog
 from .guard import Guarded, log_request
 

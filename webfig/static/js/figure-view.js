@@ -6,6 +6,7 @@ import { downloadName } from "./file-names.js"
 import { FigureCopy } from "./figure-copy.js"
 import { FigureDescription } from "./figure-description.js"
 import { FramePainter } from "./frame-painter.js"
+import { downloadUrl } from "./geometry.js"
 import { GesturePreview } from "./gesture-preview.js"
 import { takeKeyboard } from "./keyboard-focus.js"
 import { PageVisibility } from "./page-visibility.js"
@@ -21,6 +22,11 @@ import { Toolbar } from "./toolbar.js"
 import { EXTENSION, EXTENSIONS, FROM_SERVER, PROTOCOL_VERSION, TO_SERVER } from "./wire.js"
 
 // One figure on the page: its socket, and the canvas, toolbar and input that use it.
+//
+// By default the figure's server is reached over a websocket (`Connection`) and downloads over
+// HTTP. Elsewhere (a notebook, where only the kernel's own connection reaches the figure)
+// `connection(callbacks)` makes an object with Connection's methods and callbacks, and
+// `download(format, fileName)` saves the figure as a file.
 export class FigureView {
   #root
   #num
@@ -47,8 +53,10 @@ export class FigureView {
   #visibility
   // The server hears when the page is hidden (it negotiated `visibility`).
   #tellsVisibility = false
+  // A frame of this view's was painted.
+  #pictured = false
 
-  constructor(root) {
+  constructor(root, { connection, download } = {}) {
     const { figureNum, socketPath, downloadPath, width, height } = root.dataset
     const canvas = root.querySelector("canvas.webfig-canvas")
     this.#root = root
@@ -56,13 +64,16 @@ export class FigureView {
     this.#title = root.querySelector(".webfig-title")
     this.#frame = root.querySelector(".webfig-canvas-frame")
     this.#size = { width: Number(width), height: Number(height) }
-    this.#connection = new Connection(root, socketPath, {
+    const callbacks = {
       onOpen: this.#opened,
       onMessage: this.#received,
       onFrame: this.#frameReceived,
       onClose: this.#closed,
       onRetry: (delay) => this.#badge.retrying(delay),
-    })
+    }
+    this.#connection = connection
+      ? connection(callbacks)
+      : new Connection(root, socketPath, callbacks)
     this.#badge = new ConnectionBadge(root.querySelector(".webfig-connection"))
     const picture = new Picture(canvas)
     this.#preview = new GesturePreview(picture)
@@ -74,9 +85,10 @@ export class FigureView {
       fileName: () => downloadName(this.#title.textContent, this.#num, "png"),
       report: (text) => this.#toolbar.announce(text),
     })
+    const save = download ?? ((format) => saveFromServer(downloadUrl(downloadPath, format)))
     this.#toolbar = new Toolbar(root.querySelector(".webfig-toolbar"), {
       send: this.#send,
-      downloadPath,
+      download: (format) => save(format, downloadName(this.#title.textContent, this.#num, format)),
       copy: () => this.#copy.copy(),
     })
     this.#copyShortcut = new CopyShortcut(this.#frame, () => this.#copy.copy())
@@ -194,7 +206,8 @@ export class FigureView {
   #painted = (changes) => {
     this.#preview.painted(changes)
     // Lets the page style the figure before its first frame (and tests wait for one).
-    if (!("painted" in this.#root.dataset)) {
+    if (!this.#pictured) {
+      this.#pictured = true
       this.#root.dataset.painted = ""
       this.#toolbar.pictured = true
     }
@@ -306,6 +319,15 @@ export class FigureView {
     this.#root.style.setProperty("--webfig-width", String(width))
     this.#root.style.setProperty("--webfig-height", String(height))
   }
+}
+
+// A download over HTTP: the server answers with Content-Disposition, so the browser saves
+// instead of navigating.
+function saveFromServer(url) {
+  const link = document.createElement("a")
+  link.href = url
+  link.download = ""
+  link.click()
 }
 
 // What the status line says after a close; nothing while the socket is merely retrying.

@@ -1,4 +1,3 @@
-import { downloadUrl } from "./geometry.js"
 import { ToolButtons } from "./tool-buttons.js"
 import { NAVIGATE_MODE, TO_SERVER } from "./wire.js"
 
@@ -13,7 +12,7 @@ const MODE_TOOLS = new Map([
 // the status line.
 export class Toolbar {
   #buttons
-  #downloadPath
+  #save
   #format
   #status
   #announcer
@@ -23,8 +22,8 @@ export class Toolbar {
   #pictured = false
   #history = { Back: false, Forward: false }
 
-  constructor(element, { send, downloadPath, copy }) {
-    // Download asks the server over HTTP, not through the socket; copy is the page's alone.
+  // download(format) saves the figure as a file (the view knows how); copy is the page's alone.
+  constructor(element, { send, download, copy }) {
     this.#buttons = new ToolButtons(element, {
       attribute: "data-tool",
       type: TO_SERVER.TOOLBAR_BUTTON,
@@ -34,7 +33,7 @@ export class Toolbar {
         ["copy", copy],
       ]),
     })
-    this.#downloadPath = downloadPath
+    this.#save = download
     this.#format = element.querySelector("select.webfig-format")
     this.#status = element.querySelector(".webfig-status")
     this.#announcer = element.querySelector(".webfig-announcer")
@@ -96,16 +95,12 @@ export class Toolbar {
 
   download() {
     const format = this.#format?.value
-    if (!format) return
-    // The server answers with Content-Disposition, so the browser saves instead of navigating.
-    const link = document.createElement("a")
-    link.href = downloadUrl(this.#downloadPath, format)
-    link.download = ""
-    link.click()
+    if (format) this.#save(format)
   }
 
-  // Everything but download and copy talks to the server through the socket; download, over
-  // HTTP, needs only a server that has the figure; copy, only a picture.
+  // Everything but download and copy talks to the server through the socket; download (over
+  // HTTP, from a page of webfig's) needs only a server that has the figure; copy, only a
+  // picture.
   #updateDisabled() {
     const downloadable = !this.#closed && !this.#stopped
     if (this.#format) this.#format.disabled = !downloadable

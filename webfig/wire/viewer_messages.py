@@ -1,7 +1,8 @@
 """A viewer's checked message handed to its figure: the rules every transport applies.
 
-A local viewer's websocket and a hub's relayed viewer both come through here, so a message
-the page could not have sent is refused the same way whichever way it came.
+A local viewer's websocket, a hub's relayed viewer and a notebook's view all come through
+here, so a message the page could not have sent is refused the same way whichever way it
+came.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from ..wire.incoming import ClientMessage, Command, TriggerTool
-from ..wire.interfaces import ServedFigure
+from .incoming import ClientMessage, Command, TriggerTool
+from .interfaces import ServedFigure
 
 
 class Report(Protocol):
