@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
+import threading
 import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -16,12 +19,13 @@ from webfig.frames import delivery
 from webfig.frames.encode_retries import ATTEMPTS, RETRY
 from webfig.frames.encoder import RECT_FRAME_MAGIC
 from webfig.frames.viewer_state import WINDOW
+from webfig.wire.extensions import RECT_FRAMES
 from webfig.wire.incoming import parse_message
 
 from .imaging import unpack_rect_frame
 from .test_manager import acknowledging_viewer, join, on_loop, send, settle
 from .viewers import RecordingViewer
-from .waiting import wait_until
+from .waiting import TIMEOUT, wait_until
 
 
 def rect_viewer(manager: Any, *, acknowledging: bool = True) -> RecordingViewer:
@@ -275,3 +279,51 @@ def test_a_blit_shows_the_buffer_as_it_is_even_when_the_figure_is_stale(figure):
             after=mark,
         )
     assert draws == []
+
+
+class GatedPool(Executor):
+    """Runs each job only once the test opens the gate: an encode the test holds in flight."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self._threads = ThreadPoolExecutor(1)
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        def gated() -> Any:
+            self.gate.wait(TIMEOUT)
+            return fn(*args, **kwargs)
+
+        return self._threads.submit(gated)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.gate.set()
+        self._threads.shutdown(wait, cancel_futures=cancel_futures)
+
+
+def test_a_frame_encoded_in_a_format_its_viewer_no_longer_speaks_is_not_sent():
+    """A viewer that negotiates rect frames while a PNG frame for it encodes (it had just
+    joined) never gets that frame, which its client could not read: it gets its full
+    picture as a rect frame instead."""
+    pixels = np.zeros((30, 40, 4), np.uint8)
+    pixels[..., 3] = 255
+    pixels[5:10, 5:20, 0] = 200
+    pool = GatedPool()
+    viewer = RecordingViewer()
+
+    async def run() -> None:
+        frames = delivery.FrameDelivery(asyncio.get_running_loop(), pool)
+        frames.add(viewer)
+        frames.publish(pixels)
+        frames.request_full(viewer)  # a PNG frame starts encoding, held at the gate
+        frames.state(viewer).negotiated(frozenset({RECT_FRAMES}))
+        pool.gate.set()
+        while not viewer.frames():
+            await asyncio.sleep(0.001)
+
+    try:
+        asyncio.run(run())
+    finally:
+        pool.shutdown()
+    assert [frame[: len(RECT_FRAME_MAGIC)] for frame in viewer.frames()] == [RECT_FRAME_MAGIC]
+    assert unpack_rect_frame(viewer.frames()[0]).full
+    np.testing.assert_array_equal(viewer.picture(), pixels)

@@ -291,6 +291,7 @@ class FrameDelivery:
                     viewers,
                     current,
                     lambda viewer, state: _png_frame(viewer, state, frame),
+                    fmt="png",
                     full=previous is None,
                 )
         except Exception as error:
@@ -338,7 +339,7 @@ class FrameDelivery:
                 messages[key] = pack_rect_frame(current.size, steps + tiles, full=full)
             return messages[key]
 
-        self._send(viewers, current, frame_for, full=full)
+        self._send(viewers, current, frame_for, fmt="rect", full=full)
 
     async def _deliver_lossy(
         self, viewers: list[Viewer], previous: Snapshot | None, current: Snapshot
@@ -349,7 +350,9 @@ class FrameDelivery:
         before = None if full or previous is None else previous.pixels
         tiles = await self._run(encode_lossy_changes, before, current.pixels)
         message = pack_rect_frame(current.size, tiles, full=full) if tiles else b""
-        self._send(viewers, current, lambda viewer, state: message, full=full, lossy=True)
+        self._send(
+            viewers, current, lambda viewer, state: message, fmt="rect", full=full, lossy=True
+        )
         self._arm_settle()
 
     def _send(
@@ -358,16 +361,22 @@ class FrameDelivery:
         current: Snapshot,
         frame_for: Callable[[Viewer, ViewerState], bytes],
         *,
+        fmt: Format,
         full: bool,
         lossy: bool = False,
     ) -> None:
-        """Send each viewer still here its frame (``frame_for`` makes it, empty for none);
-        it has ``current`` from now on."""
+        """Send each viewer still here its frame (``frame_for`` makes it, empty for none, in
+        ``fmt``); it has ``current`` from now on."""
         now = self._clock()
         for viewer in viewers:
             state = self._viewers.get(viewer)
             if state is None:
                 continue  # it left while its frame was encoding
+            if state.format != fmt:
+                # It negotiated another format meanwhile (its hello came as it joined), and
+                # could not read this frame: the next pump sends its picture in its format.
+                state.needs_full = True
+                continue
             frame = frame_for(viewer, state)
             if state.preview:
                 _announce_preview(viewer, state, current, framed=bool(frame))
