@@ -76,8 +76,13 @@ class NotebookFigures:
         # The figures each cell's last run made, by cell id, and those of the run under way.
         self._made_by_cell: dict[str, list[WebfigManager]] = {}
         self._made_now: list[WebfigManager] = []
-        self._cell: str | None = None
         self._busy = threading.Event()
+        # Made by a cell's first figure (``%matplotlib webfig`` in the cell itself): the
+        # cell under way is the first this follows.
+        running = getattr(shell.displayhook, "exec_result", None)
+        self._cell: str | None = _cell_id(getattr(running, "info", None))
+        if running is not None:
+            self._busy.set()
         events = shell.events
         events.register("pre_execute", self._busy.set)
         events.register("post_execute", self._busy.clear)
@@ -127,9 +132,8 @@ class NotebookFigures:
     # The shell's cells
 
     def _pre_run_cell(self, info: ExecutionInfo) -> None:
-        cell = getattr(info, "cell_id", None)
         with self._lock:
-            self._cell = cell if isinstance(cell, str) and cell else None
+            self._cell = _cell_id(info)
             self._made_now = []
             earlier = self._made_by_cell.pop(self._cell, []) if self._cell else []
         for manager in earlier:
@@ -248,6 +252,13 @@ class NotebookFigures:
             for display_id in shown.display_ids:
                 _update_display(data, raw=True, metadata=metadata, display_id=display_id)
         shown.widget.close()
+
+
+def _cell_id(info: ExecutionInfo | None) -> str | None:
+    """The notebook's id of the cell that runs (JupyterLab, Notebook 7 and VS Code send
+    one), or None."""
+    cell = getattr(info, "cell_id", None)
+    return cell if isinstance(cell, str) and cell else None
 
 
 def _is_open(manager: WebfigManager) -> bool:

@@ -29,15 +29,14 @@ export class CommConnection {
 
   connect() {
     this.#model.on("msg:custom", this.#received)
-    this.#model.send({ view: this.#view, open: true })
     this.#open = true
     this.#root.dataset.state = "open"
-    this.#callbacks.onOpen()
+    if (this.#post({ open: true })) this.#callbacks.onOpen()
   }
 
   disconnect() {
     this.#model.off("msg:custom", this.#received)
-    if (this.#open) this.#model.send({ view: this.#view, close: true })
+    if (this.#open) this.#post({ close: true })
     this.#open = false
     this.#root.dataset.state = "closed"
     this.#failRequests("the view closed")
@@ -48,7 +47,19 @@ export class CommConnection {
   }
 
   send(message) {
-    if (this.#open) this.#model.send({ view: this.#view, message })
+    if (this.#open) this.#post({ message })
+  }
+
+  // Sends `fields` as this view's; false if the comm is gone (its kernel shut down or
+  // restarted), which ends the connection for good.
+  #post(fields) {
+    try {
+      this.#model.send({ view: this.#view, ...fields })
+      return true
+    } catch {
+      if (this.#open) this.#closed("the kernel is gone")
+      return false
+    }
   }
 
   // The figure as a file in `format`: a Blob, from the kernel, of the type it says.
@@ -68,7 +79,7 @@ export class CommConnection {
     const request = this.#nextRequest++
     return new Promise((resolve, reject) => {
       this.#requests.set(request, { resolve, reject })
-      this.#model.send({ view: this.#view, request, ...fields })
+      this.#post({ request, ...fields })
     })
   }
 
