@@ -1,0 +1,257 @@
+"""webfig in a real JupyterLab: ``%matplotlib webfig`` shows a cell's figure live in its
+output, over the kernel's own connection (every websocket the page opens is the Jupyter
+server's, frames arrive as binary comm buffers); a pan changes the kernel's axes; running
+the cell again leaves one figure; downloads come over the comm; the saved notebook holds a
+PNG of the picture the view shows; a closed figure leaves its picture; the kernel serves no
+port of webfig's."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks.jupyter_lab import JupyterLab, Notebook
+from tests.waiting import wait_until
+
+from .conftest import VIEWPORT
+from .helpers import BLUE, canvas_pixels, colour_count, decode_png
+
+pytestmark = pytest.mark.browser
+
+MAKE_FIGURE = (
+    "%matplotlib webfig\n"
+    "import matplotlib.pyplot as plt\n"
+    "fig, ax = plt.subplots(figsize=(5, 3.5))\n"
+    "ax.plot([0, 1, 2, 3], [1, 3, 2, 4], color='blue', linewidth=3)"
+)
+FIGURE = ".jp-OutputArea .webfig-figure"
+PAINTED = f"{FIGURE}[data-painted]"
+CANVAS = f"{FIGURE} canvas.webfig-canvas"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[JupyterLab]:
+    server = JupyterLab()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_notebook(browser: Any, lab: JupyterLab) -> Iterator[Callable[..., Notebook]]:
+    """Opens a new notebook of ``cells`` in a page of its own; its kernel is shut down and
+    the page closed at teardown. webfig's errors in the page fail the test."""
+    contexts: list[Any] = []
+    notebooks: list[Notebook] = []
+    problems: list[str] = []
+
+    def open_(cells: list[str]) -> Notebook:
+        name = f"test-{len(contexts)}.ipynb"
+        lab.write_notebook(name, cells)
+        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"console: {message.text}")
+                if message.type in ("error", "warning") and "webfig" in message.text
+                else None
+            ),
+        )
+        notebook = lab.open(page, name)
+        notebooks.append(notebook)
+        return notebook
+
+    yield open_
+    for notebook in notebooks:
+        notebook.shut_down_kernel()
+    for context in contexts:
+        context.close()
+    assert problems == []
+
+
+def figure_shown(notebook: Notebook) -> Any:
+    notebook.page.wait_for_selector(PAINTED)
+    canvas = notebook.page.locator(CANVAS)
+    wait_until(lambda: colour_count(canvas_pixels(canvas), BLUE, tolerance=40) > 100)
+    return canvas
+
+
+def pan_right(notebook: Notebook, canvas: Any, distance: float = 120) -> None:
+    page = notebook.page
+    page.locator(f'{FIGURE} button[data-tool="pan"]').click()
+    page.wait_for_selector(f'{FIGURE} button[data-tool="pan"][aria-pressed="true"]')
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 13):
+        page.mouse.move(x + distance * step / 12, y)
+    page.mouse.up()
+
+
+def kernel_xlim(notebook: Notebook) -> tuple[float, float]:
+    low, high = notebook.kernel_says("print(*map(float, ax.get_xlim()))").split()
+    return float(low), float(high)
+
+
+def test_a_cell_shows_its_figure_live_inline_over_the_kernels_own_connection(
+    open_notebook: Callable[..., Notebook], lab: JupyterLab
+) -> None:
+    sockets: list[str] = []
+    binary_frames: list[int] = []
+    notebook = open_notebook([MAKE_FIGURE])
+    page = notebook.page
+
+    def watch(socket: Any) -> None:
+        sockets.append(socket.url)
+        socket.on(
+            "framereceived",
+            lambda payload: (
+                binary_frames.append(len(payload)) if isinstance(payload, bytes) else None
+            ),
+        )
+
+    page.on("websocket", watch)
+    # The kernel's socket opened before the test watched: a reload shows every socket.
+    page.reload()
+    notebook.wait_for_kernel()
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+
+    # The kernel draws on: what a later cell does shows in the earlier cell's output.
+    before = canvas_pixels(canvas)
+    notebook.kernel_says("ax.set_facecolor('black'); fig.canvas.draw_idle()")
+    wait_until(lambda: colour_count(canvas_pixels(canvas), (0, 0, 0)) > 10_000)
+    assert not np.array_equal(before, canvas_pixels(canvas))
+
+    assert sockets
+    assert all(url.startswith(f"ws://127.0.0.1:{lab.port}/api/") for url in sockets), sockets
+    # Frames are the comm's binary buffers: the kernel's socket carried binary messages at
+    # least as large as a frame of the figure (a base64 frame would be text).
+    assert max(binary_frames, default=0) > 5_000
+    assert page.locator(FIGURE).count() == 1
+
+
+def test_a_pan_drag_changes_the_kernels_axes_limits(
+    open_notebook: Callable[..., Notebook],
+) -> None:
+    notebook = open_notebook([MAKE_FIGURE])
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    low, high = kernel_xlim(notebook)
+    pan_right(notebook, canvas)
+    # Dragged right: the axes show what lay to the left, by about a quarter of their width.
+    wait_until(lambda: kernel_xlim(notebook)[0] < low - 0.2 * (high - low), page=notebook.page)
+    new_low, new_high = kernel_xlim(notebook)
+    assert new_high - new_low == pytest.approx(high - low)
+
+
+def test_running_the_cell_again_leaves_one_figure(open_notebook: Callable[..., Notebook]) -> None:
+    warn_early = "import matplotlib\nmatplotlib.rcParams['figure.max_open_warning'] = 2"
+    notebook = open_notebook([warn_early, MAKE_FIGURE])
+    notebook.run_cell(0)
+    for _ in range(4):
+        notebook.run_cell(1)
+        figure_shown(notebook)
+    assert notebook.kernel_says("print(len(plt.get_fignums()))").strip() == "1"
+    assert notebook.page.locator(FIGURE).count() == 1
+    outputs = notebook.page.locator(".jp-OutputArea").all_inner_texts()
+    assert not any("More than 2 figures" in text for text in outputs), outputs
+    # No figure's widget is left behind in the kernel either.
+    widgets = notebook.kernel_says(
+        "import ipywidgets\n"
+        "from webfig.notebook.figure_widget import FigureWidget\n"
+        "print(sum(isinstance(w, FigureWidget) for w in ipywidgets.Widget.widgets.values()))"
+    )
+    assert widgets.strip() == "1"
+
+
+def test_a_download_comes_over_the_comm(open_notebook: Callable[..., Notebook]) -> None:
+    notebook = open_notebook([MAKE_FIGURE])
+    notebook.run_cell(0)
+    figure_shown(notebook)
+    page = notebook.page
+    page.locator(f"{FIGURE} select.webfig-format").select_option("svg")
+    with page.expect_download() as downloading:
+        page.locator(f'{FIGURE} button[data-tool="download"]').click()
+    download = downloading.value
+    assert download.suggested_filename == "Figure_1.svg"
+    content = Path(download.path()).read_text()
+    assert content.startswith("<?xml")
+    assert "<svg" in content
+
+
+def saved_picture(saved: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
+    """The output of the saved notebook's first cell that shows the figure, and its PNG."""
+    outputs = [o for o in saved["cells"][0]["outputs"] if "image/png" in o.get("data", {})]
+    assert len(outputs) == 1, saved["cells"][0]["outputs"]
+    return outputs[0], decode_png(base64.b64decode(outputs[0]["data"]["image/png"]))
+
+
+def test_the_saved_notebook_holds_a_png_of_the_picture_the_view_shows(
+    open_notebook: Callable[..., Notebook], lab: JupyterLab, tmp_path: Path
+) -> None:
+    notebook = open_notebook([MAKE_FIGURE])
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    output, first = saved_picture(notebook.save())
+    assert WIDGET_VIEW in output["data"]  # live in JupyterLab; the PNG where there is no kernel
+    assert np.array_equal(first, canvas_pixels(canvas))
+
+    pan_right(notebook, canvas)
+    wait_until(lambda: not np.array_equal(first, canvas_pixels(canvas)), page=notebook.page)
+    # A second after the figure was left alone its outputs' picture is the panned one.
+    wait_until(
+        lambda: np.array_equal(saved_picture(notebook.save())[1], canvas_pixels(canvas)),
+        page=notebook.page,
+        message="the saved picture to be the panned one",
+    )
+    assert not np.array_equal(canvas_pixels(canvas), first)
+
+    # nbconvert, as GitHub, shows the picture.
+    html = tmp_path / "notebook.html"
+    convert = [sys.executable, "-m", "nbconvert", "--to", "html", str(notebook.path)]
+    subprocess.run(
+        [*convert, "--output", str(html)],
+        check=True,
+        capture_output=True,
+    )
+    assert "data:image/png;base64," in html.read_text()
+
+
+def test_a_closed_figure_leaves_its_picture_and_its_widget_goes(
+    open_notebook: Callable[..., Notebook],
+) -> None:
+    notebook = open_notebook([MAKE_FIGURE, "plt.close(fig)"])
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    shown = canvas_pixels(canvas)
+    notebook.run_cell(1)
+    page = notebook.page
+    page.wait_for_selector(FIGURE, state="detached")
+    image = page.locator(".jp-Cell").first.locator(".jp-OutputArea img")
+    png = base64.b64decode(image.get_attribute("src").partition(",")[2])
+    assert np.array_equal(decode_png(png), shown)
+    widgets = notebook.kernel_says(
+        "import ipywidgets\n"
+        "from webfig.notebook.figure_widget import FigureWidget\n"
+        "print(sum(isinstance(w, FigureWidget) for w in ipywidgets.Widget.widgets.values()))"
+    )
+    assert widgets.strip() == "0"
+    # And the kernel never listened on a port of webfig's.
+    assert (
+        notebook.kernel_says(
+            "import webfig.backend as b; print(b._default is None or not b._default.running)"
+        ).strip()
+        == "True"
+    )
