@@ -75,6 +75,17 @@ def listed(hub: Hub, query: str = "") -> list[tuple[str, str]]:
     return [("run", script.strip()) if script else ("figure", label) for script, label in items]
 
 
+def pictures_indexed(hub: Hub) -> int:
+    """How many of the picture files in the hub's data its store's index names. The hub
+    holds its index locked, so it is not opened: a committed row's text is in the index's
+    file or its write-ahead log, and a file name is written nowhere else."""
+    index = b"".join(
+        path.read_bytes() for path in hub.data.glob("index.sqlite3*") if path.is_file()
+    )
+    pictures = hub.data.glob("figures/*/*.png")
+    return sum(picture.name.encode() in index for picture in pictures)
+
+
 def post(url: str, **headers: str) -> int:
     """The status of a POST of nothing to ``url`` (redirects not followed)."""
     request = urllib.request.Request(url, data=b"", method="POST", headers=headers)
@@ -430,8 +441,9 @@ def test_a_running_script_publishes_again_to_a_restarted_hub(
     try:
         script.wait_for_line(MADE)
         wait_until(lambda: listed_labels(first) == ["loss curve"], message="the live figure")
-        # Its picture is stored, so that the figure this hub loses is kept.
-        wait_until(lambda: list(first.data.glob("figures/*/*.png")), message="the picture")
+        # Its picture is in the store's index, so that the figure this hub loses is kept (its
+        # file is written first: a hub killed between the two has no picture of it).
+        wait_until(lambda: pictures_indexed(first) == 1, message="the picture in the index")
     finally:
         first.stop()
     again = Hub(tmp_path / "hub", "--port", port)
