@@ -345,6 +345,9 @@ def test_viewers_of_the_hub_need_its_token(tmp_path: Path) -> None:
         assert hub.printed_url.endswith("?token=viewers-token-123")
         assert fetch(hub.address + "/")[0] == 403
         assert Visit(hub.printed_url).status == 200
+        # Its site's icon too (a browser asks the root for one).
+        assert fetch(hub.address + "/favicon.ico")[0] == 403
+        assert fetch(hub.address + "/favicon.ico?token=viewers-token-123")[0] == 200
     finally:
         hub.stop()
 

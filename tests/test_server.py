@@ -18,6 +18,7 @@ from webfig.config import Settings
 from webfig.frames.viewer_state import WINDOW
 from webfig.runtime.event_loop import server_thread
 from webfig.server import FigureServer, PortBusyError, figure_routes
+from webfig.server.handlers import STATIC_DIR
 
 from .imaging import decode_png, paint, paint_rect_frame
 from .processes import run_python
@@ -254,6 +255,15 @@ def test_client_script_is_served_as_a_module(server):
     assert b"import" in body
     status, _, _ = fetch(server, "/js/../handlers.py")
     assert status in (403, 404)
+
+
+@pytest.mark.parametrize("prefix", ["", "/plots"])
+def test_the_site_root_has_webfigs_icon_whatever_the_prefix(make_server, prefix):
+    server = make_server(prefix=prefix)
+    status, headers, body = fetch(server, "/favicon.ico")
+    assert status == 200
+    assert headers["Content-Type"] == "image/svg+xml"
+    assert body == (STATIC_DIR / "icons" / "webfig.svg").read_bytes()
 
 
 def test_a_url_prefix(make_server, connect, figure):

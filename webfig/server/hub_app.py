@@ -15,7 +15,7 @@ from .handlers.guard import log_request
 from .handlers.pages import NotFound
 from .hub_pages import DeleteFigure, DeleteRun, HubIndex
 from .hub_server import HubFigures, PublishSocket, RelayedWebSocket
-from .routes import figure_routes, websocket_settings
+from .routes import figure_routes, site_routes, websocket_settings
 
 
 def hub_application(
@@ -46,4 +46,6 @@ def hub_application(
         (rf"{prefix}/runs/([A-Za-z0-9_-]{{1,64}})/delete", DeleteRun, pages),
     ]
     routes = figure_routes(prefix, figures, sockets, access, viewer_socket=RelayedWebSocket)
-    return tornado.web.Application([publish, *hub_routes, *routes], **settings)
+    return tornado.web.Application(
+        [publish, *site_routes(access), *hub_routes, *routes], **settings
+    )

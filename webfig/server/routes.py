@@ -13,6 +13,7 @@ from .handlers import (
     STATIC_DIR,
     AllFigures,
     Download,
+    Favicon,
     FigureFragment,
     FigureList,
     MplJs,
@@ -81,6 +82,12 @@ def figure_routes(
     return routes
 
 
+def site_routes(access: Access) -> list[Any]:
+    """The routes of an application that owns its site's root, whatever prefix its figures
+    are under: ``/favicon.ico``."""
+    return [(r"/(favicon\.ico)", Favicon, {"path": str(STATIC_DIR), "access": access})]
+
+
 def make_app(
     prefix: str = "",
     figures: FigureRegistry | None = None,
@@ -98,4 +105,5 @@ def make_app(
         settings["default_handler_class"] = NotFound
         settings["default_handler_args"] = {"figures": figures, "prefix": prefix, "access": access}
     settings.setdefault("log_function", log_request)
-    return tornado.web.Application(figure_routes(prefix, figures, sockets, access), **settings)
+    routes = [*site_routes(access), *figure_routes(prefix, figures, sockets, access)]
+    return tornado.web.Application(routes, **settings)

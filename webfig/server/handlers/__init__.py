@@ -9,7 +9,15 @@ why. Handlers know figures only as :class:`~webfig.wire.interfaces.ServedFigure`
 from __future__ import annotations
 
 from .download import Download
-from .pages import STATIC_DIR, AllFigures, FigureFragment, MplJs, SingleFigure, StaticFiles
+from .pages import (
+    STATIC_DIR,
+    AllFigures,
+    Favicon,
+    FigureFragment,
+    MplJs,
+    SingleFigure,
+    StaticFiles,
+)
 from .sockets import FIGURE_CLOSED, FigureList, OpenSockets, WebSocket
 
 __all__ = [
@@ -17,6 +25,7 @@ __all__ = [
     "STATIC_DIR",
     "AllFigures",
     "Download",
+    "Favicon",
     "FigureFragment",
     "FigureList",
     "MplJs",

@@ -35,6 +35,18 @@ class StaticFiles(Guarded, tornado.web.StaticFileHandler):
         return super().parse_url_path(url_path)
 
 
+class Favicon(StaticFiles):
+    """``/favicon.ico``: webfig's icon, an SVG, for whatever asks a site's root for one.
+
+    webfig's pages name their icon, but a browser asks the root for one still as a page
+    starts loading (a tab sent on with its token, say): a 404 there is an error in the
+    page's console.
+    """
+
+    def parse_url_path(self, url_path: str) -> str:
+        return super().parse_url_path("icons/webfig.svg")
+
+
 class MplJs(StaticFiles):
     """``/js/<module>.js``: the browser client; ``/js/mpl.js`` is its entry module.
 
