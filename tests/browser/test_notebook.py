@@ -3,16 +3,21 @@ output, over the kernel's own connection (every websocket the page opens is the 
 server's, frames arrive as binary comm buffers); a pan changes the kernel's axes; running
 the cell again leaves one figure; downloads come over the comm; the saved notebook holds a
 PNG of the picture the view shows; a closed figure leaves its picture; the kernel serves no
-port of webfig's."""
+port of webfig's unless a view's "Open" asks for a tab, which stays in sync; several views
+of one figure stay in sync; keys go to the figure, not JupyterLab; a kernel shut down
+leaves no process or port."""
 
 from __future__ import annotations
 
 import base64
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -79,17 +84,20 @@ def open_notebook(browser: Any, lab: JupyterLab) -> Iterator[Callable[..., Noteb
     assert problems == []
 
 
-def figure_shown(notebook: Notebook) -> Any:
-    notebook.page.wait_for_selector(PAINTED)
-    canvas = notebook.page.locator(CANVAS)
+def figure_shown(notebook: Notebook, view: int = 0) -> Any:
+    """The canvas of the page's view number ``view``, once it shows the figure."""
+    notebook.page.locator(PAINTED).nth(view).wait_for()
+    canvas = notebook.page.locator(CANVAS).nth(view)
     wait_until(lambda: colour_count(canvas_pixels(canvas), BLUE, tolerance=40) > 100)
     return canvas
 
 
-def pan_right(notebook: Notebook, canvas: Any, distance: float = 120) -> None:
+def pan_right(notebook: Notebook, canvas: Any, distance: float = 120, view: int = 0) -> None:
+    """Select pan on view number ``view``'s toolbar and drag ``canvas`` (its) right."""
+    figure = notebook.page.locator(FIGURE).nth(view)
+    figure.locator('button[data-tool="pan"]').click()
+    figure.locator('button[data-tool="pan"][aria-pressed="true"]').wait_for()
     page = notebook.page
-    page.locator(f'{FIGURE} button[data-tool="pan"]').click()
-    page.wait_for_selector(f'{FIGURE} button[data-tool="pan"][aria-pressed="true"]')
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -255,3 +263,119 @@ def test_a_closed_figure_leaves_its_picture_and_its_widget_goes(
         ).strip()
         == "True"
     )
+
+
+def test_two_views_of_one_figure_stay_in_sync(open_notebook: Callable[..., Notebook]) -> None:
+    notebook = open_notebook([MAKE_FIGURE, "fig"])  # a figure as a cell's value shows too
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    first, second = figure_shown(notebook, 0), figure_shown(notebook, 1)
+    page = notebook.page
+    assert page.locator(FIGURE).count() == 2
+    before = canvas_pixels(second)
+    pan_right(notebook, first)
+    # The toolbar's mode is the figure's: both views say pan is on.
+    page.locator(FIGURE).nth(1).locator('button[data-tool="pan"][aria-pressed="true"]').wait_for()
+    wait_until(
+        lambda: (
+            not np.array_equal(canvas_pixels(second), before)
+            and np.array_equal(canvas_pixels(second), canvas_pixels(first))
+        ),
+        page=page,
+        message="the second view to show the first view's pan",
+    )
+
+
+def test_keys_on_the_figure_reach_it_and_not_jupyterlabs_shortcuts(
+    open_notebook: Callable[..., Notebook],
+) -> None:
+    notebook = open_notebook(
+        [f"{MAKE_FIGURE}\nkeys = []\nfig.canvas.mpl_connect('key_press_event', keys.append)"]
+    )
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    page = notebook.page
+    cells = page.locator(".jp-Notebook .jp-Cell").count()
+    canvas.click()
+    # In JupyterLab's command mode "a" and "b" add a cell and "m" makes it Markdown; "g" is
+    # matplotlib's grid.
+    for key in "abmg":
+        page.keyboard.press(key)
+    wait_until(
+        lambda: (
+            notebook.kernel_says("print(*(event.key for event in keys))").split()
+            == ["a", "b", "m", "g"]
+        ),
+        page=page,
+        message="the figure to get every key",
+    )
+    gridded = "print(all(line.get_visible() for line in ax.xaxis.get_gridlines()))"
+    assert notebook.kernel_says(gridded).strip() == "True"
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells
+    assert page.locator(".jp-Notebook .jp-Cell.jp-MarkdownCell").count() == 0
+
+
+def open_tab(notebook: Notebook) -> Any:
+    """The figure's page in webfig's own server, opened with the view's "Open" link."""
+    with notebook.page.context.expect_page() as opening:
+        notebook.page.locator(f"{FIGURE} a.webfig-open-link").click()
+    tab = opening.value
+    tab.locator(".webfig-figure[data-painted]").wait_for()
+    return tab
+
+
+def test_open_shows_the_figure_in_a_tab_of_webfigs_own_server_in_sync(
+    open_notebook: Callable[..., Notebook], lab: JupyterLab
+) -> None:
+    notebook = open_notebook([MAKE_FIGURE])
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    tab = open_tab(notebook)
+    assert urlsplit(tab.url).port != lab.port
+    in_tab = tab.locator("canvas.webfig-canvas")
+    wait_until(lambda: np.array_equal(canvas_pixels(in_tab), canvas_pixels(canvas)), page=tab)
+    before = canvas_pixels(in_tab)
+    pan_right(notebook, canvas)
+    wait_until(
+        lambda: (
+            not np.array_equal(canvas_pixels(in_tab), before)
+            and np.array_equal(canvas_pixels(in_tab), canvas_pixels(canvas))
+        ),
+        page=notebook.page,
+        message="the tab to show the notebook view's pan",
+    )
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def process_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_shutting_down_the_kernel_leaves_no_process_nor_port_and_the_picture(
+    open_notebook: Callable[..., Notebook],
+) -> None:
+    """Also: what the kernel sends as it exits arrives whole (the fixture fails on the
+    page's errors; JupyterLab reports a message cut short as one)."""
+    notebook = open_notebook([MAKE_FIGURE])
+    notebook.run_cell(0)
+    canvas = figure_shown(notebook)
+    port = urlsplit(open_tab(notebook).url).port
+    assert port is not None
+    pid = int(notebook.kernel_says("import os; print(os.getpid())"))
+    shown = canvas_pixels(canvas)
+    notebook.shut_down_kernel()
+    wait_until(lambda: process_gone(pid), message="the kernel's process to end")
+    wait_until(lambda: refuses_connections(port), message="webfig's port to close")
+    # The output still shows the figure.
+    assert np.array_equal(canvas_pixels(canvas), shown)

@@ -104,6 +104,14 @@ class NotebookFigures:
         """Whether a cell runs (and the browser's messages wait unread)."""
         return self._busy.is_set()
 
+    @property
+    def _kernel_exiting(self) -> bool:
+        """Whether the kernel shuts down or restarts (pyplot's ``atexit`` then closes every
+        figure). Outputs and widgets are left as they are: the kernel's IOPub socket is
+        closing, and a large message sent now arrives cut short (the rest of it glued to
+        the next), which JupyterLab reports as an error."""
+        return bool(getattr(self._shell, "exit_now", False))
+
     # What the backend tells
 
     def made(self, manager: WebfigManager) -> None:
@@ -202,6 +210,16 @@ class NotebookFigures:
             shown.stale = False
         return picture
 
+    def _try_picture(self, shown: _Shown) -> Picture | None:
+        """The figure's picture now, or None (with a warning) if it could not be taken."""
+        try:
+            return self._picture_now(shown)
+        except Exception:
+            _log.warning(
+                "figure %s: its picture could not be taken", shown.manager.num, exc_info=True
+            )
+            return None
+
     def _changed(self, shown: _Shown) -> None:
         """After a draw: the saved picture is brought up to date once the figure has been
         left alone for PICTURE_DELAY."""
@@ -220,16 +238,14 @@ class NotebookFigures:
         with self._lock:
             if not shown.stale or not shown.display_ids or shown not in self._shown.values():
                 return
+        if self._kernel_exiting:
+            return
         if not shown.widget.left_alone_for(PICTURE_DELAY):
             # An output rendered anew mid-gesture would cut it: later.
             server_thread().call_soon(lambda: self._schedule_update(shown))
             return
-        try:
-            picture = self._picture_now(shown)
-        except Exception:
-            _log.warning(
-                "figure %s: its picture could not be taken", shown.manager.num, exc_info=True
-            )
+        picture = self._try_picture(shown)
+        if picture is None:
             return
         data, metadata = _bundle(shown.manager, shown.widget, picture)
         for display_id in list(shown.display_ids):
@@ -244,14 +260,22 @@ class NotebookFigures:
             stale, picture = shown.stale, shown.picture
         if shown.update_timer is not None:
             server_thread().call_soon(shown.update_timer.cancel)
-        if shown.display_ids and (stale or picture is None):
-            with contextlib.suppress(Exception):
-                picture = current_picture(shown.manager)
-        if picture is not None:
-            data, metadata = _picture_bundle(shown.manager, picture)
-            for display_id in shown.display_ids:
-                _update_display(data, raw=True, metadata=metadata, display_id=display_id)
+        if self._kernel_exiting:
+            return  # each view keeps showing the figure: nothing sent now arrives whole
+        self._keep_picture(shown, picture if not stale else None)
         shown.widget.close()
+
+    def _keep_picture(self, shown: _Shown, picture: Picture | None) -> None:
+        """Each of a closed figure's outputs becomes its picture alone (``picture``, or one
+        taken now)."""
+        if not shown.display_ids:
+            return
+        picture = picture or self._try_picture(shown)
+        if picture is None:
+            return
+        data, metadata = _picture_bundle(shown.manager, picture)
+        for display_id in shown.display_ids:
+            _update_display(data, raw=True, metadata=metadata, display_id=display_id)
 
 
 def _cell_id(info: ExecutionInfo | None) -> str | None:
