@@ -20,8 +20,9 @@ from .common import free_port
 
 STARTUP_TIMEOUT = 60.0  # seconds for the server to answer, or a notebook's kernel to be ready
 TOKEN = "webfig-tests"
-# The page's own knowledge of the notebook it shows and of its kernel (expose_app_in_browser).
-_NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+# The page's own knowledge of the notebook it shows and of its kernel (expose_app_in_browser;
+# the app is there once JupyterLab started).
+_NOTEBOOK = "window.jupyterapp?.shell.currentWidget"
 # No news or update prompts over the notebook, and no language servers looked for.
 _PAGE_CONFIG = {
     "disabledExtensions": {

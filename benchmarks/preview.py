@@ -122,6 +122,8 @@ PINCH_SPREAD = (40, 120)  # CSS px from the middle to each touch point, closest 
 PINCH_STRIDE = 2  # CSS px each touch point moves a step
 CROP_INSET = 4  # CSS px the compared area keeps in from the canvas' edges
 SCREENCAST_QUALITY = 80
+# Every frame Chromium presents, as JPEG.
+SCREENCAST_START = {"format": "jpeg", "quality": SCREENCAST_QUALITY, "everyNthFrame": 1}
 AFTERMATH = 1.0  # seconds the screencast goes on after a gesture's last input
 # What the page records: its input events, in ms of the wall clock the screencast uses.
 RECORD_INPUT = """
@@ -151,19 +153,23 @@ class Screencast:
         self._acks: set[asyncio.Task[Any]] = set()
 
     def _received(self, params: dict[str, Any]) -> None:
-        ack = self.session.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
-        task = asyncio.ensure_future(ack)
+        task = asyncio.ensure_future(self._acknowledge(params))
         self._acks.add(task)
         task.add_done_callback(self._acks.discard)
+        self._keep(params)
+
+    def _acknowledge(self, params: dict[str, Any]) -> Any:
+        """Tell Chromium the frame came, so that it sends the next (what the session's send
+        returns: awaitable in async Playwright, the answer in sync Playwright)."""
+        return self.session.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
+
+    def _keep(self, params: dict[str, Any]) -> None:
         metadata = params["metadata"]
         self.frames.append((metadata["timestamp"] * 1000, params["data"], metadata))
 
     async def __aenter__(self) -> Screencast:
         self.session.on("Page.screencastFrame", self._received)
-        await self.session.send(
-            "Page.startScreencast",
-            {"format": "jpeg", "quality": SCREENCAST_QUALITY, "everyNthFrame": 1},
-        )
+        await self.session.send("Page.startScreencast", SCREENCAST_START)
         return self
 
     async def __aexit__(self, *_: object) -> None:
