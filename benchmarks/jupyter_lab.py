@@ -153,6 +153,33 @@ class Notebook:
         )
         self.wait_idle()
 
+    def clear_output(self, index: int) -> None:
+        """Clear cell ``index``'s output, as its context menu's "Clear Cell Output" does."""
+        self.page.evaluate(
+            f"""async (index) => {{
+                const panel = {_NOTEBOOK}
+                panel.content.activeCellIndex = index
+                await window.jupyterapp.commands.execute("notebook:clear-cell-output")
+            }}""",
+            index,
+        )
+
+    def close_and_open_again(self) -> None:
+        """Save the notebook, close its tab (its kernel left running, as JupyterLab does) and
+        open it again: it reconnects to the same kernel."""
+        self.save()
+        self.page.evaluate(
+            f"""async (path) => {{
+                {_NOTEBOOK}.dispose()
+                const reopened = await window.jupyterapp.commands.execute("docmanager:open", {{
+                    path,
+                }})
+                await reopened.sessionContext.ready
+            }}""",
+            self.path.name,
+        )
+        self.wait_for_kernel()
+
     def run_all(self) -> None:
         self.page.evaluate(
             "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells') }"

@@ -1,7 +1,8 @@
 """webfig in a real JupyterLab: ``%matplotlib webfig`` shows a cell's figure live in its
 output, over the kernel's own connection (every websocket the page opens is the Jupyter
 server's, frames arrive as binary comm buffers); a pan changes the kernel's axes; running
-the cell again leaves one figure; downloads come over the comm; the saved notebook holds a
+the cell again, or clearing its output, leaves no figure behind (closing the notebook keeps
+it, live when opened again); downloads come over the comm; the saved notebook holds a
 PNG of the picture the view shows; a closed figure leaves its picture; the kernel serves no
 port of webfig's unless a view's "Open" asks for a tab, which stays in sync; several views
 of one figure stay in sync; keys go to the figure, not JupyterLab; a kernel shut down
@@ -164,6 +165,28 @@ def test_a_pan_drag_changes_the_kernels_axes_limits(
     assert new_high - new_low == pytest.approx(high - low)
 
 
+def figure_widgets(notebook: Notebook) -> int:
+    """How many widgets of webfig's figures the kernel has."""
+    return int(
+        notebook.kernel_says(
+            "import ipywidgets\n"
+            "from webfig.notebook.figure_widget import FigureWidget\n"
+            "print(sum(isinstance(w, FigureWidget) for w in ipywidgets.Widget.widgets.values()))"
+        )
+    )
+
+
+def kernel_figures(notebook: Notebook) -> list[int]:
+    """pyplot's open figures in the kernel, once the browser's messages so far are handled
+    (by the event loop, then by each figure's thread)."""
+    numbers = notebook.kernel_says(
+        "for number in plt.get_fignums():\n"
+        "    plt.figure(number).canvas.flush_events()\n"
+        "print(*plt.get_fignums())"
+    )
+    return [int(number) for number in numbers.split()]
+
+
 def test_running_the_cell_again_leaves_one_figure(open_notebook: Callable[..., Notebook]) -> None:
     warn_early = "import matplotlib\nmatplotlib.rcParams['figure.max_open_warning'] = 2"
     notebook = open_notebook([warn_early, MAKE_FIGURE])
@@ -176,12 +199,7 @@ def test_running_the_cell_again_leaves_one_figure(open_notebook: Callable[..., N
     outputs = notebook.page.locator(".jp-OutputArea").all_inner_texts()
     assert not any("More than 2 figures" in text for text in outputs), outputs
     # No figure's widget is left behind in the kernel either.
-    widgets = notebook.kernel_says(
-        "import ipywidgets\n"
-        "from webfig.notebook.figure_widget import FigureWidget\n"
-        "print(sum(isinstance(w, FigureWidget) for w in ipywidgets.Widget.widgets.values()))"
-    )
-    assert widgets.strip() == "1"
+    assert figure_widgets(notebook) == 1
 
 
 def test_a_download_comes_over_the_comm(open_notebook: Callable[..., Notebook]) -> None:
@@ -250,12 +268,7 @@ def test_a_closed_figure_leaves_its_picture_and_its_widget_goes(
     image = page.locator(".jp-Cell").first.locator(".jp-OutputArea img")
     png = base64.b64decode(image.get_attribute("src").partition(",")[2])
     assert np.array_equal(decode_png(png), shown)
-    widgets = notebook.kernel_says(
-        "import ipywidgets\n"
-        "from webfig.notebook.figure_widget import FigureWidget\n"
-        "print(sum(isinstance(w, FigureWidget) for w in ipywidgets.Widget.widgets.values()))"
-    )
-    assert widgets.strip() == "0"
+    assert figure_widgets(notebook) == 0
     # And the kernel never listened on a port of webfig's.
     assert (
         notebook.kernel_says(
@@ -263,6 +276,34 @@ def test_a_closed_figure_leaves_its_picture_and_its_widget_goes(
         ).strip()
         == "True"
     )
+
+
+def test_clearing_a_cells_output_closes_its_figure_and_closing_the_notebook_does_not(
+    open_notebook: Callable[..., Notebook],
+) -> None:
+    notebook = open_notebook([MAKE_FIGURE, "display(fig)"])
+    notebook.run_cell(0)
+    notebook.run_cell(1)
+    figure_shown(notebook, 1)
+
+    # A notebook closed is no clearing: open again, it shows the figure live in both cells.
+    notebook.close_and_open_again()
+    page = notebook.page
+    canvas = figure_shown(notebook, 0)
+    figure_shown(notebook, 1)
+    assert kernel_figures(notebook) == [1]
+    notebook.kernel_says("ax.set_facecolor('black'); fig.canvas.draw_idle()")
+    wait_until(lambda: colour_count(canvas_pixels(canvas), (0, 0, 0)) > 10_000, page=page)
+
+    # The output of the cell that showed it again is cleared: the figure stays in the first.
+    notebook.clear_output(1)
+    wait_until(lambda: page.locator(FIGURE).count() == 1, page=page)
+    assert kernel_figures(notebook) == [1]
+    # The first cell's output is cleared: no view of the figure is left, and it closes.
+    notebook.clear_output(0)
+    wait_until(lambda: kernel_figures(notebook) == [], page=page, message="the figure closed")
+    assert page.locator(FIGURE).count() == 0
+    assert figure_widgets(notebook) == 0
 
 
 def test_two_views_of_one_figure_stay_in_sync(open_notebook: Callable[..., Notebook]) -> None:

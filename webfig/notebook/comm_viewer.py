@@ -55,6 +55,10 @@ class CommViewer:
         """Answer the view's request number ``request``; with a file, as the one buffer."""
         self._post({"to": self.view, "reply": request, **fields}, [] if file is None else [file])
 
+    def ping(self, number: int) -> None:
+        """Ask the view to answer probe ``number`` (a :class:`~.view_probe.ViewProbe`'s)."""
+        self._post({"to": self.view, "ping": number}, [])
+
     def figure_closed(self) -> None:
         self._post({"to": self.view, "closed": "figure closed"}, [])
         self._on_figure_closed(self)

@@ -18,6 +18,7 @@ from ..wire.interfaces import DownloadOptions, ServedFigure
 from ..wire.viewer_messages import deliver
 from .comm_viewer import CommViewer
 from .figure_widget import FigureWidget
+from .view_probe import ViewProbe
 
 _log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class NotebookFigure:
         # When a view last sent pointer or key input, and the views holding a button down.
         self._last_input = -math.inf
         self._holding: set[str] = set()
+        self._probe = ViewProbe(ping=self._ping, gone=self._let_go, kernel_busy=kernel_busy)
         self.widget.on_msg(self._received)
 
     @property
@@ -75,6 +77,7 @@ class NotebookFigure:
     def close(self) -> None:
         """Close the widget (its comm, and every view of it in the front end); on the loop,
         after whatever was sent before."""
+        server_thread().call_soon(self._probe.cancel)
         server_thread().call_soon(self.widget.close)
 
     # From the front end
@@ -98,7 +101,9 @@ class NotebookFigure:
         if viewer is None:
             self._report("unknown view", "ignored a comm message from a view that is not open")
         elif content.get("close") is True:
-            self._close(viewer)
+            self._close(viewer, cleared=content.get("cleared") is True)
+        elif "pong" in content:
+            self._probe.answered(view, content["pong"])
         elif "message" in content:
             self._message(viewer, content["message"])
         elif isinstance(content.get("request"), int):
@@ -107,21 +112,51 @@ class NotebookFigure:
             self._report("unknown", "ignored a comm message of no known kind")
 
     def _open(self, view: str) -> None:
+        """A view opened. A page that opens one may be a page reloaded, or a notebook opened
+        again, whose views went without a word: the others are probed."""
         if view in self._views:
             return
+        others = list(self._views)
         viewer = CommViewer(
             view, self._send, frame_sent=self._frame_sent, figure_closed=self._forget
         )
         self._views[view] = viewer
         self.figure.add_viewer(viewer)
+        self._probe.start(others)
 
-    def _close(self, viewer: CommViewer) -> None:
+    def _close(self, viewer: CommViewer, *, cleared: bool) -> None:
+        """A view closed; ``cleared``: because its output was cleared, which closes the
+        figure, as its close button would, when no other view of it is left once the silent
+        ones are let go (a figure shown in another cell too stays there)."""
         self._forget(viewer)
-        self.figure.remove_viewer(viewer)
+        if not (cleared and self.figure.closable):
+            self.figure.remove_viewer(viewer)
+            return
+
+        def close_if_unseen() -> None:
+            if not self._views and self.widget.comm is not None:
+                self.figure.handle_message(viewer, Command("close_figure"))
+            self.figure.remove_viewer(viewer)
+
+        self._probe.start(self._views, then=close_if_unseen)
 
     def _forget(self, viewer: CommViewer) -> None:
         self._views.pop(viewer.view, None)
         self._holding.discard(viewer.view)
+        self._probe.forget(viewer.view)
+
+    def _ping(self, view: str, number: int) -> None:
+        viewer = self._views.get(view)
+        if viewer is not None:
+            viewer.ping(number)
+
+    def _let_go(self, views: set[str]) -> None:
+        """Views that did not answer a probe: their page is gone."""
+        for view in views:
+            viewer = self._views.get(view)
+            if viewer is not None:
+                _log.debug("figure %s: view %s did not answer; let go", self.figure.number, view)
+                self._close(viewer, cleared=False)
 
     def _message(self, viewer: CommViewer, message: object) -> None:
         try:

@@ -5,9 +5,10 @@ import { FIGURE_CLOSED } from "./wire.js"
 // (a figure displayed twice, an output opened in a second tab): each has its own `view` id,
 // which the kernel addresses and every view but its own ignores.
 //
-// What goes to the kernel: {view, open: true}, {view, message}, {view, close: true}, and
-// {view, request, download: {format}} or {view, request, tab: true}. What comes back:
-// {to, message}, {to, frame: true} with the frame as the one buffer, {to, closed: reason},
+// What goes to the kernel: {view, open: true}, {view, message}, {view, close: true, cleared},
+// {view, pong}, and {view, request, download: {format}} or {view, request, tab: true}. What
+// comes back: {to, message}, {to, frame: true} with the frame as the one buffer, {to, ping},
+// {to, closed: reason},
 // and {to, reply, error?} (a file's with its type, and the file as the one buffer) (docs/notebook.md).
 //
 // There is no reconnecting: the comm lives as long as the kernel does.
@@ -17,6 +18,7 @@ export class CommConnection {
   #view
   #callbacks
   #open = false
+  #cleared = false
   #requests = new Map()
   #nextRequest = 1
 
@@ -36,10 +38,16 @@ export class CommConnection {
 
   disconnect() {
     this.#model.off("msg:custom", this.#received)
-    if (this.#open) this.#post({ close: true })
+    if (this.#open) this.#post({ close: true, cleared: this.#cleared })
     this.#open = false
     this.#root.dataset.state = "closed"
     this.#failRequests("the view closed")
+  }
+
+  // The view closes because its output was cleared (the kernel then closes the figure if no
+  // other view of it is left).
+  outputCleared() {
+    this.#cleared = true
   }
 
   get isOpen() {
@@ -88,6 +96,7 @@ export class CommConnection {
     if (content.frame) this.#callbacks.onFrame(new Blob([buffers[0]]))
     else if (content.message) this.#callbacks.onMessage(content.message)
     else if ("reply" in content) this.#replied(content, buffers)
+    else if ("ping" in content) this.#post({ pong: content.ping })
     else if ("closed" in content) this.#closed(String(content.closed))
   }
 

@@ -9,12 +9,16 @@ import { takeKeyboard } from "./keyboard-focus.js"
 // When the kernel brings the output's saved picture up to date, JupyterLab renders the
 // output anew: a new view `replacing` the old one, which it left detached. The new view takes
 // over the old one's size, pixels and keyboard, so nothing shows the change.
+// A notebook's cell in JupyterLab and Notebook 7 (VS Code's cells are not in the page).
+const NOTEBOOK_CELL = ".jp-Cell"
+
 export class NotebookView {
   #element
   #root
   #connection = null
   #view = null
   #openLink = null
+  #cell = null
   #hasKeyboard = false
   #takesKeyboard = false
 
@@ -50,7 +54,17 @@ export class NotebookView {
     this.#root.addEventListener("focusin", this.#focusIn)
     this.#root.addEventListener("focusout", this.#focusOut)
     this.#view.connect()
+    // The output is put in its cell after the view renders.
+    requestAnimationFrame(this.#findCell)
     if (this.#takesKeyboard) takeKeyboard(this.#root.querySelector(".webfig-canvas-frame"))
+  }
+
+  // The view goes with its output. An output cleared leaves its cell in the page, and the
+  // kernel is told (it closes the figure if no other view shows it); a notebook closed, a page
+  // reloaded or a cell deleted takes the cell with it, and the figure stays open.
+  remove() {
+    if (this.#cell?.isConnected) this.#connection.outputCleared()
+    this.disconnect()
   }
 
   disconnect() {
@@ -77,6 +91,10 @@ export class NotebookView {
       root.dataset.painted = ""
     }
     return this.#hasKeyboard
+  }
+
+  #findCell = () => {
+    this.#cell = this.#element.closest(NOTEBOOK_CELL)
   }
 
   #focusIn = () => {

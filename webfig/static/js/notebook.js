@@ -24,7 +24,7 @@ export const widget = {
     return () => {
       views.delete(view)
       if (views.size === 0) viewsOf.delete(group)
-      view.disconnect()
+      view.remove()
     }
   },
 }
