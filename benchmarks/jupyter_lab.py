@@ -143,25 +143,22 @@ class Notebook:
 
     def run_cell(self, index: int) -> None:
         """Run cell ``index`` as Shift+Enter would, and wait until it ran."""
-        self.page.evaluate(
-            f"""async (index) => {{
-                const panel = {_NOTEBOOK}
-                panel.content.activeCellIndex = index
-                await window.jupyterapp.commands.execute("notebook:run-cell")
-            }}""",
-            index,
-        )
+        self._on_cell(index, "notebook:run-cell")
         self.wait_idle()
 
     def clear_output(self, index: int) -> None:
         """Clear cell ``index``'s output, as its context menu's "Clear Cell Output" does."""
+        self._on_cell(index, "notebook:clear-cell-output")
+
+    def _on_cell(self, index: int, command: str) -> None:
+        """Make cell ``index`` the active one and run JupyterLab's ``command`` on it."""
         self.page.evaluate(
-            f"""async (index) => {{
+            f"""async ([index, command]) => {{
                 const panel = {_NOTEBOOK}
                 panel.content.activeCellIndex = index
-                await window.jupyterapp.commands.execute("notebook:clear-cell-output")
+                await window.jupyterapp.commands.execute(command)
             }}""",
-            index,
+            [index, command],
         )
 
     def close_and_open_again(self) -> None:

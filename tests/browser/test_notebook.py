@@ -1,12 +1,12 @@
 """webfig in a real JupyterLab: ``%matplotlib webfig`` shows a cell's figure live in its
 output, over the kernel's own connection (every websocket the page opens is the Jupyter
-server's, frames arrive as binary comm buffers); a pan changes the kernel's axes; running
-the cell again, or clearing its output, leaves no figure behind (closing the notebook keeps
-it, live when opened again); downloads come over the comm; the saved notebook holds a
-PNG of the picture the view shows; a closed figure leaves its picture; the kernel serves no
-port of webfig's unless a view's "Open" asks for a tab, which stays in sync; several views
-of one figure stay in sync; keys go to the figure, not JupyterLab; a kernel shut down
-leaves no process or port."""
+server's, frames arrive as binary comm buffers, downloads come over the comm); a pan changes
+the kernel's axes and every view of the figure; running the cell again, or clearing its
+output, leaves no figure behind (closing the notebook keeps it, live when opened again); the
+saved notebook holds a PNG of the picture the view shows; a closed figure leaves its
+picture; the kernel serves no port of webfig's unless a view's "Open" asks for a tab, which
+stays in sync; keys go to the figure, not JupyterLab; a kernel shut down leaves no process
+or port."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def kernel_xlim(notebook: Notebook) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def test_a_cell_shows_its_figure_live_inline_over_the_kernels_own_connection(
+def test_a_cell_shows_its_figure_live_and_downloads_it_over_the_kernels_own_connection(
     open_notebook: Callable[..., Notebook], lab: JupyterLab
 ) -> None:
     sockets: list[str] = []
@@ -143,26 +143,22 @@ def test_a_cell_shows_its_figure_live_inline_over_the_kernels_own_connection(
     wait_until(lambda: colour_count(canvas_pixels(canvas), (0, 0, 0)) > 10_000)
     assert not np.array_equal(before, canvas_pixels(canvas))
 
+    # A download comes over the comm too.
+    page.locator(f"{FIGURE} select.webfig-format").select_option("svg")
+    with page.expect_download() as downloading:
+        page.locator(f'{FIGURE} button[data-tool="download"]').click()
+    download = downloading.value
+    assert download.suggested_filename == "Figure_1.svg"
+    content = Path(download.path()).read_text()
+    assert content.startswith("<?xml")
+    assert "<svg" in content
+
     assert sockets
     assert all(url.startswith(f"ws://127.0.0.1:{lab.port}/api/") for url in sockets), sockets
     # Frames are the comm's binary buffers: the kernel's socket carried binary messages at
     # least as large as a frame of the figure (a base64 frame would be text).
     assert max(binary_frames, default=0) > 5_000
     assert page.locator(FIGURE).count() == 1
-
-
-def test_a_pan_drag_changes_the_kernels_axes_limits(
-    open_notebook: Callable[..., Notebook],
-) -> None:
-    notebook = open_notebook([MAKE_FIGURE])
-    notebook.run_cell(0)
-    canvas = figure_shown(notebook)
-    low, high = kernel_xlim(notebook)
-    pan_right(notebook, canvas)
-    # Dragged right: the axes show what lay to the left, by about a quarter of their width.
-    wait_until(lambda: kernel_xlim(notebook)[0] < low - 0.2 * (high - low), page=notebook.page)
-    new_low, new_high = kernel_xlim(notebook)
-    assert new_high - new_low == pytest.approx(high - low)
 
 
 def figure_widgets(notebook: Notebook) -> int:
@@ -200,21 +196,6 @@ def test_running_the_cell_again_leaves_one_figure(open_notebook: Callable[..., N
     assert not any("More than 2 figures" in text for text in outputs), outputs
     # No figure's widget is left behind in the kernel either.
     assert figure_widgets(notebook) == 1
-
-
-def test_a_download_comes_over_the_comm(open_notebook: Callable[..., Notebook]) -> None:
-    notebook = open_notebook([MAKE_FIGURE])
-    notebook.run_cell(0)
-    figure_shown(notebook)
-    page = notebook.page
-    page.locator(f"{FIGURE} select.webfig-format").select_option("svg")
-    with page.expect_download() as downloading:
-        page.locator(f'{FIGURE} button[data-tool="download"]').click()
-    download = downloading.value
-    assert download.suggested_filename == "Figure_1.svg"
-    content = Path(download.path()).read_text()
-    assert content.startswith("<?xml")
-    assert "<svg" in content
 
 
 def saved_picture(saved: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
@@ -306,15 +287,22 @@ def test_clearing_a_cells_output_closes_its_figure_and_closing_the_notebook_does
     assert figure_widgets(notebook) == 0
 
 
-def test_two_views_of_one_figure_stay_in_sync(open_notebook: Callable[..., Notebook]) -> None:
+def test_a_pan_drag_changes_the_kernels_axes_and_every_view_of_the_figure(
+    open_notebook: Callable[..., Notebook],
+) -> None:
     notebook = open_notebook([MAKE_FIGURE, "fig"])  # a figure as a cell's value shows too
     notebook.run_cell(0)
     notebook.run_cell(1)
     first, second = figure_shown(notebook, 0), figure_shown(notebook, 1)
     page = notebook.page
     assert page.locator(FIGURE).count() == 2
+    low, high = kernel_xlim(notebook)
     before = canvas_pixels(second)
     pan_right(notebook, first)
+    # Dragged right: the axes show what lay to the left, by about a quarter of their width.
+    wait_until(lambda: kernel_xlim(notebook)[0] < low - 0.2 * (high - low), page=page)
+    new_low, new_high = kernel_xlim(notebook)
+    assert new_high - new_low == pytest.approx(high - low)
     # The toolbar's mode is the figure's: both views say pan is on.
     page.locator(FIGURE).nth(1).locator('button[data-tool="pan"][aria-pressed="true"]').wait_for()
     wait_until(
