@@ -1,6 +1,7 @@
-"""A real JupyterLab for the notebook tests and benchmarks/notebook.py: a server of its own on
-a free port, in a folder of its own, with settings of its own (the user's are never read), and
-a notebook opened in a Playwright page, whose cells and kernel can be driven."""
+"""A real JupyterLab (or Notebook 7) for the notebook tests and benchmarks/notebook.py: a server
+of its own on a free port, in a folder of its own, with settings of its own (the user's are
+never read), and a notebook opened in a Playwright page, whose cells and kernel can be
+driven."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import nbformat
 
@@ -32,11 +33,28 @@ _PAGE_CONFIG = {
 }
 
 
+# Each front end: the module that runs it, the address of a notebook's page, and its own
+# options (its app in the page, no update checks).
+_FRONT_ENDS = {
+    "lab": (
+        "jupyterlab",
+        "lab/tree",
+        [
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+    ),
+    "notebook": ("notebook", "notebooks", ["--JupyterNotebookApp.expose_app_in_browser=True"]),
+}
+
+
 class JupyterLab:
-    """``jupyter lab`` serving a new temporary folder on loopback; :meth:`stop` ends it and
+    """``jupyter lab`` (or, with ``front_end="notebook"``, Notebook 7, the same front end one
+    notebook a page) serving a new temporary folder on loopback; :meth:`stop` ends it and
     its kernels. Its log is in ``folder / "jupyter.log"``."""
 
-    def __init__(self) -> None:
+    def __init__(self, front_end: Literal["lab", "notebook"] = "lab") -> None:
+        module, self._notebook_path, options = _FRONT_ENDS[front_end]
         self._temporary = tempfile.TemporaryDirectory(prefix="webfig-lab-")
         base = Path(self._temporary.name)
         self.folder = base / "notebooks"
@@ -58,15 +76,14 @@ class JupyterLab:
             [
                 sys.executable,
                 "-m",
-                "jupyterlab",
+                module,
                 "--no-browser",
                 "--allow-root",
                 "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={self.port}",
                 f"--ServerApp.token={TOKEN}",
                 f"--ServerApp.root_dir={self.folder}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                *options,
             ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -109,7 +126,7 @@ class JupyterLab:
 
     def open(self, page: Any, name: str) -> Notebook:
         """Open the notebook ``name`` in ``page``; returns once its kernel is ready."""
-        page.goto(f"{self.url}/lab/tree/{name}?token={TOKEN}")
+        page.goto(f"{self.url}/{self._notebook_path}/{name}?token={TOKEN}")
         notebook = Notebook(page, self.folder / name)
         notebook.wait_for_kernel()
         return notebook
