@@ -2,9 +2,9 @@
 output, over the kernel's own connection (every websocket the page opens is the Jupyter
 server's, frames arrive as binary comm buffers, downloads come over the comm); a pan changes
 the kernel's axes and every view of the figure; running the cell again, or clearing its
-output, leaves no figure behind (closing the notebook keeps it, live when opened again); the
-saved notebook holds a PNG of the picture the view shows; a closed figure leaves its
-picture; the kernel serves no port of webfig's unless a view's "Open" asks for a tab, which
+output, leaves no figure behind (closing the notebook keeps it, live when opened again); a
+closed figure leaves its picture; the saved notebook holds a PNG of the picture the view
+shows; the kernel serves no port of webfig's unless a view's "Open" asks for a tab, which
 stays in sync; keys go to the figure, not JupyterLab; a kernel shut down leaves no process
 or port."""
 
@@ -69,12 +69,15 @@ def notebooks_of(
     notebooks: list[Notebook] = []
     problems: list[str] = []
 
-    def open_(cells: list[str]) -> Notebook:
+    def open_(cells: list[str], watch_page: Callable[[Any], None] | None = None) -> Notebook:
+        """``watch_page(page)`` is called before the page loads."""
         name = f"test-{len(contexts)}.ipynb"
         server.write_notebook(name, cells)
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
+        if watch_page is not None:
+            watch_page(page)
         page.on("pageerror", page_error)
         page.on(
             "console",
@@ -136,8 +139,6 @@ def test_a_cell_shows_its_figure_live_and_downloads_it_over_the_kernels_own_conn
 ) -> None:
     sockets: list[str] = []
     binary_frames: list[int] = []
-    notebook = open_notebook([MAKE_FIGURE])
-    page = notebook.page
 
     def watch(socket: Any) -> None:
         sockets.append(socket.url)
@@ -148,10 +149,9 @@ def test_a_cell_shows_its_figure_live_and_downloads_it_over_the_kernels_own_conn
             ),
         )
 
-    page.on("websocket", watch)
-    # The kernel's socket opened before the test watched: a reload shows every socket.
-    page.reload()
-    notebook.wait_for_kernel()
+    # Watched from before the page loads: every socket it opens.
+    notebook = open_notebook([MAKE_FIGURE], watch_page=lambda page: page.on("websocket", watch))
+    page = notebook.page
     notebook.run_cell(0)
     canvas = figure_shown(notebook)
 
@@ -201,19 +201,38 @@ def kernel_figures(notebook: Notebook) -> list[int]:
     return [int(number) for number in numbers.split()]
 
 
-def test_running_the_cell_again_leaves_one_figure(open_notebook: Callable[..., Notebook]) -> None:
+def test_running_the_cell_again_leaves_one_figure_and_closing_it_leaves_its_picture(
+    open_notebook: Callable[..., Notebook],
+) -> None:
     warn_early = "import matplotlib\nmatplotlib.rcParams['figure.max_open_warning'] = 2"
-    notebook = open_notebook([warn_early, MAKE_FIGURE])
+    notebook = open_notebook([warn_early, MAKE_FIGURE, "plt.close(fig)"])
+    page = notebook.page
     notebook.run_cell(0)
     for _ in range(4):
         notebook.run_cell(1)
-        figure_shown(notebook)
+        canvas = figure_shown(notebook)
     assert notebook.kernel_says("print(len(plt.get_fignums()))").strip() == "1"
-    assert notebook.page.locator(FIGURE).count() == 1
-    outputs = notebook.page.locator(".jp-OutputArea").all_inner_texts()
+    assert page.locator(FIGURE).count() == 1
+    outputs = page.locator(".jp-OutputArea").all_inner_texts()
     assert not any("More than 2 figures" in text for text in outputs), outputs
     # No figure's widget is left behind in the kernel either.
     assert figure_widgets(notebook) == 1
+
+    # plt.close: the output keeps the figure's picture, and its widget goes.
+    shown = canvas_pixels(canvas)
+    notebook.run_cell(2)
+    page.wait_for_selector(FIGURE, state="detached")
+    image = page.locator(".jp-Cell").nth(1).locator(".jp-OutputArea img")
+    png = base64.b64decode(image.get_attribute("src").partition(",")[2])
+    assert np.array_equal(decode_png(png), shown)
+    assert figure_widgets(notebook) == 0
+    # And the kernel never listened on a port of webfig's.
+    assert (
+        notebook.kernel_says(
+            "import webfig.backend as b; print(b._default is None or not b._default.running)"
+        ).strip()
+        == "True"
+    )
 
 
 def saved_picture(saved: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
@@ -252,29 +271,6 @@ def test_the_saved_notebook_holds_a_png_of_the_picture_the_view_shows(
         capture_output=True,
     )
     assert "data:image/png;base64," in html.read_text()
-
-
-def test_a_closed_figure_leaves_its_picture_and_its_widget_goes(
-    open_notebook: Callable[..., Notebook],
-) -> None:
-    notebook = open_notebook([MAKE_FIGURE, "plt.close(fig)"])
-    notebook.run_cell(0)
-    canvas = figure_shown(notebook)
-    shown = canvas_pixels(canvas)
-    notebook.run_cell(1)
-    page = notebook.page
-    page.wait_for_selector(FIGURE, state="detached")
-    image = page.locator(".jp-Cell").first.locator(".jp-OutputArea img")
-    png = base64.b64decode(image.get_attribute("src").partition(",")[2])
-    assert np.array_equal(decode_png(png), shown)
-    assert figure_widgets(notebook) == 0
-    # And the kernel never listened on a port of webfig's.
-    assert (
-        notebook.kernel_says(
-            "import webfig.backend as b; print(b._default is None or not b._default.running)"
-        ).strip()
-        == "True"
-    )
 
 
 def test_clearing_a_cells_output_closes_its_figure_and_closing_the_notebook_does_not(
