@@ -8,8 +8,9 @@ whose last output was cleared from closing. A probe finds them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Final
 
 from ..runtime.event_loop import server_thread
 
@@ -40,7 +41,7 @@ class ViewProbe:
         self._number = 0
         self._waiting: set[str] = set()
         self._then: list[Callable[[], None]] = []
-        self._timer: Any = None
+        self._timer: asyncio.TimerHandle | None = None
         self._kernel_was_busy = False
 
     def start(self, views: Iterable[str], then: Callable[[], None] | None = None) -> None:

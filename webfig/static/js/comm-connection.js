@@ -8,8 +8,8 @@ import { FIGURE_CLOSED } from "./wire.js"
 // What goes to the kernel: {view, open: true}, {view, message}, {view, close: true, cleared},
 // {view, pong}, and {view, request, download: {format}} or {view, request, tab: true}. What
 // comes back: {to, message}, {to, frame: true} with the frame as the one buffer, {to, ping},
-// {to, closed: reason},
-// and {to, reply, error?} (a file's with its type, and the file as the one buffer) (docs/notebook.md).
+// {to, closed: reason}, and {to, reply, error?} (a file's with its type, and the file as the
+// one buffer). docs/notebook.md has them all.
 //
 // There is no reconnecting: the comm lives as long as the kernel does.
 export class CommConnection {

@@ -2,6 +2,9 @@ import { CommConnection } from "./comm-connection.js"
 import { FigureView } from "./figure-view.js"
 import { takeKeyboard } from "./keyboard-focus.js"
 
+// A notebook's cell in JupyterLab and Notebook 7 (VS Code's cells are not in the page).
+const NOTEBOOK_CELL = ".jp-Cell"
+
 // One view of a figure in a notebook's output: the figure's markup, which the kernel made,
 // and a FigureView whose connection is the widget's model (CommConnection). Downloads come
 // from the kernel too; "Open" asks the kernel for a tab of webfig's own server.
@@ -9,9 +12,6 @@ import { takeKeyboard } from "./keyboard-focus.js"
 // When the kernel brings the output's saved picture up to date, JupyterLab renders the
 // output anew: a new view `replacing` the old one, which it left detached. The new view takes
 // over the old one's size, pixels and keyboard, so nothing shows the change.
-// A notebook's cell in JupyterLab and Notebook 7 (VS Code's cells are not in the page).
-const NOTEBOOK_CELL = ".jp-Cell"
-
 export class NotebookView {
   #element
   #root
